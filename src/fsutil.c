@@ -1,0 +1,323 @@
+/*
+ * fsutil.c - file access inside directories other users can write (the
+ * drop folder, a job's workspace).
+ *
+ * Every operation is relative to a directory fd and never follows a link
+ * a user could plant: final components are opened with O_NOFOLLOW, longer
+ * paths with openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS), and files are
+ * judged by fstat() on the opened fd, never by a stat() of the name.
+ * Results are published with a fresh O_EXCL temporary and rename(), so an
+ * existing file (or whatever a link at the name points to) is never opened
+ * for writing.  Nothing here logs; every function is thread-safe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "util.h"
+
+int open_input(int dirfd, const char *name, off_t max_size, struct stat *st)
+{
+	int fd, fl, r;
+
+	/*
+	 * O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+	 * O_NOFOLLOW: a symlink fails with ELOOP instead of being followed.
+	 */
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENXIO ? -EINVAL : -errno;	/* ENXIO: a socket */
+	if (fstat(fd, st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = -EINVAL;
+	if (!S_ISREG(st->st_mode))
+		goto fail;
+	/* A second name may be another user's file linked into the folder. */
+	r = -EMLINK;
+	if (st->st_nlink > 1)
+		goto fail;
+	r = -EFBIG;
+	if (max_size >= 0 && st->st_size > max_size)
+		goto fail;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return r;
+}
+
+/*
+ * An intermediate component, as a directory; a symlink there is ELOOP, as
+ * openat2(RESOLVE_NO_SYMLINKS) says.
+ */
+static int walk_dir(int cur, const char *comp)
+{
+	struct stat st;
+	int fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOTDIR && fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return -errno;
+}
+
+/* The last component; with O_PATH, O_NOFOLLOW would open a symlink itself. */
+static int walk_final(int cur, const char *comp, int flags, mode_t mode)
+{
+	struct stat st;
+	int fd = openat(cur, comp[0] != '\0' ? comp : ".",
+			flags | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return -errno;
+	if ((flags & O_PATH) && (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
+		close(fd);
+		return -ELOOP;
+	}
+	return fd;
+}
+
+/*
+ * COMPAT(valgrind < 3.20; seccomp profiles older than Linux 5.6): openat2
+ * answers ENOSYS.  The same confinement by walking the path one component
+ * at a time with O_NOFOLLOW, stricter in one way: ".." is refused even
+ * where it would stay beneath @dirfd.
+ */
+static int open_walk(int dirfd, const char *path, int flags, mode_t mode)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = path, *slash;
+	int cur = dirfd, r;
+	size_t len;
+
+	if (*p == '/')
+		return -EXDEV;
+	for (;;) {
+		slash = strchr(p, '/');
+		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		r = len > NAME_MAX ? -ENAMETOOLONG : 0;
+		if (r < 0)
+			goto out;
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		r = strcmp(comp, "..") == 0 ? -EXDEV : 0;
+		if (r < 0 || slash == NULL)
+			break;
+		p = slash + 1;
+		if (len == 0 || strcmp(comp, ".") == 0)
+			continue;
+		r = walk_dir(cur, comp);
+		if (r < 0)
+			goto out;
+		if (cur != dirfd)
+			close(cur);
+		cur = r;
+	}
+	if (r == 0)
+		r = walk_final(cur, comp, flags, mode);
+out:
+	if (cur != dirfd)
+		close(cur);
+	return r;
+}
+
+int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how;
+	int tries, fd;
+
+	if (*path == '\0')
+		return -ENOENT;
+	memset(&how, 0, sizeof(how));
+	how.flags = (unsigned int)(flags | O_CLOEXEC);
+	/* openat2 refuses a mode without O_CREAT/O_TMPFILE (EINVAL). */
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		how.mode = mode;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+		      RESOLVE_NO_MAGICLINKS;
+	/*
+	 * EAGAIN: a concurrent rename or mount moved something while ".." was
+	 * being resolved; the kernel asks the caller to retry.
+	 */
+	for (tries = 0; tries < 8; tries++) {
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return fd;
+		if (errno == ENOSYS)
+			return open_walk(dirfd, path, flags, (mode_t)how.mode);
+		if (errno != EAGAIN && errno != EINTR)
+			break;
+	}
+	return -errno;
+}
+
+int read_fd_all(int fd, size_t max, char **buf, size_t *len)
+{
+	struct dynbuf b;
+	char chunk[16384];
+	ssize_t n;
+	int r = 0;
+
+	dynbuf_init(&b, max);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		r = dynbuf_add(&b, chunk, (size_t)n);
+		if (r == 0 && b.truncated)
+			r = -EFBIG;
+		if (r < 0)
+			goto out;
+	}
+	*buf = dynbuf_take(&b, len);
+	/* Callers get a NUL-terminated buffer even for an empty file. */
+	if (*buf == NULL) {
+		*buf = calloc(1, 1);
+		if (*buf == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+out:
+	dynbuf_free(&b);
+	return r;
+}
+
+int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* One final name component: not empty, not "." or "..", no '/'. */
+static int check_name(const char *name)
+{
+	if (name[0] == '\0' || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -EINVAL;
+	if (strlen(name) > NAME_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * Creates a hidden, unique temporary in @dirfd: pid + counter + random, so
+ * neither another thread nor another cylo on an NFS client picks the same
+ * name, and O_EXCL|O_NOFOLLOW, so nothing planted under it is ever opened.
+ */
+static int create_temp(int dirfd, char *tmp, size_t n)
+{
+	static atomic_uint counter;
+	uint64_t rnd;
+	int tries, fd;
+
+	for (tries = 0; tries < 16; tries++) {
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+			rnd = (uint64_t)now_mono_ns() * 0x9E3779B97F4A7C15ULL;
+		snprintf(tmp, n, ".cylo.%d.%u.%016jx.tmp", (int)getpid(),
+			 atomic_fetch_add(&counter, 1), (uintmax_t)rnd);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_NOCTTY | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+static int fill_temp(int fd, const void *buf, size_t len, mode_t mode,
+		     uid_t uid, gid_t gid, bool do_fsync)
+{
+	int r = write_all(fd, buf, len);
+
+	if (r < 0)
+		return r;
+	if (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0)
+		return -errno;
+	/* After fchown, which may clear bits; never set-id or sticky bits. */
+	if (fchmod(fd, mode & 0777) < 0)
+		return -errno;
+	if (do_fsync && fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len,
+		    mode_t mode, uid_t uid, gid_t gid, bool do_fsync)
+{
+	char tmp[64];
+	int fd, r;
+
+	r = check_name(name);
+	if (r < 0)
+		return r;
+	fd = create_temp(dirfd, tmp, sizeof(tmp));
+	if (fd < 0)
+		return fd;
+	r = fill_temp(fd, buf, len, mode, uid, gid, do_fsync);
+	/* close() reports delayed write errors (NFS): a failure fails the write. */
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	/*
+	 * rename() replaces a file, symlink or hardlink at @name without
+	 * touching what it points to; over a directory it fails (EISDIR) and
+	 * leaves it alone.
+	 */
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	/*
+	 * The first error is the one to report; should the unlink fail too,
+	 * the leftover is hidden and ends in ".tmp", which scans ignore.
+	 */
+	if (r < 0)
+		(void)unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+bool fd_on_tmpfs(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return false;
+	return sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC;
+}

@@ -1,0 +1,41 @@
+/*
+ * fsutil.h - descriptor-relative file helpers that never follow a link a
+ * user could have planted.
+ */
+#ifndef CYLO_FSUTIL_H
+#define CYLO_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/*
+ * Opens regular file @name in @dirfd for reading: O_NOFOLLOW|O_NONBLOCK|
+ * O_NOCTTY|O_CLOEXEC, then fstat: -ELOOP for a symlink, -EINVAL for
+ * anything not regular, -EMLINK when st_nlink > 1, -EFBIG over @max_size.
+ * Returns the fd (non-blocking cleared) and fills @st.
+ */
+int open_input(int dirfd, const char *name, off_t max_size, struct stat *st);
+
+/* openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS). */
+int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
+
+/* Reads all of @fd (at most @max bytes, else -EFBIG) into an owned buffer. */
+int read_fd_all(int fd, size_t max, char **buf, size_t *len);
+
+/* write() all of @buf, retrying on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t n);
+
+/*
+ * Atomically replaces @name in @dirfd with @len bytes of @buf: a hidden
+ * O_CREAT|O_EXCL|O_NOFOLLOW temporary, fchown (if uid != -1), fchmod,
+ * write, optional fsync, close (checked), renameat.  0 or -errno.
+ */
+int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len,
+		    mode_t mode, uid_t uid, gid_t gid, bool do_fsync);
+
+/* Whether the filesystem of @fd is tmpfs/ramfs (fsync buys nothing). */
+bool fd_on_tmpfs(int fd);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * result.h - the result document of one job (SPEC §4) and its atomic
+ * publication next to the input.
+ */
+#ifndef CYLO_RESULT_H
+#define CYLO_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "joblimits.h"
+
+enum job_status {
+	ST_OK, ST_RUNTIME_ERROR, ST_TIMEOUT, ST_MEMORY_LIMIT, ST_OUTPUT_LIMIT,
+	ST_COMPILE_ERROR, ST_INVALID_JOB, ST_SANDBOX_ERROR, ST_INTERNAL_ERROR,
+};
+
+enum test_verdict {
+	V_ACCEPTED, V_WRONG_ANSWER, V_TIMEOUT, V_MEMORY_LIMIT, V_OUTPUT_LIMIT,
+	V_RUNTIME_ERROR,
+};
+
+struct input_id {
+	uint64_t dev, ino;
+	int64_t size;
+	int64_t mtime_ns;
+};
+
+struct result_compile {
+	int exit_code;
+	char *output;		/* owned, raw bytes */
+	size_t output_len;
+	double time_ms;
+};
+
+struct result_test {
+	char *name;
+	enum test_verdict verdict;
+	double time_ms;
+	long memory_used_kb;
+	double points;		/* points earned */
+};
+
+struct job_result {
+	char *job;		/* input name */
+	struct input_id input;
+	char *language;		/* canonical name or NULL */
+	enum job_status status;
+	int exit_code;		/* -1 when none */
+	int signal;		/* 0 when none */
+	char *out, *err;	/* owned raw bytes (may hold NUL, non-UTF-8) */
+	size_t out_len, err_len;
+	bool out_truncated, err_truncated;
+	bool timeout, memory_exceeded;
+	double execution_time_ms, cpu_time_ms;
+	long memory_used_kb;	/* -1 unknown */
+	bool has_compile;
+	struct result_compile compile;
+	struct result_test *tests;	/* NULL: no tests */
+	size_t ntests;
+	double score;
+	struct cylo_limits limits;	/* what was enforced */
+	const char *limits_by;	/* "cgroup2", "cgroup1", "rlimit" */
+	int worker;		/* -1 for the CLI */
+	char *host;
+	int64_t queued_at_ns, started_at_ns, finished_at_ns;	/* CLOCK_REALTIME */
+	char *error;		/* for invalid_job/sandbox_error/internal_error */
+};
+
+const char *status_name(enum job_status s);
+const char *verdict_name(enum test_verdict v);
+
+/* Zeroes @r with exit_code -1, memory -1. */
+void result_init(struct job_result *r);
+void result_free(struct job_result *r);	/* frees owned members, not @r */
+
+/* Formats a printf-style message into r->error (replacing it). */
+void result_set_error(struct job_result *r, enum job_status st,
+		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Renders the document (UTF-8 JSON, invalid bytes as U+FFFD, every field
+ * present).  Returns an owned NUL-terminated string or NULL on ENOMEM.
+ */
+char *result_to_json(const struct job_result *r, bool pretty);
+
+/*
+ * Reads the identity recorded in an existing result @name in @dirfd (no
+ * symlinks followed; not a regular file or unparsable: -EINVAL; missing:
+ * -ENOENT).  Used to decide whether an input is pending.
+ */
+int result_read_identity(int dirfd, const char *name, struct input_id *id);
+
+struct publish_opts {
+	bool raw_output;	/* also X.stdout / X.stderr */
+	unsigned mode;		/* e.g. 0644 */
+	uid_t uid;		/* owner, or (uid_t)-1 to keep ours */
+	gid_t gid;
+	bool fsync;		/* false on tmpfs, where it buys nothing */
+};
+
+/*
+ * Writes X.result.json (and raw files) for input @input_name into @dirfd
+ * atomically: hidden O_CREAT|O_EXCL|O_NOFOLLOW temporary, fchown, write,
+ * fsync, rename over the old result.  Never opens an existing file for
+ * writing.  Returns 0 or -errno; -ENAMETOOLONG when the name does not fit.
+ */
+int result_publish(int dirfd, const char *input_name, const struct job_result *r,
+		   const struct publish_opts *o);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * util.h - small pure helpers: checked number parsing, bounded buffers,
+ * clocks, string lists.
+ */
+#ifndef CYLO_UTIL_H
+#define CYLO_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Whole string must parse; range checked.  0 or -EINVAL / -ERANGE. */
+int parse_long(const char *s, long min, long max, long *out);
+int parse_double(const char *s, double min, double max, double *out);
+/* "256M", "1G", "4096", "64k" into bytes (binary units).  0 or -EINVAL/-ERANGE. */
+int parse_size(const char *s, long *bytes);
+
+/* A growable byte buffer with a hard ceiling. */
+struct dynbuf {
+	char *p;
+	size_t len, cap, max;
+	bool truncated;		/* something was dropped at the ceiling */
+};
+void dynbuf_init(struct dynbuf *b, size_t max);
+/* Appends up to the ceiling; sets truncated past it.  0 or -ENOMEM. */
+int dynbuf_add(struct dynbuf *b, const void *p, size_t n);
+/* Takes the bytes (NUL-terminated, may be NULL when empty); resets @b. */
+char *dynbuf_take(struct dynbuf *b, size_t *len);
+void dynbuf_free(struct dynbuf *b);
+
+int64_t now_mono_ns(void);
+int64_t now_real_ns(void);
+/* RFC 3339 UTC with milliseconds: "2026-11-23T21:08:08.123Z". */
+void format_rfc3339(int64_t real_ns, char *buf, size_t n);
+
+/* NULL-terminated string vectors. */
+size_t strv_len(char *const *v);
+char **strv_dup(char *const *v);	/* NULL on ENOMEM */
+int strv_push(char ***v, const char *s);	/* 0 or -ENOMEM */
+void strv_free(char **v);
+
+/*
+ * UTF-8 (RFC 3629): the length (1-4) of the valid sequence at @s (@n > 0
+ * bytes available), or 0 when it is invalid: a stray continuation byte, an
+ * overlong form, a surrogate, a code point above U+10FFFF or a sequence
+ * cut short by the end.  NUL is a valid one-byte sequence.
+ */
+size_t utf8_char_len(const unsigned char *s, size_t n);
+bool utf8_valid(const char *s, size_t n);
+
+#endif
