@@ -1,0 +1,360 @@
+/*
+ * bundle.c - the job's files as one memfd (see bundle.h).
+ *
+ * Format: a sequence of records, each a struct rec header, the path bytes
+ * (no NUL), then `size` data bytes for a file.  The writer validates every
+ * path; the reader trusts nothing but the fixed-size header and checks the
+ * lengths again, since a bug in the writer must not become a write outside
+ * /work.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "fsutil.h"
+
+#define REC_MAGIC 0x63796c62u	/* "cylb" */
+#define PATH_MAX_BYTES 1024
+#define MAX_COMPONENTS 32
+#define MAX_TREE_DEPTH 16
+
+struct rec {
+	uint32_t magic;
+	uint8_t type;		/* 'd' or 'f' */
+	uint8_t pad;
+	uint16_t pathlen;
+	uint32_t mode;
+	uint64_t size;
+};
+
+static int count_entry(void *arg, const char *path, char type, size_t size,
+		       off_t data)
+{
+	struct bundle *b = arg;
+
+	(void)path;
+	(void)type;
+	(void)data;
+	b->entries++;
+	b->bytes += size;
+	return b->entries > b->max_entries || b->bytes > b->max_bytes ? -EFBIG : 0;
+}
+
+int bundle_new(struct bundle *b, size_t max_bytes, size_t max_entries)
+{
+	b->fd = memfd_create("cylo-bundle", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (b->fd < 0)
+		return -errno;
+	b->bytes = b->entries = 0;
+	b->max_bytes = max_bytes;
+	b->max_entries = max_entries;
+	return 0;
+}
+
+int bundle_path_ok(const char *path)
+{
+	size_t len = strlen(path), comp = 0, ncomp = 0;
+
+	if (len == 0 || len > PATH_MAX_BYTES || path[0] == '/')
+		return 0;
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c == '/' || c == '\0') {
+			const char *s = path + i - comp;
+			if (comp == 0 || comp > 255)
+				return 0;
+			if ((comp == 1 && s[0] == '.') ||
+			    (comp == 2 && s[0] == '.' && s[1] == '.'))
+				return 0;
+			if (++ncomp > MAX_COMPONENTS)
+				return 0;
+			comp = 0;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			return 0;
+		comp++;
+	}
+	return 1;
+}
+
+static int put_header(struct bundle *b, char type, const char *path,
+		      mode_t mode, uint64_t size)
+{
+	struct rec r = {
+		.magic = REC_MAGIC, .type = (uint8_t)type,
+		.pathlen = (uint16_t)strlen(path), .mode = mode & 0777,
+		.size = size,
+	};
+	int e;
+
+	if (!bundle_path_ok(path))
+		return -EINVAL;
+	if (b->entries + 1 > b->max_entries)
+		return -E2BIG;
+	if (size > b->max_bytes - b->bytes)
+		return -EFBIG;
+	if ((e = write_all(b->fd, &r, sizeof(r))) < 0)
+		return e;
+	if ((e = write_all(b->fd, path, r.pathlen)) < 0)
+		return e;
+	b->entries++;
+	b->bytes += size;
+	return 0;
+}
+
+int bundle_add_dir(struct bundle *b, const char *path)
+{
+	return put_header(b, 'd', path, 0755, 0);
+}
+
+int bundle_add_data(struct bundle *b, const char *path, const void *data,
+		    size_t len, mode_t mode)
+{
+	int e = put_header(b, 'f', path, mode, len);
+
+	return e < 0 ? e : write_all(b->fd, data, len);
+}
+
+int bundle_add_fd(struct bundle *b, const char *path, int fd, size_t len,
+		  mode_t mode)
+{
+	off_t off = 0;
+	int e = put_header(b, 'f', path, mode, len);
+
+	if (e < 0)
+		return e;
+	/* pread-style copy: the source offset stays ours, short files fail. */
+	while ((size_t)off < len) {
+		ssize_t n = sendfile(b->fd, fd, &off, len - (size_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;	/* the file shrank under us */
+	}
+	return 0;
+}
+
+static int join(char *buf, size_t n, const char *prefix, const char *name)
+{
+	int r = snprintf(buf, n, "%s%s%s", prefix, *prefix ? "/" : "", name);
+
+	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
+}
+
+static int add_tree_depth(struct bundle *b, int dirfd, const char *prefix,
+			  char *bad, size_t badlen, int depth);
+
+static int add_entry(struct bundle *b, int dirfd, const char *name,
+		     const char *rel, char *bad, size_t badlen, int depth)
+{
+	struct stat st;
+	int fd, e;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		e = -errno;
+		snprintf(bad, badlen, "%s", rel);
+		return e == -ELOOP ? -EINVAL : e;
+	}
+	if (fstat(fd, &st) < 0) {
+		e = -errno;
+	} else if (S_ISDIR(st.st_mode)) {
+		e = bundle_add_dir(b, rel);
+		if (e == 0)
+			e = add_tree_depth(b, fd, rel, bad, badlen, depth + 1);
+	} else if (S_ISREG(st.st_mode)) {
+		e = bundle_add_fd(b, rel, fd, (size_t)st.st_size,
+				  st.st_mode & 0111 ? 0755 : 0644);
+	} else {
+		e = -EINVAL;
+	}
+	if (e < 0 && !*bad)
+		snprintf(bad, badlen, "%s", rel);
+	close(fd);
+	return e;
+}
+
+static int add_tree_depth(struct bundle *b, int dirfd, const char *prefix,
+			  char *bad, size_t badlen, int depth)
+{
+	char rel[PATH_MAX_BYTES + 1];
+	struct dirent *de;
+	DIR *d;
+	int fd, e = 0;
+
+	if (depth > MAX_TREE_DEPTH)
+		return -E2BIG;
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	while (e == 0 && (errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		e = join(rel, sizeof(rel), prefix, de->d_name);
+		if (e == 0)
+			e = add_entry(b, dirfd, de->d_name, rel, bad, badlen, depth);
+	}
+	if (e == 0 && errno)
+		e = -errno;
+	closedir(d);
+	return e;
+}
+
+int bundle_add_tree(struct bundle *b, int dirfd, const char *prefix,
+		    char *bad, size_t badlen)
+{
+	if (badlen)
+		bad[0] = '\0';
+	return add_tree_depth(b, dirfd, prefix, bad, badlen, 0);
+}
+
+int bundle_seal(struct bundle *b)
+{
+	if (lseek(b->fd, 0, SEEK_SET) < 0)
+		return -errno;
+	if (fcntl(b->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
+		  F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		return -errno;
+	return 0;
+}
+
+void bundle_close(struct bundle *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
+}
+
+int bundle_adopt(struct bundle *b, int fd, size_t max_bytes, size_t max_entries)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+
+	if (end < 0)
+		return -errno;
+	b->fd = fd;
+	b->max_bytes = max_bytes;
+	b->max_entries = max_entries;
+	b->bytes = b->entries = 0;
+	return bundle_walk(b, count_entry, b);
+}
+
+int bundle_walk(const struct bundle *b,
+		int (*fn)(void *arg, const char *path, char type, size_t size, off_t data),
+		void *arg)
+{
+	char path[PATH_MAX_BYTES + 1];
+	struct rec r;
+	off_t off = 0;
+	ssize_t n;
+	int e;
+
+	for (;;) {
+		n = pread(b->fd, &r, sizeof(r), off);
+		if (n == 0)
+			return 0;
+		if (n != sizeof(r) || r.magic != REC_MAGIC || r.pathlen == 0 ||
+		    r.pathlen > PATH_MAX_BYTES || (r.type != 'd' && r.type != 'f'))
+			return n < 0 ? -errno : -EINVAL;
+		off += (off_t)sizeof(r);
+		if (pread(b->fd, path, r.pathlen, off) != r.pathlen)
+			return -EINVAL;
+		path[r.pathlen] = '\0';
+		off += r.pathlen;
+		if (!bundle_path_ok(path))
+			return -EINVAL;
+		if ((e = fn(arg, path, (char)r.type, (size_t)r.size, off)) != 0)
+			return e;
+		off += (off_t)r.size;
+	}
+}
+
+/* --- the reader: post-clone, async-signal-safe ------------------------ */
+
+static int read_exact(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return got == 0 ? 0 : -EIO;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+static int unpack_file(int fd, int dirfd, const char *path, const struct rec *r)
+{
+	int out, e = 0;
+	uint64_t left = r->size;
+
+	out = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		     O_CLOEXEC, r->mode & 0755);
+	if (out < 0)
+		return -errno;
+	while (left > 0 && e == 0) {
+		ssize_t n = sendfile(out, fd, NULL, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			e = -errno;
+		else if (n == 0)
+			e = -EIO;
+		else
+			left -= (uint64_t)n;
+	}
+	if (close(out) < 0 && e == 0)
+		e = -errno;
+	return e;
+}
+
+int bundle_unpack(int fd, int dirfd)
+{
+	char path[PATH_MAX_BYTES + 1];
+	struct rec r;
+	int e;
+
+	for (;;) {
+		e = read_exact(fd, &r, sizeof(r));
+		if (e <= 0)
+			return e;	/* 0: clean end of the bundle */
+		if (r.magic != REC_MAGIC || r.pathlen == 0 ||
+		    r.pathlen > PATH_MAX_BYTES)
+			return -EINVAL;
+		if ((e = read_exact(fd, path, r.pathlen)) <= 0)
+			return e < 0 ? e : -EIO;
+		path[r.pathlen] = '\0';
+		if (!bundle_path_ok(path))
+			return -EINVAL;
+		if (r.type == 'd')
+			e = mkdirat(dirfd, path, 0755) < 0 ? -errno : 0;
+		else if (r.type == 'f')
+			e = unpack_file(fd, dirfd, path, &r);
+		else
+			e = -EINVAL;
+		if (e < 0)
+			return e;
+	}
+}

@@ -1,0 +1,800 @@
+/*
+ * sandbox.c - the parent side of the sandbox: the shared environment,
+ * opening a box, running its stages, closing it.
+ *
+ * Theory of operation.  A worker thread calls box_open(): it creates the
+ * control socket and the box's cgroup, prepares the immutable plan, and
+ * clone3()s the box's init process (sandbox_child.c) into new namespaces
+ * with a pidfd (and, on cgroup v2, straight into the cgroup).  It then
+ * writes the uid/gid maps, attaches the cgroup on v1, says REQ_GO and
+ * waits for MSG_READY.  box_run() creates the stage's stdout/stderr pipes,
+ * sets the stage's cgroup limits, sends REQ_RUN with the fds, and waits
+ * in poll() on the pipes, the control socket and the pidfd until the
+ * stage is done and both pipes are at EOF, enforcing the wall deadline,
+ * the CPU budget (cgroup usage) and the output budget.  Any breach kills
+ * the whole box: SIGKILL to its init through the pidfd makes the kernel
+ * kill every process of the PID namespace, and cgroup.kill (v2) covers the
+ * cgroup.  box_close() kills, reaps through the pidfd and removes the
+ * cgroup, so no process of the job outlives it.
+ *
+ * The parent owns every fd it creates; the init process closes its copies
+ * of everything except its end of the socket and the bundle.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "compat.h"
+#include "fsutil.h"
+#include "sandbox.h"
+#include "sandbox_landlock.h"
+#include "sandbox_plan.h"
+#include "sandbox_seccomp.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define OPEN_TIMEOUT_MS 10000	/* box set-up: mounts and the bundle */
+#define DRAIN_TIMEOUT_MS 2000	/* pipes after the stage's processes died */
+#define CPU_POLL_MS 100
+
+struct sandbox_env {
+	bool root_mode;
+	uid_t uid_base;
+	int cap_last_cap;
+	int devnull;		/* stdin of stages that have none */
+	struct sock_fprog seccomp;
+	bool have_seccomp;
+	struct landlock_plan landlock;
+	struct cg_env *cg;
+	unsigned gen;		/* tells envs apart for the threads' slot memo */
+	pthread_mutex_t slot_lock;
+	struct cg_box *slot_cg[SANDBOX_MAX_SLOTS];	/* v1: one group per slot */
+};
+
+struct box {
+	struct sandbox_env *env;
+	struct box_plan plan;
+	struct cg_box *cg;
+	pid_t pid;
+	int pidfd;
+	int ctl;		/* our end of the control socket */
+	bool dead;		/* killed: no further stage can run */
+	bool shared_cg;		/* cg is the slot's (v1), not the box's own */
+	char work_opts[96], tmp_opts[96], shm_opts[96];
+};
+
+static atomic_uint box_seq, env_seq;
+
+/* The slot whose v1 group this thread has joined (see slot_cgroup()). */
+static __thread unsigned tls_env_gen;
+static __thread int tls_slot = -1;
+
+/* strerror for worker threads (strerror() is not thread-safe). */
+static const char *es(int neg)
+{
+	static __thread char buf[96];
+
+	return strerror_r(-neg, buf, sizeof(buf));
+}
+
+const char *box_step_name(enum box_step s)
+{
+	static const char *const names[] = {
+		[STEP_NONE] = "sandbox",
+		[STEP_START] = "sandbox start-up (fds)",
+		[STEP_USERNS] = "user namespace (ids, groups, nested namespaces)",
+		[STEP_MOUNT_PRIVATE] = "mount namespace (private propagation)",
+		[STEP_MOUNT_ROOT] = "mount namespace (root tmpfs)",
+		[STEP_MOUNT_RO] = "mount namespace (read-only bind)",
+		[STEP_MOUNT_ETC] = "mount namespace (/etc)",
+		[STEP_MOUNT_PROC] = "mount namespace (/proc)",
+		[STEP_MOUNT_DEV] = "mount namespace (/dev)",
+		[STEP_MOUNT_TMP] = "mount namespace (/tmp)",
+		[STEP_MOUNT_WORK] = "mount namespace (/work and the job's files)",
+		[STEP_UNPACK] = "job files",
+		[STEP_PIVOT] = "mount namespace (pivot_root)",
+		[STEP_STAGE_FDS] = "stage start-up (fds, session)",
+		[STEP_RLIMITS] = "rlimits",
+		[STEP_CAPS] = "capabilities",
+		[STEP_NO_NEW_PRIVS] = "no_new_privs",
+		[STEP_LANDLOCK] = "landlock",
+		[STEP_SECCOMP] = "seccomp",
+		[STEP_EXEC] = "exec",
+	};
+
+	if ((unsigned)s < sizeof(names) / sizeof(names[0]) && names[s])
+		return names[s];
+	return "sandbox";
+}
+
+/* ---- the environment ---------------------------------------------- */
+
+static int read_cap_last_cap(void)
+{
+	char buf[16] = "";
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	long v;
+
+	if (fd < 0)
+		return 63;	/* drop every bit the kernel could know */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 63;
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v > 0 && v < 64 ? (int)v : 63;
+}
+
+static int env_layers(struct sandbox_env *env, const struct sandbox_conf *conf,
+		      char *err, size_t errlen)
+{
+	char why[256];
+	int abi, e;
+
+	abi = landlock_abi();
+	if (abi < 0 && conf->require_landlock) {
+		snprintf(err, errlen, "landlock: not available (%s); boot with "
+			 "lsm=...,landlock or set sandbox { require_landlock = false }",
+			 abi == -EOPNOTSUPP ? "disabled at boot" : "kernel without Landlock");
+		return abi;
+	}
+	landlock_plan_init(&env->landlock, abi < 0 ? 0 : abi);
+	e = seccomp_build(&env->seccomp, why, sizeof(why));
+	if (e < 0 && conf->require_seccomp) {
+		snprintf(err, errlen, "seccomp: %s", why);
+		return e;
+	}
+	env->have_seccomp = e == 0;
+	e = cg_env_detect(conf->cgroups, conf->cgroup_root, &env->cg, why, sizeof(why));
+	if (e < 0 && (conf->require_cgroups || conf->cgroups != CGROUP_AUTO)) {
+		snprintf(err, errlen, "cgroups: %s", why);
+		return e;
+	}
+	if (e < 0)
+		env->cg = NULL;
+	if (conf->require_cgroups && (!env->cg || cg_env_kind(env->cg) == CG_NONE)) {
+		snprintf(err, errlen, "cgroups: required but none is usable; %s", why);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
+		     char *err, size_t errlen)
+{
+	struct sandbox_env *env = calloc(1, sizeof(*env));
+	int e;
+
+	if (!env)
+		return -ENOMEM;
+	env->gen = atomic_fetch_add(&env_seq, 1) + 1;
+	pthread_mutex_init(&env->slot_lock, NULL);
+	env->root_mode = geteuid() == 0;
+	env->uid_base = conf->uid_base;
+	env->cap_last_cap = read_cap_last_cap();
+	env->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (env->devnull < 0) {
+		e = -errno;
+		snprintf(err, errlen, "cannot open /dev/null");
+		free(env);
+		return e;
+	}
+	if ((e = env_layers(env, conf, err, errlen)) < 0) {
+		sandbox_env_free(env);
+		return e;
+	}
+	*out = env;
+	return 0;
+}
+
+void sandbox_env_free(struct sandbox_env *env)
+{
+	if (!env)
+		return;
+	if (env->have_seccomp)
+		seccomp_free(&env->seccomp);
+	for (int i = 0; i < SANDBOX_MAX_SLOTS; i++)
+		if (env->slot_cg[i])
+			cg_box_destroy(env->slot_cg[i]);
+	if (env->cg)
+		cg_env_free(env->cg);
+	pthread_mutex_destroy(&env->slot_lock);
+	if (env->devnull >= 0)
+		close(env->devnull);
+	free(env);
+}
+
+void sandbox_env_caps(const struct sandbox_env *env, struct sandbox_caps *c)
+{
+	c->landlock_abi = env->landlock.abi > 0 ? env->landlock.abi : landlock_abi();
+	c->seccomp = env->have_seccomp;
+	c->limits_by = cg_kind_name(env->cg ? cg_env_kind(env->cg) : CG_NONE);
+	c->root_mode = env->root_mode;
+}
+
+static bool use_cgroup(const struct sandbox_env *env)
+{
+	return env->cg && cg_env_kind(env->cg) != CG_NONE;
+}
+
+/* ---- opening a box ------------------------------------------------ */
+
+static int write_proc(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	int fd, e = 0;
+	size_t n = strlen(text);
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, n) != (ssize_t)n)
+		e = -errno ? -errno : -EIO;
+	if (close(fd) < 0 && e == 0)
+		e = -errno;
+	return e;
+}
+
+/* One host id mapped to BOX_UID/BOX_GID; host root is never mapped. */
+static int write_maps(const struct box *b, int slot)
+{
+	char map[64];
+	unsigned uid, gid;
+	int e;
+
+	if (b->env->root_mode) {
+		uid = gid = (unsigned)b->env->uid_base + (unsigned)slot;
+	} else {
+		uid = (unsigned)geteuid();
+		gid = (unsigned)getegid();
+		if ((e = write_proc(b->pid, "setgroups", "deny")) < 0)
+			return e;
+	}
+	snprintf(map, sizeof(map), "%d %u 1\n", BOX_UID, uid);
+	if ((e = write_proc(b->pid, "uid_map", map)) < 0)
+		return e;
+	snprintf(map, sizeof(map), "%d %u 1\n", BOX_GID, gid);
+	return write_proc(b->pid, "gid_map", map);
+}
+
+static void plan_init(struct box *b, const struct box_spec *spec,
+		      const struct stage_spec *stages, size_t nstages, int child_ctl)
+{
+	struct box_plan *p = &b->plan;
+	long inodes = spec->workspace_mb * 64 + 256;
+
+	snprintf(b->work_opts, sizeof(b->work_opts),
+		 "size=%ldm,nr_inodes=%ld,mode=0755,uid=%d,gid=%d",
+		 spec->workspace_mb, inodes, BOX_UID, BOX_GID);
+	snprintf(b->tmp_opts, sizeof(b->tmp_opts), "size=%ldm,nr_inodes=%ld,mode=1777",
+		 spec->tmp_mb, spec->tmp_mb * 64 + 256);
+	snprintf(b->shm_opts, sizeof(b->shm_opts), "size=%ldm,nr_inodes=%ld,mode=1777",
+		 spec->tmp_mb, spec->tmp_mb * 16 + 64);
+	p->root_mode = b->env->root_mode;
+	p->ro_paths = spec->ro_paths;
+	p->work_opts = b->work_opts;
+	p->tmp_opts = b->tmp_opts;
+	p->shm_opts = b->shm_opts;
+	p->ctl_fd = child_ctl;
+	p->bundle_fd = spec->bundle_fd;
+	p->stages = stages;
+	p->nstages = nstages;
+	p->rlimit_memory = !use_cgroup(b->env);
+	p->seccomp = b->env->have_seccomp ? &b->env->seccomp : NULL;
+	p->landlock = &b->env->landlock;
+	p->cap_last_cap = b->env->cap_last_cap;
+}
+
+static int do_clone(struct box *b)
+{
+	struct clone_args a = {
+		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+			 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&b->pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	int cgfd = b->cg ? cg_box_dirfd(b->cg) : -1;
+	long pid;
+
+	if (cgfd >= 0) {	/* v2: born inside its cgroup, no race */
+		a.flags |= CLONE_INTO_CGROUP;
+		a.cgroup = (uint64_t)cgfd;
+	}
+	pid = syscall(SYS_clone3, &a, sizeof(a));
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		box_child_main(&b->plan);
+	b->pid = (pid_t)pid;
+	return 0;
+}
+
+/* Waits for one message from the init process, up to @ms.  0 or -errno. */
+static int recv_msg(struct box *b, struct box_msg *m, int ms)
+{
+	struct pollfd pfd = { .fd = b->ctl, .events = POLLIN };
+	ssize_t n;
+	int r;
+
+	do
+		r = poll(&pfd, 1, ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	n = recv(b->ctl, m, sizeof(*m), 0);
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*m) ? 0 : -EPIPE;	/* EOF: init died */
+}
+
+static void fail_reason(const struct box *b, const struct box_msg *m,
+			char *err, size_t errlen)
+{
+	const char *what = box_step_name((enum box_step)m->step);
+	if (m->step == STEP_MOUNT_RO && m->arg >= 0)
+		snprintf(err, errlen, "%s %s: %s", what, b->plan.ro_paths[m->arg], es(m->err));
+	else if (m->step == STEP_USERNS && m->err == -EPERM)
+		snprintf(err, errlen, "%s: %s (are unprivileged user namespaces "
+			 "allowed? sysctl kernel.unprivileged_userns_clone=1)", what, es(m->err));
+	else
+		snprintf(err, errlen, "%s: %s", what, es(m->err));
+}
+
+static int start_box(struct box *b, int slot, char *err, size_t errlen)
+{
+	struct box_req go = { .op = REQ_GO };
+	struct box_msg m;
+	int e;
+
+	if (b->cg && !b->shared_cg && cg_box_dirfd(b->cg) < 0 &&
+	    (e = cg_box_attach(b->cg, b->pid)) < 0) {
+		snprintf(err, errlen, "cgroups: cannot attach the box: %s", es(e));
+		return e;
+	}
+	if ((e = write_maps(b, slot)) < 0) {
+		snprintf(err, errlen, "user namespace: cannot write the id maps: %s",
+			 es(e));
+		return e;
+	}
+	if (send(b->ctl, &go, sizeof(go), MSG_NOSIGNAL) != sizeof(go)) {
+		snprintf(err, errlen, "sandbox: the box's init died at start");
+		return -EPIPE;
+	}
+	if ((e = recv_msg(b, &m, OPEN_TIMEOUT_MS)) < 0) {
+		snprintf(err, errlen, "sandbox: no answer from the box's init (%s)",
+			 es(e));
+		return e;
+	}
+	if (m.kind == MSG_FAIL) {
+		fail_reason(b, &m, err, errlen);
+		return m.err < 0 ? m.err : -EIO;
+	}
+	return m.kind == MSG_READY ? 0 : -EPROTO;
+}
+
+/*
+ * cgroup v1: moving a process between groups waits for an RCU grace period
+ * (milliseconds per hierarchy), so instead of a group per job each worker
+ * slot has one group that its thread joins once; the boxes it clones are
+ * born inside.  The group outlives the box: every process of a box is gone
+ * once its init is reaped, and the peak and OOM counters are read per
+ * stage.  v2 needs none of this: CLONE_INTO_CGROUP, a group per box.
+ */
+static int slot_cgroup(struct box *b, int slot, char *err, size_t errlen)
+{
+	struct sandbox_env *env = b->env;
+	char name[32];
+	int e = 0;
+
+	if (slot < 0 || slot >= SANDBOX_MAX_SLOTS)
+		return -EINVAL;
+	pthread_mutex_lock(&env->slot_lock);
+	if (!env->slot_cg[slot]) {
+		snprintf(name, sizeof(name), "slot-%d", slot);
+		e = cg_box_create(env->cg, name, &env->slot_cg[slot]);
+		if (e < 0)
+			env->slot_cg[slot] = NULL;
+	}
+	pthread_mutex_unlock(&env->slot_lock);
+	if (e == 0 && (tls_env_gen != env->gen || tls_slot != slot)) {
+		e = cg_box_join_thread(env->slot_cg[slot]);
+		if (e == 0) {
+			tls_env_gen = env->gen;
+			tls_slot = slot;
+		}
+	}
+	if (e < 0) {
+		snprintf(err, errlen, "cgroups: cannot prepare slot %d's group: %s", slot, es(e));
+		return e;
+	}
+	b->cg = env->slot_cg[slot];
+	b->shared_cg = true;
+	return 0;
+}
+
+static int box_cgroup(struct box *b, int slot, char *err, size_t errlen)
+{
+	char name[48];
+	int e;
+
+	if (!use_cgroup(b->env))
+		return 0;
+	if (cg_env_kind(b->env->cg) == CG_V1)
+		return slot_cgroup(b, slot, err, errlen);
+	snprintf(name, sizeof(name), "box-%d-%u", (int)getpid(),
+		 atomic_fetch_add(&box_seq, 1));
+	if ((e = cg_box_create(b->env->cg, name, &b->cg)) < 0) {
+		snprintf(err, errlen, "cgroups: cannot create the job's group: %s", es(e));
+		b->cg = NULL;
+	}
+	return e;
+}
+
+int box_open(struct sandbox_env *env, const struct box_spec *spec,
+	     const struct stage_spec *stages, size_t nstages, struct box **out,
+	     char *err, size_t errlen)
+{
+	struct box *b = calloc(1, sizeof(*b));
+	int sv[2], e;
+
+	if (!b)
+		return -ENOMEM;
+	b->env = env;
+	b->pidfd = b->ctl = -1;
+	if ((e = box_cgroup(b, spec->slot, err, errlen)) < 0)
+		goto out;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		e = -errno;
+		snprintf(err, errlen, "sandbox: socketpair: %s", es(e));
+		goto out;
+	}
+	b->ctl = sv[0];
+	plan_init(b, spec, stages, nstages, sv[1]);
+	e = do_clone(b);
+	close(sv[1]);
+	if (e < 0) {
+		snprintf(err, errlen, "namespaces: clone3 failed: %s%s", es(e),
+			 e == -EPERM || e == -ENOSPC ? " (are user namespaces allowed? "
+			 "sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone)" : "");
+		goto out;
+	}
+	e = start_box(b, spec->slot, err, errlen);
+out:
+	if (e < 0) {
+		box_close(b);
+		return e;
+	}
+	*out = b;
+	return 0;
+}
+
+/* ---- running a stage ---------------------------------------------- */
+
+void stage_outcome_init(struct stage_outcome *o, size_t out_max)
+{
+	memset(o, 0, sizeof(*o));
+	o->exit_code = -1;
+	o->memory_kb = -1;
+	dynbuf_init(&o->out, out_max);
+	dynbuf_init(&o->err, out_max);
+}
+
+void stage_outcome_free(struct stage_outcome *o)
+{
+	dynbuf_free(&o->out);
+	dynbuf_free(&o->err);
+}
+
+static void kill_box(struct box *b)
+{
+	if (b->dead)
+		return;
+	b->dead = true;
+	if (b->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, b->pidfd, SIGKILL, NULL, 0);
+	if (b->cg)
+		cg_box_kill(b->cg);
+}
+
+static int send_run(struct box *b, uint32_t stage, const int fds[3])
+{
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	struct box_req r = { .op = REQ_RUN, .stage = stage };
+	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	memset(cbuf, 0, sizeof(cbuf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(3 * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
+	return sendmsg(b->ctl, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* State of one stage's wait loop. */
+struct waiter {
+	struct box *b;
+	const struct stage_spec *s;
+	struct stage_outcome *o;
+	int pipes[2];		/* read ends, -1 at EOF */
+	bool done;		/* MSG_DONE seen */
+	int64_t start, deadline, drain_until;
+	long long cpu_base_us;
+};
+
+/* Reads what a pipe has; kills the box when a stream is over budget. */
+static void pump(struct waiter *w, int k)
+{
+	char buf[65536];
+	struct dynbuf *d = k == 0 ? &w->o->out : &w->o->err;
+	ssize_t n = read(w->pipes[k], buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		close(w->pipes[k]);
+		w->pipes[k] = -1;
+		return;
+	}
+	if (dynbuf_add(d, buf, (size_t)n) < 0 || d->truncated) {
+		if (!w->o->output_exceeded && !w->b->dead)
+			w->o->output_exceeded = true;
+		kill_box(w->b);
+	}
+}
+
+static void on_msg(struct waiter *w)
+{
+	struct box_msg m;
+	ssize_t n = recv(w->b->ctl, &m, sizeof(m), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n != sizeof(m)) {	/* init is gone: killed, or OOM */
+		w->done = true;
+		w->b->dead = true;
+		return;
+	}
+	if (m.kind == MSG_FAIL && !w->o->error) {
+		w->o->error = m.err < 0 ? m.err : -EIO;
+		fail_reason(w->b, &m, w->o->reason, sizeof(w->o->reason));
+	} else if (m.kind == MSG_DONE) {
+		w->done = true;
+		if (WIFEXITED(m.status))
+			w->o->exit_code = WEXITSTATUS(m.status);
+		else if (WIFSIGNALED(m.status))
+			w->o->signal = WTERMSIG(m.status);
+		w->o->cpu_ms = (double)(m.utime_us + m.stime_us) / 1000.0;
+		w->o->memory_kb = m.maxrss_kb;
+	}
+}
+
+static bool cpu_over(struct waiter *w)
+{
+	struct cg_stats st;
+
+	if (!w->b->cg || w->s->cpu_time <= 0 || cg_box_stats(w->b->cg, &st) < 0)
+		return false;
+	return (double)(st.cpu_usec - w->cpu_base_us) > w->s->cpu_time * 1e6;
+}
+
+static int poll_ms(struct waiter *w, int64_t now)
+{
+	int64_t until = w->done ? w->drain_until : w->deadline;
+	int64_t ms = (until - now) / 1000000 + 1;
+
+	if (!w->done && w->b->cg && w->s->cpu_time > 0 && ms > CPU_POLL_MS)
+		ms = CPU_POLL_MS;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+static void wait_stage(struct waiter *w)
+{
+	while (!w->done || w->pipes[0] >= 0 || w->pipes[1] >= 0) {
+		struct pollfd pfd[3] = {
+			{ .fd = w->pipes[0], .events = POLLIN },
+			{ .fd = w->pipes[1], .events = POLLIN },
+			{ .fd = w->done ? -1 : w->b->ctl, .events = POLLIN },
+		};
+		int64_t now = now_mono_ns();
+		int r;
+
+		if (!w->done && now >= w->deadline) {
+			w->o->timed_out = true;
+			kill_box(w->b);
+			w->deadline = now + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
+		} else if (w->done && now >= w->drain_until) {
+			kill_box(w->b);	/* a pipe held open past the stage's end */
+			break;
+		}
+		r = poll(pfd, 3, poll_ms(w, now));
+		if (r < 0 && errno != EINTR)
+			break;
+		for (int k = 0; k < 2 && r > 0; k++)
+			if (pfd[k].revents)
+				pump(w, k);
+		if (r > 0 && pfd[2].revents)
+			on_msg(w);
+		if (w->done && !w->drain_until)
+			w->drain_until = now_mono_ns() + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
+		if (!w->done && !w->o->timed_out && cpu_over(w)) {
+			w->o->timed_out = true;
+			kill_box(w->b);
+		}
+	}
+}
+
+static void collect(struct box *b, struct waiter *w, const struct cg_stats *before)
+{
+	struct cg_stats st;
+
+	w->o->wall_ms = (double)(now_mono_ns() - w->start) / 1e6;
+	if (!b->cg || cg_box_stats(b->cg, &st) < 0)
+		return;
+	if (st.peak_kb >= 0)
+		w->o->memory_kb = st.peak_kb;
+	if (st.cpu_usec >= before->cpu_usec)
+		w->o->cpu_ms = (double)(st.cpu_usec - before->cpu_usec) / 1000.0;
+	if (st.oom_kills > before->oom_kills)
+		w->o->memory_exceeded = true;
+	if (w->s->cpu_time > 0 && w->o->cpu_ms > w->s->cpu_time * 1000)
+		w->o->timed_out = true;
+}
+
+static int stage_cgroup(struct box *b, const struct stage_spec *s,
+			struct cg_stats *before)
+{
+	int e;
+
+	memset(before, 0, sizeof(*before));
+	if (!b->cg)
+		return 0;
+	/* The box's init lives in the group too, and on v1 the worker thread. */
+	long extra = b->shared_cg ? 2 : 1;
+
+	if ((e = cg_box_limit(b->cg, s->memory_mb, s->processes > 0 ? s->processes + extra : -1)) < 0)
+		return e;
+	e = cg_box_reset_peak(b->cg);
+	if (e < 0 && e != -EOPNOTSUPP)
+		return e;
+	return cg_box_stats(b->cg, before);
+}
+
+static int stage_pipes(int out[2], int err[2])
+{
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		int e = -errno;
+		close(out[0]);
+		close(out[1]);
+		return e;
+	}
+	return 0;
+}
+
+int box_run(struct box *b, size_t i, struct stage_outcome *o)
+{
+	struct waiter w = { .b = b, .s = &b->plan.stages[i], .o = o };
+	struct cg_stats before;
+	int out[2], errp[2], fds[3], e;
+
+	if (b->dead || i >= b->plan.nstages) {
+		snprintf(o->reason, sizeof(o->reason), "sandbox: the box is gone");
+		return o->error = -ESRCH;
+	}
+	if ((e = stage_cgroup(b, w.s, &before)) < 0) {
+		snprintf(o->reason, sizeof(o->reason), "cgroups: cannot set the limits: %s",
+			 es(e));
+		return o->error = e;
+	}
+	if ((e = stage_pipes(out, errp)) < 0) {
+		snprintf(o->reason, sizeof(o->reason), "sandbox: pipe: %s", es(e));
+		return o->error = e;
+	}
+	if (w.s->stdout_fd >= 0) {	/* nothing to capture on this stream */
+		close(out[0]);
+		close(out[1]);
+		out[0] = -1;
+		out[1] = dup(w.s->stdout_fd);
+		if (out[1] < 0) {
+			e = -errno;
+			close(errp[0]);
+			close(errp[1]);
+			return o->error = e;
+		}
+	}
+	fds[0] = w.s->stdin_fd >= 0 ? w.s->stdin_fd : b->env->devnull;
+	fds[1] = out[1];
+	fds[2] = errp[1];
+	w.start = now_mono_ns();
+	w.deadline = w.start + (int64_t)(w.s->timeout * 1e9);
+	w.cpu_base_us = before.cpu_usec;
+	e = send_run(b, (uint32_t)i, fds);
+	close(out[1]);
+	close(errp[1]);
+	w.pipes[0] = out[0];
+	w.pipes[1] = errp[0];
+	if (e < 0)
+		kill_box(b);
+	else
+		wait_stage(&w);
+	for (int k = 0; k < 2; k++)
+		if (w.pipes[k] >= 0)
+			close(w.pipes[k]);
+	collect(b, &w, &before);
+	if (e < 0 || (!w.done && !o->timed_out && !o->output_exceeded && !o->memory_exceeded)) {
+		snprintf(o->reason, sizeof(o->reason), "sandbox: the box's init died");
+		return o->error = e < 0 ? e : -EPIPE;
+	}
+	return o->error;
+}
+
+void box_close(struct box *b)
+{
+	siginfo_t si;
+
+	if (!b)
+		return;
+	if (b->ctl >= 0)
+		close(b->ctl);
+	if (b->pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, b->pidfd, SIGKILL, NULL, 0);
+		/* Once PID 1 of the namespace is reaped, every process of it is gone. */
+		while (waitid((idtype_t)P_PIDFD, (id_t)b->pidfd, &si, WEXITED) < 0 &&
+		       errno == EINTR)
+			;
+		close(b->pidfd);
+	}
+	if (b->cg && !b->shared_cg)
+		cg_box_destroy(b->cg);
+	free(b);
+}
+
+struct thread_call {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_call *c = p;
+
+	c->fn(c->arg);
+	return NULL;
+}
+
+int sandbox_on_thread(void (*fn)(void *), void *arg)
+{
+	struct thread_call c = { .fn = fn, .arg = arg };
+	pthread_t t;
+	int e;
+
+	if ((e = pthread_create(&t, NULL, thread_main, &c)) != 0)
+		return -e;
+	return -pthread_join(t, NULL);
+}

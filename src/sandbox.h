@@ -1,0 +1,117 @@
+/*
+ * sandbox.h - run untrusted programs in a box: fresh user, mount, PID,
+ * network, IPC, UTS and cgroup namespaces; a tmpfs root with read-only
+ * runtime paths; Landlock; seccomp; cgroup or rlimit limits.
+ *
+ * A box is opened once per job and runs its stages in order (extract,
+ * compile, run, one run per test).  Every stage is a fresh process with
+ * its own limits; the box's /work persists between the stages.
+ *
+ * Threads: sandbox_env is built once at start and is read-only after;
+ * boxes are independent, so each worker thread may open its own.
+ */
+#ifndef CYLO_SANDBOX_H
+#define CYLO_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "util.h"
+
+struct sandbox_env;
+struct box;
+
+/* Worker slots: 0 .. SANDBOX_MAX_SLOTS-1 (box_spec.slot). */
+#define SANDBOX_MAX_SLOTS 1024
+
+/* What `cylo doctor` and the result report about the host. */
+struct sandbox_caps {
+	int landlock_abi;	/* < 0: -errno of the probe */
+	bool seccomp;
+	const char *limits_by;	/* "cgroup2", "cgroup1", "rlimit" */
+	bool root_mode;		/* each worker slot runs as its own host uid */
+};
+
+/*
+ * Probes the host and prepares what every box shares: the seccomp BPF,
+ * the Landlock plan, the cgroup parent.  A required layer that is missing
+ * fails with -errno and a sentence naming the layer and the fix in @err.
+ * Thread: main, at start.
+ */
+int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
+		     char *err, size_t errlen);
+void sandbox_env_free(struct sandbox_env *env);
+void sandbox_env_caps(const struct sandbox_env *env, struct sandbox_caps *caps);
+
+struct box_spec {
+	char *const *ro_paths;	/* host paths bound read-only at the same place */
+	int bundle_fd;		/* job files (bundle.h) copied into /work, or -1 */
+	long workspace_mb;
+	long tmp_mb;		/* /tmp and /dev/shm each */
+	int slot;		/* worker slot; root mode runs it as uid_base+slot */
+};
+
+struct stage_spec {
+	char *const *argv;	/* argv[0] is an absolute path inside the box */
+	char *const *envp;
+	int stdin_fd;		/* read-only fd, or -1 for /dev/null */
+	int exec_fd;		/* run this fd (execveat) instead of argv[0], or -1 */
+	int stdout_fd;		/* a file to write stdout to instead of capturing, or -1;
+				   bounded by file_size_mb, not output_kb */
+	double timeout;		/* wall seconds */
+	double cpu_time;	/* seconds */
+	long memory_mb;
+	long processes;
+	long output_kb;		/* per stream */
+	long file_size_mb;
+	long open_files;
+};
+
+struct stage_outcome {
+	int exit_code;		/* -1 when killed by a signal */
+	int signal;		/* 0 when it exited */
+	bool timed_out;		/* wall or CPU limit */
+	bool memory_exceeded;	/* an OOM kill in the box's cgroup */
+	bool output_exceeded;	/* a stream went over output_kb */
+	double wall_ms, cpu_ms;
+	long memory_kb;		/* peak, -1 unknown */
+	struct dynbuf out, err;	/* captured streams, capped at output_kb */
+	int error;		/* -errno when the sandbox failed; then: */
+	char reason[256];	/* "landlock: ..." naming the layer */
+};
+
+/*
+ * Opens a box: clone into new namespaces, map ids, build the root and
+ * /work.  @stages (all the stages the box will run; borrowed, must stay
+ * valid until box_close) are prepared before clone because the child may
+ * not allocate.  Returns 0, or -errno with the failing layer in @err.
+ * Thread: any worker; the box belongs to the caller.
+ */
+int box_open(struct sandbox_env *env, const struct box_spec *spec,
+	     const struct stage_spec *stages, size_t nstages, struct box **out,
+	     char *err, size_t errlen);
+
+/*
+ * Runs stage @i and waits for it (wall deadline, CPU and output budgets).
+ * Fills @o (initialise it with stage_outcome_init()).  Returns 0 when the
+ * stage ran (whatever it did), -errno when the sandbox failed (o->reason).
+ * After a timeout, memory or output kill the box is dead: later stages fail.
+ */
+int box_run(struct box *b, size_t i, struct stage_outcome *o);
+
+/* Kills whatever is left, reaps, removes the cgroup, frees.  NULL is a no-op. */
+void box_close(struct box *b);
+
+/*
+ * Runs @fn(@arg) on a new thread and waits for it.  A thread may join its
+ * slot's cgroup (v1) for good; one-shot commands run their boxes this way
+ * so the group is empty, and removable, once the thread is gone.
+ */
+int sandbox_on_thread(void (*fn)(void *), void *arg);
+
+void stage_outcome_init(struct stage_outcome *o, size_t out_max);
+void stage_outcome_free(struct stage_outcome *o);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * sandbox_child.c - the box's init process and its stage processes.
+ *
+ * Theory of operation.  The parent (a worker thread, sandbox.c) clones
+ * this process into new user, mount, PID, network, IPC, UTS and cgroup
+ * namespaces.  It is PID 1 of the box and a copy of a multi-threaded
+ * process, so it never allocates, never logs and calls only syscalls: any
+ * lock another thread held at clone time is held forever here.
+ *
+ * Init: close every inherited fd but the control socket and the bundle;
+ * wait for REQ_GO (the parent has written the uid/gid maps and attached
+ * the cgroup); take the box uid; forbid nested user namespaces; build the
+ * root (sandbox_mount.c); turn non-dumpable; report MSG_READY.  Then, for
+ * each REQ_RUN with three fds (stdin, stdout, stderr), fork a stage
+ * process, wait for it, SIGKILL every other process of the namespace
+ * (kill(-1) from PID 1 spares only itself: nothing a stage forked outlives
+ * it), reap them, and report MSG_DONE with the status and rusage.  EOF on
+ * the socket ends the box: when PID 1 exits the kernel kills the rest.
+ *
+ * Stage: new session, stdio, cwd /work, rlimits, capabilities dropped,
+ * fds marked close-on-exec, no_new_privs, Landlock, seccomp last, exec.
+ * Any failure before exec is reported as MSG_FAIL with the step, so the
+ * job gets sandbox_error naming the layer; nothing runs unconfined.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "sandbox_landlock.h"
+#include "sandbox_plan.h"
+#include "sandbox_seccomp.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* The box's root is our own tmpfs view: reading beneath it shows only the
+ * configured paths, /etc, /proc and /dev; writing stays confined to lock_rw. */
+static const char *const lock_ro[] = { "/", NULL };
+static const char *const lock_rw[] = { "/work", "/tmp", "/dev/shm", NULL };
+static const char *const lock_dev[] = {
+	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", NULL
+};
+
+static void send_msg(int fd, const struct box_msg *m)
+{
+	while (send(fd, m, sizeof(*m), MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static void fail(int fd, int step, int err, int arg)
+{
+	struct box_msg m = { .kind = MSG_FAIL, .step = step, .err = err, .arg = arg };
+
+	send_msg(fd, &m);
+}
+
+static __attribute__((noreturn)) void die(const struct box_plan *p, int step,
+					   int err, int arg)
+{
+	fail(p->ctl_fd, step, err, arg);
+	_exit(127);
+}
+
+/* Closes every fd except the few in @keep (ascending, -1 entries ignored). */
+static int close_except(const int *keep, int n)
+{
+	unsigned lo = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < 0)
+			continue;
+		if ((unsigned)keep[i] > lo &&
+		    syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) < 0)
+			return -errno;
+		lo = (unsigned)keep[i] + 1;
+	}
+	return syscall(SYS_close_range, lo, ~0U, 0) < 0 ? -errno : 0;
+}
+
+static int stdio_devnull(void)
+{
+	int fd = open("/dev/null", O_RDWR);	/* no O_CLOEXEC: meant for 0-2 */
+
+	if (fd < 0)
+		return -errno;
+	for (int i = 0; i < 3; i++)
+		if (fd != i && dup2(fd, i) < 0)
+			return -errno;
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+static int start(const struct box_plan *p)
+{
+	int keep[2] = { p->ctl_fd, p->bundle_fd };
+
+	if (keep[1] >= 0 && keep[1] < keep[0]) {
+		keep[0] = p->bundle_fd;
+		keep[1] = p->ctl_fd;
+	}
+	/* Other workers' pipes must not stay open in here. */
+	if (close_except(keep, 2) < 0)
+		return -errno;
+	return stdio_devnull();
+}
+
+static int wait_go(int fd)
+{
+	struct box_req r;
+	ssize_t n;
+
+	do
+		n = recv(fd, &r, sizeof(r), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == sizeof(r) && r.op == REQ_GO ? 0 : -EPIPE;
+}
+
+static int take_ids(const struct box_plan *p)
+{
+	int fd;
+
+	/* As bubblewrap's --disable-userns: the limit is per user namespace
+	 * and checked up the chain, so 0 here forbids nested ones. */
+	fd = open("/proc/sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "0", 1) != 1) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	if (p->root_mode && setgroups(0, NULL) < 0)
+		return -errno;
+	if (setresgid(BOX_GID, BOX_GID, BOX_GID) < 0 ||
+	    setresuid(BOX_UID, BOX_UID, BOX_UID) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Receives one REQ_RUN and its three fds.  0 on EOF, 1 on a request. */
+static int recv_run(int fd, uint32_t *stage, int fds[3])
+{
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	struct box_req r;
+	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	c = CMSG_FIRSTHDR(&mh);
+	if (n != sizeof(r) || r.op != REQ_RUN || !c ||
+	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
+		return -EPROTO;
+	memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
+	*stage = r.stage;
+	return 1;
+}
+
+static void stage_fds(const struct box_plan *p, const int fds[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)	/* dup2 clears close-on-exec */
+			die(p, STEP_STAGE_FDS, -errno, i);
+	if (setsid() < 0)
+		die(p, STEP_STAGE_FDS, -errno, -1);
+	if (chdir("/work") < 0)
+		die(p, STEP_STAGE_FDS, -errno, -1);
+}
+
+/* Read and execute beneath each of @paths (inside the new root). */
+static int allow_paths(int rs, const struct landlock_plan *lp,
+		       const char *const *paths)
+{
+	for (int i = 0; paths[i]; i++) {
+		int fd = open(paths[i], O_PATH | O_CLOEXEC), e;
+		if (fd < 0)
+			return -errno;
+		e = landlock_allow_fd(rs, lp, fd);
+		close(fd);
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
+static void stage_confine(const struct box_plan *p, const struct stage_spec *s)
+{
+	int e, rs;
+
+	if ((e = limits_apply_stage(s, p->rlimit_memory)) < 0)
+		die(p, STEP_RLIMITS, e, -1);
+	if ((e = caps_drop_all(p->cap_last_cap)) < 0)
+		die(p, STEP_CAPS, e, -1);
+	/* Everything but 0-2 closes at exec; the control socket stays open
+	 * until then so a failure below can still be reported. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		die(p, STEP_STAGE_FDS, -errno, -1);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die(p, STEP_NO_NEW_PRIVS, -errno, -1);
+	if (p->landlock && p->landlock->abi > 0) {
+		rs = landlock_build(p->landlock, (const char *const *)p->ro_paths,
+				    lock_rw, lock_dev);
+		if (rs < 0)
+			die(p, STEP_LANDLOCK, rs, -1);
+		if ((e = allow_paths(rs, p->landlock, lock_ro)) < 0 ||
+		    (s->exec_fd >= 0 && (e = landlock_allow_fd(rs, p->landlock, s->exec_fd)) < 0) ||
+		    (e = landlock_apply(rs)) < 0)
+			die(p, STEP_LANDLOCK, e, -1);
+		close(rs);
+	}
+	if (p->seccomp && (e = seccomp_install(p->seccomp)) < 0)
+		die(p, STEP_SECCOMP, e, -1);
+}
+
+static __attribute__((noreturn)) void stage_main(const struct box_plan *p,
+						  uint32_t i, const int fds[3])
+{
+	const struct stage_spec *s = &p->stages[i];
+
+	stage_fds(p, fds);
+	stage_confine(p, s);
+	if (s->exec_fd >= 0)
+		syscall(SYS_execveat, s->exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
+	else
+		execve(s->argv[0], s->argv, s->envp);
+	die(p, STEP_EXEC, -errno, (int)i);
+}
+
+static void reap_all(void)
+{
+	/* PID 1 is never hit by its own kill(-1). */
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+		;
+}
+
+static void run_stage(const struct box_plan *p, uint32_t i, int fds[3])
+{
+	struct box_msg m = { .kind = MSG_DONE };
+	struct rusage ru;
+	int status = 0;
+	pid_t pid, w;
+
+	if (i >= p->nstages) {
+		fail(p->ctl_fd, STEP_STAGE_FDS, -EINVAL, (int)i);
+		return;
+	}
+	/* A raw fork: glibc's fork() would take malloc locks that another
+	 * thread of the daemon may have held at clone time. */
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		stage_main(p, i, fds);
+	for (int k = 0; k < 3; k++)
+		close(fds[k]);
+	if (pid < 0) {
+		fail(p->ctl_fd, STEP_STAGE_FDS, -errno, (int)i);
+		return;
+	}
+	do
+		w = wait4(pid, &status, 0, &ru);
+	while (w < 0 && errno == EINTR);
+	reap_all();
+	m.status = status;
+	m.utime_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+	m.stime_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+	m.maxrss_kb = ru.ru_maxrss;
+	send_msg(p->ctl_fd, &m);
+}
+
+void box_child_main(const struct box_plan *p)
+{
+	struct box_msg ready = { .kind = MSG_READY };
+	int e, step, arg, fds[3];
+	uint32_t stage = 0;
+
+	if ((e = start(p)) < 0)
+		die(p, STEP_START, e, -1);
+	if ((e = wait_go(p->ctl_fd)) < 0)
+		_exit(127);	/* the parent gave up on us */
+	if ((e = take_ids(p)) < 0)
+		die(p, STEP_USERNS, e, -1);
+	if ((e = mount_build_root(p, &step, &arg)) < 0)
+		die(p, step, e, arg);
+	if (p->bundle_fd >= 0)
+		close(p->bundle_fd);
+	/* No ptrace-style access to PID 1 from the job, no /proc/1/mem. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die(p, STEP_CAPS, -errno, -1);
+	if (sethostname("cylo", 4) < 0)
+		die(p, STEP_USERNS, -errno, -1);
+	send_msg(p->ctl_fd, &ready);
+	while ((e = recv_run(p->ctl_fd, &stage, fds)) > 0)
+		run_stage(p, stage, fds);
+	_exit(0);
+}

@@ -1,0 +1,84 @@
+/*
+ * sandbox_limits.c - per-stage rlimits and the capability drop, applied
+ * by the stage process after fork and before exec.
+ *
+ * cgroups (cgroup.c) are the primary memory and process limits; rlimits
+ * cover what cgroups do not (CPU seconds per process, file size, open
+ * files, core dumps, locked memory, real-time priority) and, on a host
+ * without usable cgroups, memory (RLIMIT_AS, which breaks runtimes that
+ * reserve large address ranges: documented in the README) and processes.
+ * Async-signal-safe: plain syscalls only.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox_plan.h"
+
+static int set_rl(int res, rlim_t soft, rlim_t hard)
+{
+	struct rlimit r = { .rlim_cur = soft, .rlim_max = hard };
+
+	return setrlimit(res, &r) < 0 ? -errno : 0;
+}
+
+#define MIB(x) ((rlim_t)(x) << 20)
+
+int limits_apply_stage(const struct stage_spec *s, bool rlimit_memory)
+{
+	int e = 0;
+
+	if (s->cpu_time > 0) {
+		/* SIGXCPU at the soft limit, SIGKILL one second later. */
+		rlim_t sec = (rlim_t)s->cpu_time;
+		if ((double)sec < s->cpu_time)
+			sec++;
+		if ((e = set_rl(RLIMIT_CPU, sec, sec + 1)) < 0)
+			return e;
+	}
+	if (s->file_size_mb >= 0 &&
+	    (e = set_rl(RLIMIT_FSIZE, MIB(s->file_size_mb), MIB(s->file_size_mb))) < 0)
+		return e;
+	if (s->open_files > 0 &&
+	    (e = set_rl(RLIMIT_NOFILE, (rlim_t)s->open_files, (rlim_t)s->open_files)) < 0)
+		return e;
+	if ((e = set_rl(RLIMIT_CORE, 0, 0)) < 0 ||
+	    (e = set_rl(RLIMIT_MEMLOCK, 0, 0)) < 0 ||
+	    (e = set_rl(RLIMIT_RTPRIO, 0, 0)) < 0 ||
+	    (e = set_rl(RLIMIT_NICE, 0, 0)) < 0)
+		return e;
+	/* Counted per uid inside the box's user namespace: the init process
+	 * runs as the same uid, hence the +1. */
+	if (s->processes > 0 &&
+	    (e = set_rl(RLIMIT_NPROC, (rlim_t)s->processes + 1,
+			(rlim_t)s->processes + 1)) < 0)
+		return e;
+	if (rlimit_memory && s->memory_mb > 0)
+		e = set_rl(RLIMIT_AS, MIB(s->memory_mb), MIB(s->memory_mb));
+	return e;
+}
+
+int caps_drop_all(int cap_last_cap)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	/* Locked securebits: no way back to root semantics inside the box. */
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+		  SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+		  SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+		  SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) < 0)
+		return -errno;
+	for (int c = 0; c <= cap_last_cap; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -errno;
+	return 0;
+}

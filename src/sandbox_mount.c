@@ -1,0 +1,276 @@
+/*
+ * sandbox_mount.c - the box's filesystem view, built by its init process
+ * after clone() in the new mount namespace.
+ *
+ * The new root is a small tmpfs mounted over /tmp (any existing directory
+ * would do: the namespace is private, nothing propagates to the host).
+ * Into it go read-only, nosuid, nodev binds of the language's paths (host
+ * symlinks such as /bin -> usr/bin are recreated as symlinks), a minimal
+ * /etc, a fresh procfs that shows only this PID namespace, a minimal /dev,
+ * and size-limited tmpfs mounts for /tmp, /dev/shm and /work.  Then the
+ * root tmpfs turns read-only and pivot_root detaches the host's root.
+ *
+ * Runs post-clone in a copy of a multi-threaded process: no allocation, no
+ * stdio, only syscalls and string copies into stack buffers.
+ * mount_setattr() (Linux 5.12) sets read-only recursively and changes only
+ * the flags we name, so flags locked by the user namespace stay intact.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "compat.h"
+#include "sandbox_plan.h"
+
+#define NEWROOT "/tmp"
+#define PATH_BYTES 4096
+
+static const char etc_passwd[] =
+	"root:x:0:0:root:/:/usr/sbin/nologin\n"
+	"cylo:x:1000:1000:cylo job:/work:/bin/sh\n"
+	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+static const char etc_group[] =
+	"root:x:0:\ncylo:x:1000:\nnogroup:x:65534:\n";
+static const char etc_hosts[] =
+	"127.0.0.1\tlocalhost\n::1\tlocalhost\n";
+static const char *const dev_nodes[] = {
+	"null", "zero", "full", "random", "urandom", NULL
+};
+
+/* NEWROOT + @path into @buf; 0 or -ENAMETOOLONG. */
+static int in_root(char *buf, const char *path)
+{
+	size_t a = sizeof(NEWROOT) - 1, b = strlen(path);
+
+	if (a + b + 1 > PATH_BYTES)
+		return -ENAMETOOLONG;
+	memcpy(buf, NEWROOT, a);
+	memcpy(buf + a, path, b + 1);
+	return 0;
+}
+
+/* mkdir -p of an absolute path that already lies inside the new root. */
+static int mkdirs(const char *full)
+{
+	char buf[PATH_BYTES];
+	size_t n = strlen(full);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, full, n + 1);
+	for (size_t i = sizeof(NEWROOT); i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char c = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = c;
+	}
+	return 0;
+}
+
+static int mkparent(const char *full)
+{
+	char buf[PATH_BYTES];
+	size_t n = strlen(full);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, full, n + 1);
+	while (n > 0 && buf[n] != '/')
+		n--;
+	buf[n] = '\0';
+	return n > sizeof(NEWROOT) - 1 ? mkdirs(buf) : 0;
+}
+
+static int touch(const char *full, mode_t mode)
+{
+	int fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	return close(fd) < 0 ? -errno : 0;
+}
+
+static int set_ro(const char *full, unsigned flags)
+{
+	struct mount_attr a = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	};
+
+	if (syscall(SYS_mount_setattr, AT_FDCWD, full, flags, &a, sizeof(a)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Binds host @path read-only at the same place; recreates a symlink. */
+static int bind_ro(const char *path)
+{
+	char dst[PATH_BYTES], target[PATH_BYTES];
+	struct stat st;
+	ssize_t n;
+	int e;
+
+	if (path[0] != '/' || (e = in_root(dst, path)) < 0)
+		return -EINVAL;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;	/* optional path */
+	if ((e = mkparent(dst)) < 0)
+		return e;
+	if (S_ISLNK(st.st_mode)) {
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		if (symlink(target, dst) < 0 && errno != EEXIST)
+			return -errno;
+		return 0;
+	}
+	e = S_ISDIR(st.st_mode) ? mkdirs(dst) : touch(dst, 0644);
+	if (e < 0)
+		return e;
+	if (mount(path, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -errno;
+	return set_ro(dst, AT_RECURSIVE);
+}
+
+static int write_file(const char *full, const char *text)
+{
+	int fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	size_t n = strlen(text);
+	ssize_t w;
+
+	if (fd < 0)
+		return -errno;
+	w = write(fd, text, n);
+	if (w < 0 || (size_t)w != n) {
+		int e = w < 0 ? -errno : -EIO;
+		close(fd);
+		return e;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}
+
+static int build_etc(void)
+{
+	int e;
+
+	if ((e = mkdirs(NEWROOT "/etc")) < 0)
+		return e;
+	if ((e = write_file(NEWROOT "/etc/passwd", etc_passwd)) < 0 ||
+	    (e = write_file(NEWROOT "/etc/group", etc_group)) < 0 ||
+	    (e = write_file(NEWROOT "/etc/hosts", etc_hosts)) < 0)
+		return e;
+	return bind_ro("/etc/ld.so.cache");
+}
+
+static int tmpfs_at(const char *full, unsigned long flags, const char *opts)
+{
+	int e = mkdirs(full);
+
+	if (e < 0)
+		return e;
+	if (mount("tmpfs", full, "tmpfs", flags, opts) < 0)
+		return -errno;
+	return 0;
+}
+
+static int build_dev(const struct box_plan *p)
+{
+	char dst[PATH_BYTES], src[64];
+	int e;
+
+	e = tmpfs_at(NEWROOT "/dev", MS_NOSUID | MS_NOEXEC,
+		     "size=64k,nr_inodes=64,mode=0755");
+	if (e < 0)
+		return e;
+	for (size_t i = 0; dev_nodes[i]; i++) {
+		size_t n = strlen(dev_nodes[i]);
+		memcpy(src, "/dev/", 5);
+		memcpy(src + 5, dev_nodes[i], n + 1);
+		if ((e = in_root(dst, src)) < 0 || (e = touch(dst, 0666)) < 0)
+			return e;
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+			return -errno;
+	}
+	if (symlink("/proc/self/fd", NEWROOT "/dev/fd") < 0 ||
+	    symlink("/proc/self/fd/0", NEWROOT "/dev/stdin") < 0 ||
+	    symlink("/proc/self/fd/1", NEWROOT "/dev/stdout") < 0 ||
+	    symlink("/proc/self/fd/2", NEWROOT "/dev/stderr") < 0)
+		return -errno;
+	e = tmpfs_at(NEWROOT "/dev/shm", MS_NOSUID | MS_NODEV, p->shm_opts);
+	if (e < 0)
+		return e;
+	/* The /dev tmpfs itself turns read-only; its device binds and shm stay rw. */
+	return set_ro(NEWROOT "/dev", 0);
+}
+
+static int build_work(const struct box_plan *p)
+{
+	int e, fd;
+
+	e = tmpfs_at(NEWROOT "/work", MS_NOSUID | MS_NODEV, p->work_opts);
+	if (e < 0 || p->bundle_fd < 0)
+		return e;
+	fd = open(NEWROOT "/work", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = bundle_unpack(p->bundle_fd, fd);
+	close(fd);
+	return e;
+}
+
+static int pivot(void)
+{
+	if (set_ro(NEWROOT, 0) < 0)
+		return -errno;
+	if (chdir(NEWROOT) < 0)
+		return -errno;
+	/* pivot_root(".", "."): the old root stacks under the new one and the
+	 * lazy unmount detaches it; no directory for it needed (pivot_root(2)). */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return -errno;
+	if (umount2(".", MNT_DETACH) < 0)
+		return -errno;
+	if (chdir("/work") < 0)
+		return -errno;
+	return 0;
+}
+
+#define STEP(s, call) do { *step = (s); if ((e = (call)) < 0) return e; } while (0)
+
+int mount_build_root(const struct box_plan *p, int *step, int *arg)
+{
+	int e;
+
+	*arg = -1;
+	*step = STEP_MOUNT_PRIVATE;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	*step = STEP_MOUNT_ROOT;
+	if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "size=1m,nr_inodes=4096,mode=0755") < 0)
+		return -errno;
+	for (int i = 0; p->ro_paths && p->ro_paths[i]; i++) {
+		*arg = i;
+		STEP(STEP_MOUNT_RO, bind_ro(p->ro_paths[i]));
+	}
+	*arg = -1;
+	STEP(STEP_MOUNT_ETC, build_etc());
+	STEP(STEP_MOUNT_PROC, mkdirs(NEWROOT "/proc"));
+	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "hidepid=invisible,subset=pid") < 0)
+		return -errno;
+	STEP(STEP_MOUNT_DEV, build_dev(p));
+	STEP(STEP_MOUNT_TMP, tmpfs_at(NEWROOT "/tmp", MS_NOSUID | MS_NODEV, p->tmp_opts));
+	STEP(STEP_MOUNT_WORK, build_work(p));
+	STEP(STEP_PIVOT, pivot());
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * sandbox_plan.h - internal to the sandbox: the immutable plan the parent
+ * prepares before clone(), the steps the child can fail at, and the
+ * fixed-size messages on the control socket between them.
+ *
+ * Not for other modules: they use sandbox.h.
+ */
+#ifndef CYLO_SANDBOX_PLAN_H
+#define CYLO_SANDBOX_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/filter.h>
+
+#include "sandbox.h"
+#include "sandbox_landlock.h"
+
+/* Inside the box every job runs as this uid/gid, mapped to one host id. */
+#define BOX_UID 1000
+#define BOX_GID 1000
+
+/* Steps the child reports on failure, in the order it runs them. */
+enum box_step {
+	STEP_NONE,
+	STEP_START,		/* fds, waiting for the parent */
+	STEP_USERNS,		/* ids, groups, max_user_namespaces */
+	STEP_MOUNT_PRIVATE,
+	STEP_MOUNT_ROOT,
+	STEP_MOUNT_RO,		/* arg: index in ro_paths */
+	STEP_MOUNT_ETC,
+	STEP_MOUNT_PROC,
+	STEP_MOUNT_DEV,
+	STEP_MOUNT_TMP,
+	STEP_MOUNT_WORK,
+	STEP_UNPACK,
+	STEP_PIVOT,
+	STEP_STAGE_FDS,		/* from here on, in the stage process */
+	STEP_RLIMITS,
+	STEP_CAPS,
+	STEP_NO_NEW_PRIVS,
+	STEP_LANDLOCK,
+	STEP_SECCOMP,
+	STEP_EXEC,
+};
+
+/* Sentence fragment naming the layer of a step: "mount namespace", ... */
+const char *box_step_name(enum box_step s);
+
+struct box_plan {
+	bool root_mode;		/* host root: setgroups allowed, drop groups */
+	char *const *ro_paths;
+	const char *work_opts;	/* tmpfs option strings, built by the parent */
+	const char *tmp_opts;
+	const char *shm_opts;
+	int ctl_fd;		/* child's end of the control socket */
+	int bundle_fd;		/* or -1 */
+	const struct stage_spec *stages;
+	size_t nstages;
+	bool rlimit_memory;	/* no cgroup: memory and processes by rlimit */
+	const struct sock_fprog *seccomp;	/* or NULL when not required & absent */
+	const struct landlock_plan *landlock;	/* abi <= 0: none */
+	int cap_last_cap;
+};
+
+/* parent -> child */
+enum { REQ_GO = 1, REQ_RUN = 2 };
+struct box_req {
+	uint32_t op;
+	uint32_t stage;
+};
+
+/* child -> parent */
+enum { MSG_READY = 1, MSG_FAIL = 2, MSG_DONE = 3 };
+struct box_msg {
+	int32_t kind;
+	int32_t step;		/* enum box_step, for MSG_FAIL */
+	int32_t err;		/* -errno, for MSG_FAIL */
+	int32_t arg;		/* step detail (ro_paths index) */
+	int32_t status;		/* wait status, for MSG_DONE */
+	int32_t pad;
+	int64_t utime_us, stime_us, maxrss_kb;
+};
+
+/* The box's init process: never returns.  sandbox_child.c */
+void box_child_main(const struct box_plan *p) __attribute__((noreturn));
+
+/* Builds the new root, /work included, and pivots into it.  On failure
+ * returns -errno and sets *step / *arg.  sandbox_mount.c */
+int mount_build_root(const struct box_plan *p, int *step, int *arg);
+
+/* Applies a stage's rlimits.  Async-signal-safe.  sandbox_limits.c */
+int limits_apply_stage(const struct stage_spec *s, bool rlimit_memory);
+/* Drops every capability, locks securebits.  Async-signal-safe. */
+int caps_drop_all(int cap_last_cap);
+
+#endif
