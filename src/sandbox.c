@@ -512,13 +512,15 @@ static void kill_box(struct box *b)
 	b->dead = true;
 	if (b->pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, b->pidfd, SIGKILL, NULL, 0);
-	if (b->cg)
+	/* A v1 slot group also holds the worker thread: there the PID
+	 * namespace is the kill switch (its init's death kills the rest). */
+	if (b->cg && !b->shared_cg)
 		cg_box_kill(b->cg);
 }
 
-static int send_run(struct box *b, uint32_t stage, const int fds[3])
+static int send_run(struct box *b, uint32_t stage, const int fds[STAGE_FDS])
 {
-	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	char cbuf[CMSG_SPACE(STAGE_FDS * sizeof(int))];
 	struct box_req r = { .op = REQ_RUN, .stage = stage };
 	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
 	struct msghdr mh = {
@@ -530,8 +532,8 @@ static int send_run(struct box *b, uint32_t stage, const int fds[3])
 	memset(cbuf, 0, sizeof(cbuf));
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(3 * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
+	c->cmsg_len = CMSG_LEN(STAGE_FDS * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, STAGE_FDS * sizeof(int));
 	return sendmsg(b->ctl, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
@@ -701,7 +703,7 @@ int box_run(struct box *b, size_t i, struct stage_outcome *o)
 {
 	struct waiter w = { .b = b, .s = &b->plan.stages[i], .o = o };
 	struct cg_stats before;
-	int out[2], errp[2], fds[3], e;
+	int out[2], errp[2], fds[STAGE_FDS], e;
 
 	if (b->dead || i >= b->plan.nstages) {
 		snprintf(o->reason, sizeof(o->reason), "sandbox: the box is gone");
@@ -731,6 +733,7 @@ int box_run(struct box *b, size_t i, struct stage_outcome *o)
 	fds[0] = w.s->stdin_fd >= 0 ? w.s->stdin_fd : b->env->devnull;
 	fds[1] = out[1];
 	fds[2] = errp[1];
+	fds[3] = w.s->exec_fd >= 0 ? w.s->exec_fd : b->env->devnull;
 	w.start = now_mono_ns();
 	w.deadline = w.start + (int64_t)(w.s->timeout * 1e9);
 	w.cpu_base_us = before.cpu_usec;

@@ -151,10 +151,10 @@ static int take_ids(const struct box_plan *p)
 	return 0;
 }
 
-/* Receives one REQ_RUN and its three fds.  0 on EOF, 1 on a request. */
-static int recv_run(int fd, uint32_t *stage, int fds[3])
+/* Receives one REQ_RUN and its fds.  0 on EOF, 1 on a request. */
+static int recv_run(int fd, uint32_t *stage, int fds[STAGE_FDS])
 {
-	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	char cbuf[CMSG_SPACE(STAGE_FDS * sizeof(int))];
 	struct box_req r;
 	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
 	struct msghdr mh = {
@@ -171,9 +171,9 @@ static int recv_run(int fd, uint32_t *stage, int fds[3])
 		return n < 0 ? -errno : 0;
 	c = CMSG_FIRSTHDR(&mh);
 	if (n != sizeof(r) || r.op != REQ_RUN || !c ||
-	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
+	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(STAGE_FDS * sizeof(int)))
 		return -EPROTO;
-	memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
+	memcpy(fds, CMSG_DATA(c), STAGE_FDS * sizeof(int));
 	*stage = r.stage;
 	return 1;
 }
@@ -205,7 +205,8 @@ static int allow_paths(int rs, const struct landlock_plan *lp,
 	return 0;
 }
 
-static void stage_confine(const struct box_plan *p, const struct stage_spec *s)
+static void stage_confine(const struct box_plan *p, const struct stage_spec *s,
+			  int exec_fd)
 {
 	int e, rs;
 
@@ -225,7 +226,7 @@ static void stage_confine(const struct box_plan *p, const struct stage_spec *s)
 		if (rs < 0)
 			die(p, STEP_LANDLOCK, rs, -1);
 		if ((e = allow_paths(rs, p->landlock, lock_ro)) < 0 ||
-		    (s->exec_fd >= 0 && (e = landlock_allow_fd(rs, p->landlock, s->exec_fd)) < 0) ||
+		    (exec_fd >= 0 && (e = landlock_allow_fd(rs, p->landlock, exec_fd)) < 0) ||
 		    (e = landlock_apply(rs)) < 0)
 			die(p, STEP_LANDLOCK, e, -1);
 		close(rs);
@@ -235,14 +236,15 @@ static void stage_confine(const struct box_plan *p, const struct stage_spec *s)
 }
 
 static __attribute__((noreturn)) void stage_main(const struct box_plan *p,
-						  uint32_t i, const int fds[3])
+						  uint32_t i, const int fds[STAGE_FDS])
 {
 	const struct stage_spec *s = &p->stages[i];
+	int exec_fd = s->exec_fd >= 0 ? fds[3] : -1;
 
 	stage_fds(p, fds);
-	stage_confine(p, s);
-	if (s->exec_fd >= 0)
-		syscall(SYS_execveat, s->exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
+	stage_confine(p, s, exec_fd);
+	if (exec_fd >= 0)
+		syscall(SYS_execveat, exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
 	else
 		execve(s->argv[0], s->argv, s->envp);
 	die(p, STEP_EXEC, -errno, (int)i);
@@ -256,7 +258,7 @@ static void reap_all(void)
 		;
 }
 
-static void run_stage(const struct box_plan *p, uint32_t i, int fds[3])
+static void run_stage(const struct box_plan *p, uint32_t i, int fds[STAGE_FDS])
 {
 	struct box_msg m = { .kind = MSG_DONE };
 	struct rusage ru;
@@ -272,7 +274,7 @@ static void run_stage(const struct box_plan *p, uint32_t i, int fds[3])
 	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0)
 		stage_main(p, i, fds);
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < STAGE_FDS; k++)
 		close(fds[k]);
 	if (pid < 0) {
 		fail(p->ctl_fd, STEP_STAGE_FDS, -errno, (int)i);
@@ -292,7 +294,7 @@ static void run_stage(const struct box_plan *p, uint32_t i, int fds[3])
 void box_child_main(const struct box_plan *p)
 {
 	struct box_msg ready = { .kind = MSG_READY };
-	int e, step, arg, fds[3];
+	int e, step, arg, fds[STAGE_FDS];
 	uint32_t stage = 0;
 
 	if ((e = start(p)) < 0)

@@ -63,6 +63,10 @@ struct box_plan {
 	int cap_last_cap;
 };
 
+/* With REQ_RUN: stdin, stdout, stderr, and the program to execveat() (or
+ * /dev/null when the stage runs argv[0]). */
+#define STAGE_FDS 4
+
 /* parent -> child */
 enum { REQ_GO = 1, REQ_RUN = 2 };
 struct box_req {
