@@ -22,14 +22,14 @@ count_check() {	# Check's summary: "100%: Checks: 7, Failures: 0, Errors: 0"
 }
 
 count_tap() {
-	p=$(grep -c '^ok - ' "$1"); f=$(grep -c '^not ok - ' "$1"); s=$(grep -c '^skip - ' "$1")
-	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
-	[ "$2" != 0 ] && [ "$f" = 0 ] && { echo "suite $3 exited $2"; fail=$((fail + 1)); }
+	tp=$(grep -c '^ok - ' "$1"); tf=$(grep -c '^not ok - ' "$1"); ts=$(grep -c '^skip - ' "$1")
+	pass=$((pass + tp)); fail=$((fail + tf)); skip=$((skip + ts))
+	[ "$2" != 0 ] && [ "$tf" = 0 ] && { echo "suite $3 exited $2"; fail=$((fail + 1)); }
 	return 0
 }
 
-for s in $suites; do
-	case $s in
+for suite in $suites; do
+	case $suite in
 	unit)
 		for t in "$UNIT_DIR"/test_*; do
 			case $t in *.o|*.d) continue ;; esac
@@ -47,9 +47,9 @@ for s in $suites; do
 			[ $rc = 99 ] && fail=$((fail + 1))
 		done ;;
 	integration|security)
-		for t in tests/$s/*.sh; do
+		for t in tests/$suite/*.sh; do
 			[ -f "$t" ] || continue
-			echo "== $s $(basename "$t")"
+			echo "== $suite $(basename "$t")"
 			sh "$t" >"$log/out" 2>&1
 			rc=$?
 			cat "$log/out"

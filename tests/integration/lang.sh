@@ -1,0 +1,497 @@
+#!/bin/sh
+# tests/integration/lang.sh - every language of SPEC §1 through the real
+# binary and the real runtimes: `cylo run --json` on bare sources and on
+# manifests with inline code, one "ok - lang/LANG/CASE" per assertion group.
+#
+# Cases per language: hello (with NAME.EXT.stdin), runtime error (exit 3),
+# compile error (compiled languages), timeout, memory limit, output limit,
+# death by a signal.  Each case asserts the result document and cylo's own
+# exit code (it follows `cylo exec`: 124, 137, 128+N, 1 for compile errors).
+# Compiled and interpreted languages run as two concurrent chains (the
+# machines have two cores); within a chain every case runs in turn.
+. "$(dirname "$0")/../lib.sh"
+
+COMPILED="c cpp rust go java"
+INTERPRETED="python javascript ruby php bash"
+
+# Which mechanism must enforce the limits here: cgroup1 when we are root, the
+# v1 memory controller is mounted and no cgroup2 hierarchy offers memory;
+# elsewhere any of the three is accepted.
+EXPECT_BY=
+if [ "$(id -u)" = 0 ] && grep -q ' /sys/fs/cgroup/memory cgroup ' /proc/mounts; then
+	v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	if [ -z "$v2" ] || ! grep -qw memory "$v2/cgroup.controllers" 2>/dev/null; then
+		EXPECT_BY=cgroup1
+	fi
+fi
+
+# The checker: chk.py RESULT STDERR RC WANT_RC EXPR...  Evaluates each Python
+# expression over the document `d`; prints one line naming every failure and
+# a summary of the result, exits 1 then.
+cat >"$TMPROOT/chk.py" <<'PY'
+import json, signal, sys
+path, errpath, rc, want = sys.argv[1:5]
+err = open(errpath, "rb").read().decode("utf-8", "replace")
+try:
+    d = json.load(open(path, "rb"))
+except ValueError as e:
+    print(f"no JSON document (cylo exit {rc}): {e}; stderr {err[-300:]!r}")
+    sys.exit(1)
+
+def sig_is(n):
+    """The signal field names signal n: its number, or its name with exit_signal = n."""
+    s = d.get("signal")
+    if isinstance(s, int) and not isinstance(s, bool):
+        return s == n
+    return s == signal.Signals(n).name and d.get("exit_signal") == n
+
+bad = [] if int(rc) == int(want) else [f"cylo exit {rc}, expected {want}"]
+for e in sys.argv[5:]:
+    try:
+        if not eval(e):
+            bad.append(f"false: {e}")
+    except Exception as x:
+        bad.append(f"error: {e}: {type(x).__name__} {x}")
+if bad:
+    comp = (d.get("compile") or {}).get("output") or ""
+    print("; ".join(bad) + " -- got status=%r exit_code=%r signal=%r exit_signal=%r "
+          "time=%r mem=%r by=%r error=%r stdout=%r stderr=%r compile=%r cylo-stderr=%r" % (
+              d.get("status"), d.get("exit_code"), d.get("signal"), d.get("exit_signal"),
+              d.get("execution_time_ms"), d.get("memory_used_kb"),
+              (d.get("limits") or {}).get("enforced_by"), d.get("error"),
+              (d.get("stdout") or "")[:120], (d.get("stderr") or "")[-300:],
+              comp[-300:], err[-200:]))
+    sys.exit(1)
+PY
+
+# run_case NAME WANT_RC FILE EXPR...: `cylo run --json FILE`, then the checks.
+run_case() {
+	rn=$1 want=$2 file=$3
+	shift 3
+	res=$TMPROOT/res.$(echo "$rn" | tr / _)
+	timeout 120 "$CYLO" run --json "$file" >"$res.json" 2>"$res.err"
+	rc=$?
+	if why=$(python3 "$TMPROOT/chk.py" "$res.json" "$res.err" "$rc" "$want" "$@"); then
+		ok "$rn"
+	else
+		not_ok "$rn" "$why"
+	fi
+}
+
+# mkjob JOBFILE LANG MAIN SRCFILE [LINE...]: a manifest carrying SRCFILE as
+# inline code (libconfuse double-quoted string), plus extra LINEs.
+mkjob() {
+	jf=$1 jl=$2 jm=$3 srcf=$4
+	shift 4
+	{
+		echo "language = \"$jl\""
+		echo "main = \"$jm\""
+		python3 -c 'import sys
+s = open(sys.argv[1]).read()
+print("code = \"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"")' "$srcf"
+		for jx in "$@"; do echo "$jx"; done
+	} >"$jf"
+}
+
+ext_of() {
+	case $1 in
+	python) echo py ;; javascript) echo js ;; rust) echo rs ;;
+	ruby) echo rb ;; bash) echo sh ;; *) echo "$1" ;;
+	esac
+}
+
+# The signal each language's "sig" program dies of.
+sig_of() {
+	case $1 in
+	c|cpp) echo 11 ;;		# SIGSEGV: a store through NULL
+	rust|java) echo 6 ;;		# SIGABRT: abort(); the JVM's crash handler aborts
+	*) echo 15 ;;			# SIGTERM sent to itself
+	esac
+}
+
+# src LANG CASE: the program of one case on stdout.  Cases: hello (reads a
+# line, prints "hello LINE"), rt (exits 3), ce (does not compile), loop
+# (never ends), mem (allocates and touches 64 x 16 MiB), out (prints
+# forever), sig (dies of sig_of LANG).  Java's class is Hello for hello and
+# Main otherwise; no program contains "${", which libconfuse would expand.
+src() {
+	case $1.$2 in
+	python.hello) cat <<'EOF'
+import sys
+print("hello " + sys.stdin.readline().rstrip("\n"))
+EOF
+	;;
+	python.rt) printf 'import sys\nsys.exit(3)\n' ;;
+	python.loop) printf 'while True:\n    pass\n' ;;
+	python.mem) cat <<'EOF'
+chunks = []
+for i in range(64):
+    chunks.append(b"x" * (16 << 20))
+print(len(chunks))
+EOF
+	;;
+	python.out) cat <<'EOF'
+import sys
+line = "y" * 99 + "\n"
+while True:
+    sys.stdout.write(line)
+EOF
+	;;
+	python.sig) cat <<'EOF'
+import os, signal, time
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(5)
+EOF
+	;;
+	javascript.hello) cat <<'EOF'
+const line = require("fs").readFileSync(0, "utf8").split("\n")[0];
+console.log("hello " + line);
+EOF
+	;;
+	javascript.rt) echo 'process.exit(3);' ;;
+	javascript.loop) echo 'for (;;) {}' ;;
+	javascript.mem) cat <<'EOF'
+const chunks = [];
+for (let i = 0; i < 64; i++) chunks.push(Buffer.alloc(16 << 20, 1));
+console.log(chunks.length);
+EOF
+	;;
+	javascript.out) cat <<'EOF'
+const fs = require("fs");
+const line = "y".repeat(99) + "\n";
+for (;;) fs.writeSync(1, line);
+EOF
+	;;
+	javascript.sig) cat <<'EOF'
+process.kill(process.pid, "SIGTERM");
+setTimeout(() => {}, 5000);
+EOF
+	;;
+	go.hello) cat <<'EOF'
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+)
+
+func main() {
+	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	fmt.Println("hello " + strings.TrimRight(line, "\n"))
+}
+EOF
+	;;
+	go.rt) printf 'package main\n\nimport "os"\n\nfunc main() {\n\tos.Exit(3)\n}\n' ;;
+	go.ce) printf 'package main\n\nfunc main() {\n\tno_such_thing_42()\n}\n' ;;
+	go.loop) printf 'package main\n\nfunc main() {\n\tfor {\n\t}\n}\n' ;;
+	go.mem) cat <<'EOF'
+package main
+
+import "fmt"
+
+func main() {
+	var chunks [][]byte
+	for i := 0; i < 64; i++ {
+		b := make([]byte, 16<<20)
+		for j := range b {
+			b[j] = 1
+		}
+		chunks = append(chunks, b)
+	}
+	fmt.Println(len(chunks))
+}
+EOF
+	;;
+	go.out) cat <<'EOF'
+package main
+
+import (
+	"os"
+	"strings"
+)
+
+func main() {
+	line := []byte(strings.Repeat("y", 99) + "\n")
+	for {
+		os.Stdout.Write(line)
+	}
+}
+EOF
+	;;
+	go.sig) cat <<'EOF'
+package main
+
+import (
+	"os"
+	"syscall"
+	"time"
+)
+
+func main() {
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	time.Sleep(5 * time.Second)
+}
+EOF
+	;;
+	rust.hello) cat <<'EOF'
+use std::io::BufRead;
+
+fn main() {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).unwrap();
+    println!("hello {}", line.trim_end_matches('\n'));
+}
+EOF
+	;;
+	rust.rt) printf 'fn main() {\n    std::process::exit(3);\n}\n' ;;
+	rust.ce) printf 'fn main() {\n    let x: i32 = no_such_thing_42;\n    println!("{}", x);\n}\n' ;;
+	rust.loop) printf 'fn main() {\n    loop {}\n}\n' ;;
+	rust.mem) cat <<'EOF'
+fn main() {
+    let mut chunks = Vec::new();
+    for _ in 0..64 {
+        chunks.push(vec![1u8; 16 << 20]);
+    }
+    let sum: u64 = chunks.iter().map(|c| c[12345] as u64).sum();
+    println!("{}", sum);
+}
+EOF
+	;;
+	rust.out) cat <<'EOF'
+use std::io::Write;
+
+fn main() {
+    let line = "y".repeat(99) + "\n";
+    let mut out = std::io::stdout();
+    loop {
+        let _ = out.write_all(line.as_bytes());
+    }
+}
+EOF
+	;;
+	rust.sig) printf 'fn main() {\n    std::process::abort();\n}\n' ;;
+	c.hello) cat <<'EOF'
+#include <stdio.h>
+#include <string.h>
+
+int main(void)
+{
+	char line[256] = "";
+
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	line[strcspn(line, "\n")] = 0;
+	printf("hello %s\n", line);
+	return 0;
+}
+EOF
+	;;
+	c.rt) printf 'int main(void)\n{\n\treturn 3;\n}\n' ;;
+	c.ce) printf 'int main(void)\n{\n\treturn no_such_thing_42;\n}\n' ;;
+	c.loop|cpp.loop) printf 'int main()\n{\n\tvolatile unsigned long n = 0;\n\tfor (;;)\n\t\tn++;\n}\n' ;;
+	c.mem) cat <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(void)
+{
+	for (int i = 0; i < 64; i++) {
+		volatile char *p = malloc(16 << 20);
+		if (!p)
+			return 2;
+		for (long j = 0; j < (16 << 20); j += 4096)
+			p[j] = 1;
+	}
+	puts("allocated");
+	return 0;
+}
+EOF
+	;;
+	c.out|cpp.out) printf '#include <stdio.h>\n\nint main()\n{\n\tfor (;;)\n\t\tputs("yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");\n}\n' ;;
+	c.sig|cpp.sig) printf 'int main()\n{\n\tvolatile int *p = 0;\n\t*p = 1;\n\treturn 0;\n}\n' ;;
+	cpp.hello) cat <<'EOF'
+#include <iostream>
+#include <string>
+
+int main()
+{
+	std::string line;
+	std::getline(std::cin, line);
+	std::cout << "hello " << line << "\n";
+}
+EOF
+	;;
+	cpp.rt) printf 'int main()\n{\n\treturn 3;\n}\n' ;;
+	cpp.ce) printf 'int main()\n{\n\treturn no_such_thing_42;\n}\n' ;;
+	cpp.mem) cat <<'EOF'
+#include <cstdio>
+#include <vector>
+
+int main()
+{
+	std::vector<std::vector<char>> chunks;
+	for (int i = 0; i < 64; i++)
+		chunks.emplace_back(16 << 20, 1);
+	std::printf("%zu\n", chunks.size());
+}
+EOF
+	;;
+	java.hello) cat <<'EOF'
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+
+public class Hello {
+    public static void main(String[] args) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        System.out.println("hello " + in.readLine());
+    }
+}
+EOF
+	;;
+	java.rt) printf 'public class Main {\n    public static void main(String[] a) {\n        System.exit(3);\n    }\n}\n' ;;
+	java.ce) printf 'public class Main {\n    public static void main(String[] a) {\n        no_such_thing_42();\n    }\n}\n' ;;
+	java.loop) printf 'public class Main {\n    public static void main(String[] a) {\n        long n = 0;\n        while (true)\n            n++;\n    }\n}\n' ;;
+	java.mem) cat <<'EOF'
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+public class Main {
+    public static void main(String[] args) {
+        List<byte[]> chunks = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            byte[] b = new byte[16 << 20];
+            Arrays.fill(b, (byte) 1);
+            chunks.add(b);
+        }
+        System.out.println(chunks.size());
+    }
+}
+EOF
+	;;
+	java.out) printf 'public class Main {\n    public static void main(String[] a) {\n        String line = "y".repeat(99);\n        while (true)\n            System.out.println(line);\n    }\n}\n' ;;
+	java.sig) cat <<'EOF'
+import java.lang.reflect.Field;
+import sun.misc.Unsafe;
+
+public class Main {
+    public static void main(String[] args) throws Exception {
+        Field f = Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        Unsafe u = (Unsafe) f.get(null);
+        u.putAddress(0, 0);
+    }
+}
+EOF
+	;;
+	ruby.hello) printf 'line = $stdin.gets.to_s.chomp\nputs "hello " + line\n' ;;
+	ruby.rt) echo 'exit 3' ;;
+	ruby.loop) echo 'loop {}' ;;
+	ruby.mem) printf 'chunks = []\n64.times { chunks << ("x" * (16 << 20)) }\nputs chunks.size\n' ;;
+	ruby.out) printf 'line = "y" * 99\nloop { puts line }\n' ;;
+	ruby.sig) printf 'Process.kill("TERM", Process.pid)\nsleep 5\n' ;;
+	php.hello) cat <<'EOF'
+<?php
+$line = rtrim(fgets(STDIN), "\n");
+echo "hello $line\n";
+EOF
+	;;
+	php.rt) printf '<?php\nexit(3);\n' ;;
+	php.loop) printf '<?php\nwhile (true) {\n}\n' ;;
+	php.mem) cat <<'EOF'
+<?php
+$chunks = [];
+for ($i = 0; $i < 64; $i++) {
+	$chunks[] = str_repeat("x", 16 << 20);
+}
+echo count($chunks), "\n";
+EOF
+	;;
+	php.out) printf '<?php\n$line = str_repeat("y", 99) . "\\n";\nwhile (true) {\n\techo $line;\n}\n' ;;
+	php.sig) printf '<?php\nposix_kill(posix_getpid(), 15);\nsleep(5);\n' ;;
+	bash.hello) printf 'read -r line\necho "hello $line"\n' ;;
+	bash.rt) echo 'exit 3' ;;
+	bash.loop) echo 'while :; do :; done' ;;
+	bash.mem) printf 's=x\nfor i in {1..30}; do s=$s$s; done\necho done\n' ;;
+	bash.out) printf 'while :; do\n\techo yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\ndone\n' ;;
+	bash.sig) printf 'kill -TERM $$\nsleep 5\n' ;;
+	*) echo "src: no program for $1.$2" >&2; return 1 ;;
+	esac
+}
+
+is_compiled() {
+	case " $COMPILED " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# Every case of one language, in turn.
+lang_suite() {
+	l=$1
+	x=$(ext_of "$l")
+	d=$TMPROOT/$l
+	main=main.$x hello=hello.$x
+	[ "$l" = java ] && main=Main.java hello=Hello.java
+	by="d['limits']['enforced_by'] in ('cgroup2', 'cgroup1', 'rlimit')"
+	[ -n "$EXPECT_BY" ] && by="d['limits']['enforced_by'] == '$EXPECT_BY'"
+	mkdir -p "$d/hello" "$d/rt" "$d/ce" "$d/sig" "$d/jobs"
+
+	src "$l" hello >"$d/hello/$hello"
+	printf 'world\n' >"$d/hello/$hello.stdin"
+	run_case "lang/$l/hello" 0 "$d/hello/$hello" \
+		"d['status'] == 'ok'" "d['language'] == '$l'" "d['exit_code'] == 0" \
+		"d['signal'] is None" "d['stdout'] == 'hello world\n'" "d['stderr'] == ''" \
+		"d['execution_time_ms'] > 0" "d['memory_used_kb'] > 0" "$by" \
+		"d['timeout'] is False" "d['memory_exceeded'] is False" \
+		"d['stdout_truncated'] is False" "d['error'] is None"
+
+	src "$l" rt >"$d/rt/$main"
+	run_case "lang/$l/runtime_error" 3 "$d/rt/$main" \
+		"d['status'] == 'runtime_error'" "d['exit_code'] == 3" "d['signal'] is None"
+
+	if is_compiled "$l"; then
+		src "$l" ce >"$d/ce/$main"
+		run_case "lang/$l/compile_error" 1 "$d/ce/$main" \
+			"d['status'] == 'compile_error'" "d.get('exit_code') is None" \
+			"d['compile'] is not None" "d['compile']['exit_code'] != 0" \
+			"'no_such_thing_42' in d['compile']['output']" "d['stdout'] == ''"
+	fi
+
+	src "$l" loop >"$d/loop.src"
+	mkjob "$d/jobs/timeout.job" "$l" "$main" "$d/loop.src" "timeout = 1"
+	run_case "lang/$l/timeout" 124 "$d/jobs/timeout.job" \
+		"d['status'] == 'timeout'" "d['timeout'] is True" \
+		"1000 <= d['execution_time_ms'] < 4000" "d['limits']['timeout'] == 1"
+
+	src "$l" mem >"$d/mem.src"
+	mkjob "$d/jobs/memory.job" "$l" "$main" "$d/mem.src" "memory = 64" "timeout = 5"
+	run_case "lang/$l/memory_limit" 137 "$d/jobs/memory.job" \
+		"d['status'] == 'memory_limit'" "d['memory_exceeded'] is True" \
+		"d['limits']['memory'] == 64" "d['stdout'] == ''"
+
+	src "$l" out >"$d/out.src"
+	mkjob "$d/jobs/output.job" "$l" "$main" "$d/out.src" "output_limit = 64" "timeout = 5"
+	run_case "lang/$l/output_limit" 137 "$d/jobs/output.job" \
+		"d['status'] == 'output_limit'" "d['stdout_truncated'] is True" \
+		"0 < len(d['stdout'].encode()) <= 65536" "d['stdout'].startswith('yyy')" \
+		"d['limits']['output_limit'] == 64"
+
+	n=$(sig_of "$l")
+	src "$l" sig >"$d/sig/$main"
+	run_case "lang/$l/signal" $((128 + n)) "$d/sig/$main" \
+		"d['status'] == 'runtime_error'" "sig_is($n)" "d['exit_code'] is None"
+}
+
+start=$(date +%s)
+( for l in $COMPILED; do lang_suite "$l"; done ) >"$TMPROOT/compiled.out" 2>&1 &
+cpid=$!
+( for l in $INTERPRETED; do lang_suite "$l"; done ) >"$TMPROOT/interpreted.out" 2>&1
+wait $cpid
+cat "$TMPROOT/compiled.out" "$TMPROOT/interpreted.out"
+secs=$(( $(date +%s) - start ))
+if [ $secs -lt 240 ]; then
+	ok "lang/suite-time"
+else
+	not_ok "lang/suite-time" "took ${secs}s, the budget is 240s"
+fi

@@ -1,0 +1,409 @@
+#!/bin/sh
+# tests/integration/run.sh - `cylo run` on manifests (SPEC §3) and on bad
+# input, the result document (SPEC §4), and the small commands: check,
+# langs, doctor, --version, --help, help CMD.
+. "$(dirname "$0")/../lib.sh"
+
+CONF=$TOP/etc/cylo.conf
+J=$TMPROOT/jobs
+mkdir -p "$J"
+
+# A variable of the daemon's environment that no job may see.
+SECRET_TOKEN=cylo-test-secret-$$
+export SECRET_TOKEN
+
+# chk.py RESULT STDERR RC WANT_RC EXPR...: each Python expression over the
+# document `d` (raw bytes in `raw`); one line naming every failure.
+# ident(PATH) is the input identity stat() gives; rfc3339(S) parses a time.
+cat >"$TMPROOT/chk.py" <<'PY'
+import datetime, json, os, re, sys
+path, errpath, rc, want = sys.argv[1:5]
+raw = open(path, "rb").read()
+err = open(errpath, "rb").read().decode("utf-8", "replace")
+try:
+    d = json.loads(raw)
+except ValueError as e:
+    print(f"no JSON document (cylo exit {rc}): {e}; stdout {raw[:200]!r} stderr {err[-300:]!r}")
+    sys.exit(1)
+
+def ident(p):
+    st = os.stat(p, follow_symlinks=False)
+    return {"dev": st.st_dev, "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+def rfc3339(s):
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", s), s
+    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+def names(key, line):
+    """The error names KEY and LINE (as FILE:LINE: or "line LINE")."""
+    e = d.get("error") or ""
+    return key in e and re.search(rf"(:{line}\b|line {line}\b)", e) is not None
+
+bad = [] if int(rc) == int(want) else [f"cylo exit {rc}, expected {want}"]
+for e in sys.argv[5:]:
+    try:
+        if not eval(e):
+            bad.append(f"false: {e}")
+    except Exception as x:
+        bad.append(f"error: {e}: {type(x).__name__} {x}")
+if bad:
+    print("; ".join(bad) + " -- got status=%r exit_code=%r signal=%r error=%r stdout=%r "
+          "stderr=%r cylo-stderr=%r" % (d.get("status"), d.get("exit_code"), d.get("signal"),
+                                       d.get("error"), (d.get("stdout") or "")[:300],
+                                       (d.get("stderr") or "")[-300:], err[-200:]))
+    sys.exit(1)
+PY
+
+# run_case NAME WANT_RC FILE EXPR...: `cylo [$COPT] run --json FILE` under a
+# 20 s guard (no input may hang it), then the checks.
+# $RUNENV: a command prefix, e.g. `env -i ...`.
+COPT='' RUNENV=''
+run_case() {
+	rn=$1 want=$2 file=$3
+	shift 3
+	res=$TMPROOT/res.$(echo "$rn" | tr / _)
+	# shellcheck disable=SC2086
+	$RUNENV timeout 20 "$CYLO" $COPT run --json "$file" >"$res.json" 2>"$res.err" </dev/null
+	rc=$?
+	if why=$(python3 "$TMPROOT/chk.py" "$res.json" "$res.err" "$rc" "$want" "$@"); then
+		ok "$rn"
+	else
+		not_ok "$rn" "$why"
+	fi
+}
+
+# bad_job NAME LINE KEY [EXPR...]: J/NAME.job (written by the caller) is
+# invalid_job, names LINE and KEY, and ran nothing.
+bad_job() {
+	bn=$1 line=$2 key=$3
+	shift 3
+	run_case "run/invalid/$bn" 125 "$J/$bn.job" "d['status'] == 'invalid_job'" \
+		"names('$key', $line)" "d['stdout'] == ''" "d.get('exit_code') is None" "$@"
+}
+
+# ---- a manifest with inline code and every key of SPEC §3 ---------------
+cat >"$J/full.job" <<'EOF'
+# Every scalar key of the manifest.
+language = "python"
+main = "prog.py"
+code = "import json, os, sys\nprint(json.dumps({'argv': sys.argv[1:], 'env': dict(os.environ), 'stdin': sys.stdin.read(), 'cwd': os.getcwd(), 'files': sorted(os.listdir('.'))}))\n"
+args = {"one", "two words", "--three"}
+stdin = "line 1\nline 2\n"
+env = {"FOO=bar", "GREETING=hello world"}
+timeout = 5
+cpu_time = 4.5
+memory = 128
+processes = 16
+output_limit = 128
+compile_timeout = 20
+compile_memory = 512
+EOF
+# cylo's own environment: the secret, a marker, and a variable a runtime
+# would honour (PYTHONUNBUFFERED is not in python's configured env).
+RUNENV="env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=$TMPROOT SECRET_TOKEN=$SECRET_TOKEN
+	CYLO_TEST_MARK=mark-$$ PYTHONUNBUFFERED=1 LC_CTYPE=C.UTF-8"
+run_case run/manifest/inline-every-key 0 "$J/full.job" \
+	"d['status'] == 'ok'" "d['language'] == 'python'" \
+	"(o := json.loads(d['stdout'])) is not None" \
+	"o['argv'] == ['one', 'two words', '--three']" \
+	"o['stdin'] == 'line 1\nline 2\n'" \
+	"o['env'].get('FOO') == 'bar'" "o['env'].get('GREETING') == 'hello world'" \
+	"'SECRET_TOKEN' not in o['env']" \
+	"'cylo-test-secret' not in d['stdout']" \
+	"not [k for k in ('SECRET_TOKEN', 'CYLO_TEST_MARK', 'PYTHONUNBUFFERED', 'LC_CTYPE') if k in o['env']]" \
+	"o['env'].get('HOME') != '$TMPROOT'" "len(o['env']) <= 16" \
+	"'prog.py' in o['files']" \
+	"d['limits']['timeout'] == 5" "d['limits']['cpu_time'] == 4.5" \
+	"d['limits']['memory'] == 128" "d['limits']['processes'] == 16" \
+	"d['limits']['output_limit'] == 128" "d['limits']['compile_timeout'] == 20" \
+	"d['limits']['compile_memory'] == 512"
+RUNENV=
+
+# stdin_file needs a workspace file: a manifest with inline code and a directory.
+mkdir "$J/withfile"
+printf '3 4\n' >"$J/withfile/numbers.txt"
+cat >"$J/withfile.job" <<'EOF'
+language = "bash"
+code = "read a b\necho \"product: $((a * b))\"\n"
+stdin_file = "numbers.txt"
+EOF
+run_case run/manifest/stdin-file 0 "$J/withfile.job" \
+	"d['status'] == 'ok'" "d['stdout'] == 'product: 12\n'"
+
+# No main: the code lands in the language's default file; no language:
+# inferred from main.
+printf 'language = "bash"\ncode = "echo default main; ls"\n' >"$J/nomain.job"
+run_case run/manifest/default-main 0 "$J/nomain.job" \
+	"d['status'] == 'ok'" "d['stdout'].startswith('default main\n')" \
+	"len(d['stdout'].splitlines()) == 2"
+printf 'main = "m.rb"\ncode = "puts 6 * 7"\n' >"$J/infer.job"
+run_case run/manifest/language-from-main 0 "$J/infer.job" \
+	"d['status'] == 'ok'" "d['language'] == 'ruby'" "d['stdout'] == '42\n'"
+
+# ---- a manifest with a NAME/ directory: helper module + main ------------
+mkdir -p "$J/proj/data"
+cat >"$J/proj/helper.py" <<'EOF'
+def greet(who):
+    return "hello " + who + " from a helper"
+EOF
+cat >"$J/proj/main.py" <<'EOF'
+import sys
+import helper
+print(helper.greet(sys.argv[1]))
+print(open("data/note.txt").read().strip())
+print(sys.stdin.read().strip())
+EOF
+echo "a note" >"$J/proj/data/note.txt"
+cat >"$J/proj.job" <<'EOF'
+language = "python"
+main = "main.py"
+args = {"grader"}
+stdin = "piped"
+EOF
+run_case run/manifest/directory 0 "$J/proj.job" \
+	"d['status'] == 'ok'" "d['job'] == 'proj.job'" \
+	"d['stdout'] == 'hello grader from a helper\na note\npiped\n'"
+
+mkdir "$J/cproj"
+printf '#define ANSWER 42\nstatic inline int twice(int x) { return 2 * x; }\n' >"$J/cproj/calc.h"
+printf '#include <stdio.h>\n#include "calc.h"\n\nint main(void)\n{\n\tprintf("%%d\\n", twice(ANSWER));\n\treturn 0;\n}\n' >"$J/cproj/prog.c"
+printf 'language = "c"\nmain = "prog.c"\n' >"$J/cproj.job"
+run_case run/manifest/directory-c 0 "$J/cproj.job" \
+	"d['status'] == 'ok'" "d['stdout'] == '84\n'" "d['compile'] is not None" \
+	"d['compile']['exit_code'] == 0"
+
+# ---- the --json document -----------------------------------------------
+printf 'echo "to out"\necho "to err" >&2\n' >"$TMPROOT/doc.sh"
+touch -d '2001-02-03 04:05:06.123456789' "$TMPROOT/doc.sh"
+run_case run/json/every-field 0 "$TMPROOT/doc.sh" \
+	"not [k for k in ('schema', 'job', 'input', 'language', 'status', 'exit_code', 'signal', 'stdout', 'stderr', 'stdout_truncated', 'stderr_truncated', 'timeout', 'memory_exceeded', 'execution_time_ms', 'cpu_time_ms', 'memory_used_kb', 'memory_used_mb', 'compile', 'tests', 'score', 'limits', 'worker', 'host', 'queued_at', 'started_at', 'finished_at', 'error') if k not in d]" \
+	"sorted(d['input']) == ['dev', 'ino', 'mtime_ns', 'size']" \
+	"d['schema'] == 1" "d['job'] == 'doc.sh'" "d['language'] == 'bash'" \
+	"d['status'] == 'ok'" "d['exit_code'] == 0" "d['signal'] is None" \
+	"d['stdout'] == 'to out\n'" "d['stderr'] == 'to err\n'" \
+	"d['stdout_truncated'] is False" "d['stderr_truncated'] is False" \
+	"d['timeout'] is False" "d['memory_exceeded'] is False" \
+	"d['execution_time_ms'] > 0" "d['cpu_time_ms'] >= 0" \
+	"d['memory_used_kb'] > 0" "abs(d['memory_used_mb'] - d['memory_used_kb'] / 1024) < 0.01" \
+	"d['compile'] is None" "d['tests'] is None" "d['score'] is None" \
+	"isinstance(d['limits'], dict) and d['limits']['enforced_by'] in ('cgroup2', 'cgroup1', 'rlimit')" \
+	"d['host'] == os.uname().nodename" "d['error'] is None" \
+	"rfc3339(d['queued_at']) <= rfc3339(d['started_at']) <= rfc3339(d['finished_at'])" \
+	"abs((rfc3339(d['finished_at']) - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) < 60" \
+	"d['input'] == ident('$TMPROOT/doc.sh')"
+
+printf 'printf "a\\377b \\303\\251\\n"\n' >"$TMPROOT/utf.sh"
+run_case run/json/non-utf8-replaced 0 "$TMPROOT/utf.sh" \
+	"d['status'] == 'ok'" "d['stdout'] == 'a\ufffdb \u00e9\n'" \
+	"raw.decode('utf-8') is not None"
+
+# ---- bad input ---------------------------------------------------------
+printf '# unknown language\nlanguage = "cobol"\ncode = "DISPLAY 1."\n' >"$J/unknown-language.job"
+bad_job unknown-language 2 language "'cobol' in d['error']"
+
+printf 'language = "python"\ncode = "print(1)"\ntmeout = 3\n' >"$J/misspelled-key.job"
+bad_job misspelled-key 3 tmeout
+
+printf 'language = "python"\n\ncode = "print(1)"\nmemory = "lots"\n' >"$J/wrong-type.job"
+bad_job wrong-type 4 memory
+
+printf 'language = "python"\ncode = "print(1)"\ntimeout = 2\nmemory = 999999\n' >"$J/over-maximum.job"
+bad_job over-maximum 4 memory
+
+printf 'language = "python"\ncode = "print(1)"\ntimeout = 100000\n' >"$J/over-maximum-timeout.job"
+bad_job over-maximum-timeout 3 timeout
+
+printf 'language = "python"\ncode = ""\n' >"$J/empty-code.job"
+bad_job empty-code 2 code
+
+printf 'language = "python"\nmain = "nothere.py"\n' >"$J/missing-main.job"
+bad_job missing-main 2 main "'nothere.py' in d['error']"
+
+printf 'language = "python"\ncode = "print(1)\n' >"$J/unclosed.job"
+run_case run/invalid/unclosed-quote 125 "$J/unclosed.job" \
+	"d['status'] == 'invalid_job'" "d['error']" "d['stdout'] == ''"
+
+printf 'language = "python"\ninclude("/etc/passwd")\ncode = "print(1)"\n' >"$J/include.job"
+run_case run/invalid/include-refused 125 "$J/include.job" \
+	"d['status'] == 'invalid_job'" "'root:' not in raw.decode()" "d['stdout'] == ''"
+
+# Input over max_input_size: a configuration with a 1 KiB ceiling.
+if [ -f "$CONF" ]; then
+	grep -v '^max_input_size' "$CONF" >"$TMPROOT/small.conf"
+else
+	: >"$TMPROOT/small.conf"
+fi
+echo 'max_input_size = "1k"' >>"$TMPROOT/small.conf"
+mkdir "$TMPROOT/size"
+python3 -c 'print("# " + "x" * 2000); print("print(1)")' >"$TMPROOT/size/big.py"
+echo 'print("small")' >"$TMPROOT/size/small.py"
+COPT="-c $TMPROOT/small.conf"
+run_case run/invalid/over-max-input-size 125 "$TMPROOT/size/big.py" \
+	"d['status'] == 'invalid_job'" "'max_input_size' in d['error']" "d['stdout'] == ''"
+run_case run/max-input-size-allows-small 0 "$TMPROOT/size/small.py" \
+	"d['status'] == 'ok'" "d['stdout'] == 'small\n'"
+COPT=
+
+# A symlinked input is never followed: /etc/shadow must not leak.
+mkdir "$TMPROOT/links"
+ln -s /etc/shadow "$TMPROOT/links/x.py"
+run_case run/invalid/symlink-shadow 125 "$TMPROOT/links/x.py" \
+	"d['status'] == 'invalid_job'" "d['error']" "d['stdout'] == '' and d['stderr'] == ''" \
+	"not [l for l in open('/etc/shadow').read().splitlines() if l.strip() and l in raw.decode()]"
+"$CYLO" run "$TMPROOT/links/x.py" >"$TMPROOT/shadow.txt" 2>&1
+if python3 -c 'import sys
+t = open(sys.argv[1], errors="replace").read()
+sys.exit(any(l.strip() and l in t for l in open("/etc/shadow").read().splitlines()))' "$TMPROOT/shadow.txt" &&
+	grep -q invalid_job "$TMPROOT/shadow.txt"; then
+	ok run/invalid/symlink-shadow-summary
+else
+	not_ok run/invalid/symlink-shadow-summary "$(head -c 300 "$TMPROOT/shadow.txt" | tr '\n' '|')"
+fi
+
+echo 'print("via link")' >"$TMPROOT/links/real.txt"
+ln -s real.txt "$TMPROOT/links/y.py"
+run_case run/invalid/symlink-to-regular 125 "$TMPROOT/links/y.py" \
+	"d['status'] == 'invalid_job'" "'via link' not in d['stdout']"
+
+mkfifo "$TMPROOT/links/f.py"
+run_case run/invalid/fifo 125 "$TMPROOT/links/f.py" \
+	"d['status'] == 'invalid_job'" "d['error']"
+
+echo 'print("linked")' >"$TMPROOT/links/a.py"
+ln "$TMPROOT/links/a.py" "$TMPROOT/links/b.py"
+run_case run/invalid/hardlink 125 "$TMPROOT/links/b.py" \
+	"d['status'] == 'invalid_job'" "'link' in d['error']" "d['stdout'] == ''"
+
+mkdir "$TMPROOT/links/dir.py"
+run_case run/invalid/directory 125 "$TMPROOT/links/dir.py" "d['status'] == 'invalid_job'"
+
+run_case run/invalid/missing-file 125 "$TMPROOT/links/nothing.py" "d['status'] == 'invalid_job'"
+
+echo 'hello' >"$TMPROOT/links/notes.txt"
+run_case run/invalid/not-a-job-name 125 "$TMPROOT/links/notes.txt" \
+	"d['status'] == 'invalid_job'" "d['error']"
+
+# ---- the human summary; exit codes as exec's -----------------------------
+# summ NAME WANT_RC FILE TEXT...: `cylo run FILE` (no --json) exits WANT_RC
+# and its output contains every TEXT.
+summ() {
+	sn=$1 want=$2 file=$3
+	shift 3
+	timeout 30 "$CYLO" run "$file" >"$TMPROOT/summ.out" 2>&1 </dev/null
+	rc=$? why=
+	[ "$rc" = "$want" ] || why="exit $rc, expected $want"
+	for t in "$@"; do
+		grep -qF -- "$t" "$TMPROOT/summ.out" || why="$why; no '$t'"
+	done
+	if [ -z "$why" ]; then ok "$sn"; else
+		not_ok "$sn" "$why -- $(head -c 400 "$TMPROOT/summ.out" | tr '\n' '|')"
+	fi
+}
+printf 'echo "summary out line"\necho "summary err line" >&2\n' >"$TMPROOT/s1.sh"
+summ run/summary/ok 0 "$TMPROOT/s1.sh" ok "summary out line" "summary err line"
+printf 'echo partial\nexit 3\n' >"$TMPROOT/s3.sh"
+summ run/summary/runtime-error 3 "$TMPROOT/s3.sh" runtime_error partial
+printf 'kill -TERM $$\nsleep 5\n' >"$TMPROOT/s15.sh"
+summ run/summary/signal 143 "$TMPROOT/s15.sh" runtime_error
+printf 'language = "bash"\ntimeout = 1\ncode = "while :; do :; done"\n' >"$J/loop.job"
+summ run/summary/timeout 124 "$J/loop.job" timeout
+summ run/summary/invalid 125 "$J/misspelled-key.job" invalid_job tmeout
+printf 'int main(void) { return no_such_thing_42; }\n' >"$TMPROOT/ce.c"
+summ run/summary/compile-error 1 "$TMPROOT/ce.c" compile_error no_such_thing_42
+
+# ---- check, langs, doctor ------------------------------------------------
+# cmd NAME WANT_RC ARGS...: `cylo ARGS`; stdout+stderr in $TMPROOT/cmd.out.
+cmd() {
+	cn=$1 want=$2
+	shift 2
+	timeout 60 "$CYLO" "$@" >"$TMPROOT/cmd.out" 2>&1 </dev/null
+	rc=$?
+	cwhy=
+	[ "$rc" = "$want" ] || cwhy="exit $rc, expected $want"
+}
+cmd_has() { grep -qE -- "$1" "$TMPROOT/cmd.out" || cwhy="$cwhy; no /$1/"; }
+cmd_end() {
+	if [ -z "$cwhy" ]; then ok "$cn"; else
+		not_ok "$cn" "$cwhy -- $(head -c 600 "$TMPROOT/cmd.out" | tr '\n' '|')"
+	fi
+}
+
+cmd run/check/shipped-config 0 -c "$CONF" check
+cmd_has '^configuration OK$'
+cmd_end
+
+cp "$CONF" "$TMPROOT/broken.conf" 2>/dev/null || : >"$TMPROOT/broken.conf"
+n=$(( $(wc -l <"$TMPROOT/broken.conf") + 2 ))
+printf '\nworkerz = 3\n' >>"$TMPROOT/broken.conf"
+cmd run/check/unknown-key-78 78 -c "$TMPROOT/broken.conf" check
+cmd_has "broken\\.conf:$n: workerz"
+cmd_end
+
+printf 'workers = "many"\n' >"$TMPROOT/type.conf"
+cmd run/check/wrong-type-78 78 -c "$TMPROOT/type.conf" check
+cmd_has 'type\.conf:1: workers'
+cmd_end
+
+cmd run/check/missing-file-78 78 -c "$TMPROOT/nonexistent.conf" check
+cmd_has 'nonexistent\.conf'
+cmd_end
+
+cmd run/langs 0 -c "$CONF" langs
+python3 - "$TMPROOT/cmd.out" <<'PY' >"$TMPROOT/langs.why"
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+head = next((l.split() for l in lines if "INSTALLED" in l.split()), None)
+if head is None:
+    print("no INSTALLED column"); sys.exit()
+col = head.index("INSTALLED")
+rows = {l.split()[0]: l.split() for l in lines if l.split() and l.split() != head}
+for lang in "python javascript go rust c cpp java ruby php bash".split():
+    r = rows.get(lang)
+    if r is None or len(r) <= col or r[col] != "yes":
+        print(f"{lang} not listed as installed ({r})")
+PY
+[ -s "$TMPROOT/langs.why" ] && cwhy="$cwhy; $(tr '\n' ' ' <"$TMPROOT/langs.why")"
+cmd_end
+
+cmd run/doctor 0 -c "$CONF" doctor
+abi=$(python3 -c 'import ctypes; print(ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1))')
+cmd_has "^landlock +ok +ABI $abi\\b"
+cmd_has '^seccomp +ok'
+if [ "$(id -u)" = 0 ] && grep -q ' /sys/fs/cgroup/memory cgroup ' /proc/mounts &&
+	! grep -qw memory /sys/fs/cgroup/cgroup.controllers /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+	cmd_has '^limits +ok +cgroup1'
+else
+	cmd_has '^limits +ok +cgroup[12]'
+fi
+cmd_has '^sandboxed job +ok'
+for l in python javascript go rust c cpp java ruby php bash; do
+	cmd_has "^runtime $l +ok"
+done
+grep -q 'FAIL' "$TMPROOT/cmd.out" && cwhy="$cwhy; a row FAILs"
+cmd_end
+
+# ---- global options ----------------------------------------------------------
+cmd run/cli/version 0 --version
+cmd_has '^cylo [0-9]+\.[0-9]+'
+cmd_end
+
+cmd run/cli/help 0 --help
+for c in watch exec run doctor langs check; do cmd_has "cylo $c"; done
+cmd_end
+
+cmd run/cli/help-exec 0 help exec
+cmd_has 'exec --lang'
+cmd_end
+
+cmd run/cli/unknown-command-64 64 frobnicate
+cmd_has 'frobnicate'
+cmd_end
+
+cmd run/cli/help-unknown-64 64 help frobnicate
+cmd_end
+
+cmd run/cli/no-command-64 64
+cmd_end
+
+cmd run/cli/run-usage-64 64 run
+cmd_end
