@@ -117,13 +117,15 @@ static int open_walk(int dirfd, const char *path, int flags, mode_t mode)
 	for (;;) {
 		slash = strchr(p, '/');
 		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
-		r = len > NAME_MAX ? -ENAMETOOLONG : 0;
-		if (r < 0)
+		r = -ENAMETOOLONG;
+		if (len > NAME_MAX)
 			goto out;
 		memcpy(comp, p, len);
 		comp[len] = '\0';
-		r = strcmp(comp, "..") == 0 ? -EXDEV : 0;
-		if (r < 0 || slash == NULL)
+		r = -EXDEV;
+		if (strcmp(comp, "..") == 0)
+			goto out;
+		if (slash == NULL)
 			break;
 		p = slash + 1;
 		if (len == 0 || strcmp(comp, ".") == 0)
@@ -135,8 +137,7 @@ static int open_walk(int dirfd, const char *path, int flags, mode_t mode)
 			close(cur);
 		cur = r;
 	}
-	if (r == 0)
-		r = walk_final(cur, comp, flags, mode);
+	r = walk_final(cur, comp, flags, mode);
 out:
 	if (cur != dirfd)
 		close(cur);

@@ -14,14 +14,24 @@
  * Opens regular file @name in @dirfd for reading: O_NOFOLLOW|O_NONBLOCK|
  * O_NOCTTY|O_CLOEXEC, then fstat: -ELOOP for a symlink, -EINVAL for
  * anything not regular, -EMLINK when st_nlink > 1, -EFBIG over @max_size.
- * Returns the fd (non-blocking cleared) and fills @st.
+ * Returns the fd (non-blocking cleared) and fills @st.  A socket is
+ * -EINVAL too; @max_size < 0 means no cap.
  */
 int open_input(int dirfd, const char *name, off_t max_size, struct stat *st);
 
-/* openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS). */
+/*
+ * openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS), with
+ * O_CLOEXEC added: -EXDEV for an absolute path or one leaving @dirfd, -ELOOP
+ * for a symlink anywhere.  Where openat2 answers ENOSYS (valgrind 3.19),
+ * walks the path component by component with O_NOFOLLOW and also refuses
+ * ".." that would stay inside.  Returns the fd or -errno.
+ */
 int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
 
-/* Reads all of @fd (at most @max bytes, else -EFBIG) into an owned buffer. */
+/*
+ * Reads all of @fd (at most @max bytes, else -EFBIG) into an owned buffer,
+ * NUL-terminated (also when empty); *@len excludes the NUL.
+ */
 int read_fd_all(int fd, size_t max, char **buf, size_t *len);
 
 /* write() all of @buf, retrying on EINTR and short writes. */

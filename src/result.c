@@ -245,6 +245,16 @@ static bool add_run(json_t *o, const struct job_result *r)
 	return bad;
 }
 
+/* @o when every member went in, else NULL (and @o freed). */
+static json_t *built(json_t *o, bool bad)
+{
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *json_compile(const struct job_result *r)
 {
 	const struct result_compile *c = &r->compile;
@@ -257,11 +267,7 @@ static json_t *json_compile(const struct job_result *r)
 	bad |= SET(o, "exit_code", json_int_or_null(c->exit_code, c->exit_code >= 0));
 	bad |= SET(o, "output", json_text(c->output, c->output_len));
 	bad |= SET(o, "time_ms", json_ms(c->time_ms));
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 static json_t *json_test(const struct result_test *t)
@@ -275,11 +281,7 @@ static json_t *json_test(const struct result_test *t)
 	bad |= SET(o, "memory_used_kb",
 		   json_int_or_null(t->memory_used_kb, t->memory_used_kb >= 0));
 	bad |= SET(o, "points", json_real(t->points));
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 static json_t *json_tests(const struct job_result *r)
@@ -319,11 +321,7 @@ static json_t *json_limits(const struct job_result *r)
 	bad |= SET(o, "file_size", json_int_or_null(l->file_size, l->file_size >= 0));
 	bad |= SET(o, "open_files", json_int_or_null(l->open_files, l->open_files >= 0));
 	bad |= SET(o, "enforced_by", json_str_or_null(r->limits_by));
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 static bool add_tail(json_t *o, const struct job_result *r)

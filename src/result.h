@@ -72,7 +72,10 @@ struct job_result {
 const char *status_name(enum job_status s);
 const char *verdict_name(enum test_verdict v);
 
-/* Zeroes @r with exit_code -1, memory -1. */
+/*
+ * Zeroes @r with exit_code -1, memory -1, worker -1, compile.exit_code -1
+ * and every limit unset (each one null in the JSON until filled in).
+ */
 void result_init(struct job_result *r);
 void result_free(struct job_result *r);	/* frees owned members, not @r */
 
@@ -82,7 +85,9 @@ void result_set_error(struct job_result *r, enum job_status st,
 
 /*
  * Renders the document (UTF-8 JSON, invalid bytes as U+FFFD, every field
- * present).  Returns an owned NUL-terminated string or NULL on ENOMEM.
+ * present).  Returns an owned NUL-terminated string (free()) or NULL on
+ * ENOMEM.  Output with NUL bytes holds \u0000: jansson readers need
+ * JSON_ALLOW_NUL.
  */
 char *result_to_json(const struct job_result *r, bool pretty);
 
