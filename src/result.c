@@ -19,6 +19,7 @@
  * All functions may be called from any thread; nothing here logs.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -324,6 +325,26 @@ static json_t *json_limits(const struct job_result *r)
 	return built(o, bad);
 }
 
+/* An addition to SPEC 4, for the benchmark: where the time went. */
+static json_t *json_timing(const struct job_timing *t)
+{
+	static const struct { const char *key; size_t off; } f[] = {
+#define T(x) { #x, offsetof(struct job_timing, x) }
+		T(claim), T(copy_in), T(cgroup), T(clone), T(ids), T(mounts),
+		T(compile), T(setup), T(landlock), T(seccomp), T(run), T(drain),
+		T(reap),
+#undef T
+	};
+	json_t *o = json_object();
+	bool bad = false;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		double v = *(const double *)(const void *)((const char *)t + f[i].off);
+		bad |= SET(o, f[i].key, json_real((double)(long long)(v * 1000) / 1000));
+	}
+	return built(o, bad);
+}
+
 static bool add_tail(json_t *o, const struct job_result *r)
 {
 	bool bad = false;
@@ -338,6 +359,7 @@ static bool add_tail(json_t *o, const struct job_result *r)
 	bad |= SET(o, "started_at", json_time(r->started_at_ns));
 	bad |= SET(o, "finished_at", json_time(r->finished_at_ns));
 	bad |= SET(o, "error", json_str_or_null(r->error));
+	bad |= SET(o, "timing_ms", json_timing(&r->timing));
 	return bad;
 }
 

@@ -43,6 +43,20 @@ struct result_test {
 	double points;		/* points earned */
 };
 
+/*
+ * Where one job's time went, in ms: the benchmark's per-stage breakdown.
+ * The sandbox fills its part; the caller adds claim, copy_in and the
+ * result write (which a result can only report for the metrics).
+ */
+struct job_timing {
+	double claim, copy_in;
+	double cgroup, clone, ids, mounts;	/* opening the box */
+	double setup, landlock, seccomp, run, drain;	/* the run stage */
+	double compile;		/* the whole compile stage, 0 without one */
+	double reap;		/* killing and reaping the box */
+	double result_write;
+};
+
 struct job_result {
 	char *job;		/* input name */
 	struct input_id input;
@@ -67,6 +81,7 @@ struct job_result {
 	char *host;
 	int64_t queued_at_ns, started_at_ns, finished_at_ns;	/* CLOCK_REALTIME */
 	char *error;		/* for invalid_job/sandbox_error/internal_error */
+	struct job_timing timing;
 };
 
 const char *status_name(enum job_status s);

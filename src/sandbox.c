@@ -75,6 +75,8 @@ struct box {
 	int ctl;		/* our end of the control socket */
 	bool dead;		/* killed: no further stage can run */
 	bool shared_cg;		/* cg is the slot's (v1), not the box's own */
+	struct box_timing timing;
+	int64_t t_cloned;
 	char work_opts[96], tmp_opts[96], shm_opts[96];
 };
 
@@ -389,7 +391,11 @@ static int start_box(struct box *b, int slot, char *err, size_t errlen)
 		fail_reason(b, &m, err, errlen);
 		return m.err < 0 ? m.err : -EIO;
 	}
-	return m.kind == MSG_READY ? 0 : -EPROTO;
+	if (m.kind != MSG_READY)
+		return -EPROTO;
+	b->timing.ids = (double)(m.t[0] - b->t_cloned) / 1e6;
+	b->timing.mounts = (double)(m.t[1] - m.t[0]) / 1e6;
+	return 0;
 }
 
 /*
@@ -459,10 +465,13 @@ int box_open(struct sandbox_env *env, const struct box_spec *spec,
 
 	if (!b)
 		return -ENOMEM;
+	int64_t t0 = now_mono_ns();
+
 	b->env = env;
 	b->pidfd = b->ctl = -1;
 	if ((e = box_cgroup(b, spec->slot, err, errlen)) < 0)
 		goto out;
+	b->timing.cgroup = (double)(now_mono_ns() - t0) / 1e6;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		e = -errno;
 		snprintf(err, errlen, "sandbox: socketpair: %s", es(e));
@@ -470,7 +479,10 @@ int box_open(struct sandbox_env *env, const struct box_spec *spec,
 	}
 	b->ctl = sv[0];
 	plan_init(b, spec, stages, nstages, sv[1]);
+	t0 = now_mono_ns();
 	e = do_clone(b);
+	b->t_cloned = now_mono_ns();
+	b->timing.clone = (double)(b->t_cloned - t0) / 1e6;
 	close(sv[1]);
 	if (e < 0) {
 		snprintf(err, errlen, "namespaces: clone3 failed: %s%s", es(e),
@@ -545,6 +557,7 @@ struct waiter {
 	int pipes[2];		/* read ends, -1 at EOF */
 	bool done;		/* MSG_DONE seen */
 	int64_t start, deadline, drain_until;
+	int64_t t_stage[4], t_done;	/* MSG_TIMING stamps; MSG_DONE seen */
 	long long cpu_base_us;
 };
 
@@ -584,8 +597,11 @@ static void on_msg(struct waiter *w)
 	if (m.kind == MSG_FAIL && !w->o->error) {
 		w->o->error = m.err < 0 ? m.err : -EIO;
 		fail_reason(w->b, &m, w->o->reason, sizeof(w->o->reason));
+	} else if (m.kind == MSG_TIMING) {
+		memcpy(w->t_stage, m.t, sizeof(w->t_stage));
 	} else if (m.kind == MSG_DONE) {
 		w->done = true;
+		w->t_done = now_mono_ns();
 		if (WIFEXITED(m.status))
 			w->o->exit_code = WEXITSTATUS(m.status);
 		else if (WIFSIGNALED(m.status))
@@ -650,11 +666,29 @@ static void wait_stage(struct waiter *w)
 	}
 }
 
+static double ms_between(int64_t a, int64_t b)
+{
+	return a && b && b >= a ? (double)(b - a) / 1e6 : 0;
+}
+
+static void stage_timing(struct waiter *w, int64_t end)
+{
+	struct stage_timing *t = &w->o->timing;
+
+	t->setup = ms_between(w->start, w->t_stage[1]);
+	t->landlock = ms_between(w->t_stage[1], w->t_stage[2]);
+	t->seccomp = ms_between(w->t_stage[2], w->t_stage[3]);
+	t->run = ms_between(w->t_stage[3], w->t_done);
+	t->drain = ms_between(w->t_done, end);
+}
+
 static void collect(struct box *b, struct waiter *w, const struct cg_stats *before)
 {
 	struct cg_stats st;
+	int64_t end = now_mono_ns();
 
-	w->o->wall_ms = (double)(now_mono_ns() - w->start) / 1e6;
+	w->o->wall_ms = (double)(end - w->start) / 1e6;
+	stage_timing(w, end);
 	if (!b->cg || cg_box_stats(b->cg, &st) < 0)
 		return;
 	if (st.peak_kb >= 0)
@@ -755,6 +789,11 @@ int box_run(struct box *b, size_t i, struct stage_outcome *o)
 		return o->error = e < 0 ? e : -EPIPE;
 	}
 	return o->error;
+}
+
+void box_get_timing(const struct box *b, struct box_timing *t)
+{
+	*t = b->timing;
 }
 
 void box_close(struct box *b)

@@ -69,6 +69,23 @@ struct stage_spec {
 	long open_files;
 };
 
+/* Where a stage's time went, in ms, for the benchmark's breakdown. */
+struct stage_timing {
+	double setup;		/* request to confinement: fork, stdio, rlimits, caps, fds */
+	double landlock;	/* ruleset built and applied */
+	double seccomp;		/* filter installed */
+	double run;		/* execve to the stage's exit, as the box's init saw it */
+	double drain;		/* output pipes to EOF after the exit */
+};
+
+/* Where opening a box went, in ms. */
+struct box_timing {
+	double cgroup;		/* the box's (or slot's) group ready */
+	double clone;		/* clone3 with every namespace */
+	double ids;		/* id maps, cgroup attach, the init taking its ids */
+	double mounts;		/* root, binds, /proc, /dev, tmpfs, job files, pivot */
+};
+
 struct stage_outcome {
 	int exit_code;		/* -1 when killed by a signal */
 	int signal;		/* 0 when it exited */
@@ -78,6 +95,7 @@ struct stage_outcome {
 	double wall_ms, cpu_ms;
 	long memory_kb;		/* peak, -1 unknown */
 	struct dynbuf out, err;	/* captured streams, capped at output_kb */
+	struct stage_timing timing;
 	int error;		/* -errno when the sandbox failed; then: */
 	char reason[256];	/* "landlock: ..." naming the layer */
 };
@@ -100,6 +118,9 @@ int box_open(struct sandbox_env *env, const struct box_spec *spec,
  * After a timeout, memory or output kill the box is dead: later stages fail.
  */
 int box_run(struct box *b, size_t i, struct stage_outcome *o);
+
+/* How long opening @b took, step by step. */
+void box_get_timing(const struct box *b, struct box_timing *t);
 
 /* Kills whatever is left, reaps, removes the cgroup, frees.  NULL is a no-op. */
 void box_close(struct box *b);

@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -51,6 +52,14 @@ static const char *const lock_rw[] = { "/work", "/tmp", "/dev/shm", NULL };
 static const char *const lock_dev[] = {
 	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", NULL
 };
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: async-signal-safe */
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static void send_msg(int fd, const struct box_msg *m)
 {
@@ -206,7 +215,7 @@ static int allow_paths(int rs, const struct landlock_plan *lp,
 }
 
 static void stage_confine(const struct box_plan *p, const struct stage_spec *s,
-			  int exec_fd)
+			  int exec_fd, struct box_msg *tm)
 {
 	int e, rs;
 
@@ -220,6 +229,7 @@ static void stage_confine(const struct box_plan *p, const struct stage_spec *s,
 		die(p, STEP_STAGE_FDS, -errno, -1);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(p, STEP_NO_NEW_PRIVS, -errno, -1);
+	tm->t[1] = mono_ns();
 	if (p->landlock && p->landlock->abi > 0) {
 		rs = landlock_build(p->landlock, (const char *const *)p->ro_paths,
 				    lock_rw, lock_dev);
@@ -231,8 +241,10 @@ static void stage_confine(const struct box_plan *p, const struct stage_spec *s,
 			die(p, STEP_LANDLOCK, e, -1);
 		close(rs);
 	}
+	tm->t[2] = mono_ns();
 	if (p->seccomp && (e = seccomp_install(p->seccomp)) < 0)
 		die(p, STEP_SECCOMP, e, -1);
+	tm->t[3] = mono_ns();
 }
 
 static __attribute__((noreturn)) void stage_main(const struct box_plan *p,
@@ -240,9 +252,11 @@ static __attribute__((noreturn)) void stage_main(const struct box_plan *p,
 {
 	const struct stage_spec *s = &p->stages[i];
 	int exec_fd = s->exec_fd >= 0 ? fds[3] : -1;
+	struct box_msg tm = { .kind = MSG_TIMING, .t = { mono_ns() } };
 
 	stage_fds(p, fds);
-	stage_confine(p, s, exec_fd);
+	stage_confine(p, s, exec_fd, &tm);
+	send_msg(p->ctl_fd, &tm);
 	if (exec_fd >= 0)
 		syscall(SYS_execveat, exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
 	else
@@ -303,8 +317,10 @@ void box_child_main(const struct box_plan *p)
 		_exit(127);	/* the parent gave up on us */
 	if ((e = take_ids(p)) < 0)
 		die(p, STEP_USERNS, e, -1);
+	ready.t[0] = mono_ns();
 	if ((e = mount_build_root(p, &step, &arg)) < 0)
 		die(p, step, e, arg);
+	ready.t[1] = mono_ns();
 	if (p->bundle_fd >= 0)
 		close(p->bundle_fd);
 	/* No ptrace-style access to PID 1 from the job, no /proc/1/mem. */

@@ -75,7 +75,7 @@ struct box_req {
 };
 
 /* child -> parent */
-enum { MSG_READY = 1, MSG_FAIL = 2, MSG_DONE = 3 };
+enum { MSG_READY = 1, MSG_FAIL = 2, MSG_DONE = 3, MSG_TIMING = 4 };
 struct box_msg {
 	int32_t kind;
 	int32_t step;		/* enum box_step, for MSG_FAIL */
@@ -84,6 +84,11 @@ struct box_msg {
 	int32_t status;		/* wait status, for MSG_DONE */
 	int32_t pad;
 	int64_t utime_us, stime_us, maxrss_kb;
+	/* CLOCK_MONOTONIC ns (one clock for every namespace here):
+	 * MSG_READY: ids taken, root built; MSG_TIMING, sent by a stage just
+	 * before execve: started, confined up to Landlock, Landlock applied,
+	 * seccomp installed. */
+	int64_t t[4];
 };
 
 /* The box's init process: never returns.  sandbox_child.c */

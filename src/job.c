@@ -1,0 +1,269 @@
+/*
+ * job.c - runs a job_spec in a box and fills the result.
+ *
+ * Theory of operation.  All stages of the job are prepared first (the
+ * box's init process cannot allocate): the compile command when the
+ * language has one, then the run command.  One box holds them all, so the
+ * compiled program in /work is there for the run; each stage gets its own
+ * limits (compile_timeout and compile_memory for the compiler).  A stage
+ * that the sandbox could not start is sandbox_error naming the layer;
+ * everything the program itself did maps to a job status.  The caller
+ * publishes the result.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "job.h"
+#include "log.h"
+#include "manifest.h"
+#include "sandbox.h"
+#include "util.h"
+
+#define EXE_PATH "/work/.cylo-exe"
+#define MAX_STAGES 2
+#define COMPILE_MIN_PROCESSES 256
+
+struct plan {
+	struct stage_spec st[MAX_STAGES];
+	char **argv[MAX_STAGES];
+	size_t n;
+	int compile;		/* index of the compile stage, or -1 */
+	int run;
+	char *base;
+	char **ro_paths;
+};
+
+static void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < MAX_STAGES; i++)
+		lang_argv_free(p->argv[i]);
+	free(p->base);
+	strv_free(p->ro_paths);
+}
+
+/* {base}: the file name of main without directories and extension. */
+static char *base_name(const char *main)
+{
+	const char *b = strrchr(main, '/');
+	char *d = strdup(b ? b + 1 : main), *dot;
+
+	if (d && (dot = strrchr(d, '.')) && dot != d)
+		*dot = '\0';
+	return d;
+}
+
+static int expand(struct plan *p, const struct job_spec *s, const char *tmpl,
+		  char *const *extra, char ***argv)
+{
+	char mainbuf[1100];
+	struct lang_vars v = { .main = s->main, .dir = "/work", .exe = EXE_PATH,
+			       .base = p->base };
+
+	/* A file named "-x.py" must not read as an option. */
+	if (s->main[0] == '-') {
+		snprintf(mainbuf, sizeof(mainbuf), "./%s", s->main);
+		v.main = mainbuf;
+	}
+	return lang_expand(tmpl, &v, extra, argv);
+}
+
+static void stage_limits(struct stage_spec *st, const struct cylo_limits *l,
+			 bool compile)
+{
+	st->timeout = compile ? l->compile_timeout : l->timeout;
+	st->cpu_time = compile ? l->compile_timeout : l->cpu_time;
+	st->memory_mb = compile ? l->compile_memory : l->memory;
+	st->processes = l->processes;
+	if (compile && st->processes < COMPILE_MIN_PROCESSES)
+		st->processes = COMPILE_MIN_PROCESSES;
+	st->output_kb = l->output_limit;
+	st->file_size_mb = compile && l->file_size < l->workspace ? l->workspace : l->file_size;
+	st->open_files = l->open_files;
+}
+
+static int plan_build(struct plan *p, const struct job_ctx *c, struct job_spec *s)
+{
+	int e;
+
+	memset(p, 0, sizeof(*p));
+	p->compile = -1;
+	if (!(p->base = base_name(s->main)))
+		return -ENOMEM;
+	p->ro_paths = strv_dup(s->lang->paths);
+	for (char **x = c->cfg->sandbox.extra_ro_paths; p->ro_paths && x && *x; x++)
+		if (strv_push(&p->ro_paths, *x) < 0)
+			return -ENOMEM;
+	if (!p->ro_paths)
+		return -ENOMEM;
+	if (s->lang->compile) {
+		p->compile = (int)p->n;
+		if ((e = expand(p, s, s->lang->compile, NULL, &p->argv[p->n])) < 0)
+			return e;
+		stage_limits(&p->st[p->n], &s->limits, true);
+		p->st[p->n].stdin_fd = -1;
+		p->n++;
+	}
+	p->run = (int)p->n;
+	if ((e = expand(p, s, s->lang->run, s->args, &p->argv[p->n])) < 0)
+		return e;
+	stage_limits(&p->st[p->n], &s->limits, false);
+	p->st[p->n].stdin_fd = s->stdin_fd;
+	p->n++;
+	for (size_t i = 0; i < p->n; i++) {
+		p->st[i].argv = p->argv[i];
+		p->st[i].envp = s->env;
+		p->st[i].exec_fd = -1;
+		p->st[i].stdout_fd = -1;
+	}
+	return 0;
+}
+
+static char *join_output(const struct stage_outcome *o, size_t *len)
+{
+	char *buf = malloc(o->out.len + o->err.len + 1);
+
+	if (!buf)
+		return NULL;
+	if (o->out.len)
+		memcpy(buf, o->out.p, o->out.len);
+	if (o->err.len)
+		memcpy(buf + o->out.len, o->err.p, o->err.len);
+	*len = o->out.len + o->err.len;
+	buf[*len] = '\0';
+	return buf;
+}
+
+static enum job_status status_of(const struct stage_outcome *o)
+{
+	if (o->error)
+		return ST_SANDBOX_ERROR;
+	if (o->output_exceeded)
+		return ST_OUTPUT_LIMIT;
+	if (o->memory_exceeded)
+		return ST_MEMORY_LIMIT;
+	if (o->timed_out)
+		return ST_TIMEOUT;
+	if (o->signal || o->exit_code != 0)
+		return ST_RUNTIME_ERROR;
+	return ST_OK;
+}
+
+/* Runs the compile stage; false when the job ends there. */
+static bool compile(struct box *b, const struct plan *p, struct job_result *r)
+{
+	struct stage_outcome o;
+	bool go_on = false;
+
+	stage_outcome_init(&o, (size_t)p->st[p->compile].output_kb << 10);
+	box_run(b, (size_t)p->compile, &o);
+	r->has_compile = true;
+	r->compile.exit_code = o.exit_code;
+	r->compile.time_ms = o.wall_ms;
+	r->timing.compile = o.wall_ms;
+	r->compile.output = join_output(&o, &r->compile.output_len);
+	if (o.error)
+		result_set_error(r, ST_SANDBOX_ERROR, "compile: %s", o.reason);
+	else if (status_of(&o) != ST_OK)
+		result_set_error(r, ST_COMPILE_ERROR, "compilation failed%s",
+				 o.timed_out ? " (compile_timeout)" :
+				 o.memory_exceeded ? " (compile_memory)" :
+				 o.output_exceeded ? " (output_limit)" : "");
+	else
+		go_on = true;
+	stage_outcome_free(&o);
+	return go_on;
+}
+
+static void fill_run(struct job_result *r, struct stage_outcome *o)
+{
+	r->status = status_of(o);
+	if (o->error)
+		result_set_error(r, ST_SANDBOX_ERROR, "%s", o->reason);
+	r->exit_code = o->exit_code;
+	r->signal = o->signal;
+	if ((o->timed_out || o->memory_exceeded || o->output_exceeded) &&
+	    o->exit_code < 0 && !o->signal)
+		r->signal = SIGKILL;	/* the box was killed */
+	r->timeout = o->timed_out;
+	r->memory_exceeded = o->memory_exceeded;
+	r->out_truncated = o->out.truncated;
+	r->err_truncated = o->err.truncated;
+	r->out = dynbuf_take(&o->out, &r->out_len);
+	r->err = dynbuf_take(&o->err, &r->err_len);
+	r->execution_time_ms = o->wall_ms;
+	r->cpu_time_ms = o->cpu_ms;
+	r->memory_used_kb = o->memory_kb;
+}
+
+static void box_timing(const struct box *b, struct job_timing *t)
+{
+	struct box_timing bt;
+
+	box_get_timing(b, &bt);
+	t->cgroup = bt.cgroup;
+	t->clone = bt.clone;
+	t->ids = bt.ids;
+	t->mounts = bt.mounts;
+}
+
+static void stage_timing(const struct stage_outcome *o, struct job_timing *t)
+{
+	t->setup = o->timing.setup;
+	t->landlock = o->timing.landlock;
+	t->seccomp = o->timing.seccomp;
+	t->run = o->timing.run;
+	t->drain = o->timing.drain;
+}
+
+static void record_limits(const struct job_ctx *c, const struct job_spec *s,
+			  struct job_result *r)
+{
+	struct sandbox_caps caps;
+
+	r->limits = s->limits;
+	sandbox_env_caps(c->sb, &caps);
+	r->limits_by = caps.limits_by;
+}
+
+void job_execute(const struct job_ctx *c, struct job_spec *s, struct job_result *r)
+{
+	struct box_spec bs = {
+		.bundle_fd = s->files.fd, .workspace_mb = s->limits.workspace,
+		.tmp_mb = s->limits.tmp_size, .slot = c->slot,
+	};
+	struct stage_outcome o;
+	struct box *b = NULL;
+	struct plan p;
+	char err[512];
+	int64_t t0;
+	int e;
+
+	record_limits(c, s, r);
+	if ((e = plan_build(&p, c, s)) < 0) {
+		result_set_error(r, ST_INTERNAL_ERROR, "cannot expand the %s command "
+				 "template (%s)", s->lang->name, log_errstr(e, (char[96]){0}, 96));
+		goto out;
+	}
+	bs.ro_paths = p.ro_paths;
+	if (box_open(c->sb, &bs, p.st, p.n, &b, err, sizeof(err)) < 0) {
+		result_set_error(r, ST_SANDBOX_ERROR, "%s", err);
+		goto out;
+	}
+	box_timing(b, &r->timing);
+	if (p.compile >= 0 && !compile(b, &p, r))
+		goto out;
+	stage_outcome_init(&o, (size_t)s->limits.output_limit << 10);
+	box_run(b, (size_t)p.run, &o);
+	fill_run(r, &o);
+	stage_timing(&o, &r->timing);
+	stage_outcome_free(&o);
+out:
+	t0 = now_mono_ns();
+	box_close(b);
+	r->timing.reap = b ? (double)(now_mono_ns() - t0) / 1e6 : 0;
+	plan_free(&p);
+}
