@@ -1,0 +1,213 @@
+/*
+ * cmd_doctor.c - `cylo doctor`, `cylo langs`, `cylo check`: what the host
+ * and the configuration provide, with a fix for every failure.
+ *
+ * doctor runs a real job (`/bin/true` through every layer) rather than
+ * guessing from sysctls: a host passes when that job runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "lang.h"
+#include "sandbox.h"
+
+struct report {
+	int fails;		/* failures that make jobs unsafe or impossible */
+	int warns;
+};
+
+static void row(struct report *rep, const char *what, int ok, const char *detail,
+		const char *fix)
+{
+	const char *mark = ok > 0 ? "ok" : ok == 0 ? "FAIL" : "warn";
+
+	printf("%-24s %-5s %s\n", what, mark, detail);
+	if (ok <= 0 && fix)
+		printf("%-24s       fix: %s\n", "", fix);
+	if (ok == 0)
+		rep->fails++;
+	else if (ok < 0)
+		rep->warns++;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+static void host_rows(struct report *rep)
+{
+	struct utsname u;
+	char d[128];
+	long v;
+
+	uname(&u);
+	row(rep, "kernel", 1, u.release, NULL);
+	v = read_long("/proc/sys/user/max_user_namespaces");
+	snprintf(d, sizeof(d), "user.max_user_namespaces = %ld", v);
+	row(rep, "user namespaces", v > 0, d, "sysctl -w user.max_user_namespaces=10000");
+	v = read_long("/proc/sys/fs/protected_hardlinks");
+	snprintf(d, sizeof(d), "fs.protected_hardlinks = %ld", v);
+	row(rep, "protected hardlinks", v == 1 ? 1 : -1, d, "sysctl -w fs.protected_hardlinks=1");
+	v = read_long("/proc/sys/fs/inotify/max_user_watches");
+	snprintf(d, sizeof(d), "max_user_watches = %ld, max_queued_events = %ld", v,
+		 read_long("/proc/sys/fs/inotify/max_queued_events"));
+	row(rep, "inotify", v >= 1024 ? 1 : -1, d,
+	    "sysctl -w fs.inotify.max_user_watches=65536");
+}
+
+static void layer_rows(struct report *rep, const struct sandbox_caps *c)
+{
+	char d[128];
+
+	snprintf(d, sizeof(d), c->landlock_abi > 0 ? "ABI %d" : "unavailable (%d)",
+		 c->landlock_abi);
+	row(rep, "landlock", c->landlock_abi > 0, d,
+	    "a kernel >= 5.13 booted with landlock in lsm=");
+	row(rep, "seccomp", c->seccomp, c->seccomp ? "filter built" : "unavailable",
+	    "a kernel with CONFIG_SECCOMP_FILTER and libseccomp");
+	row(rep, "limits", strcmp(c->limits_by, "rlimit") ? 1 : -1, c->limits_by,
+	    "delegate a cgroup v2 subtree (systemd Delegate=yes) or run as root with "
+	    "cgroup v1 memory and pids mounted");
+	row(rep, "identity", 1, c->root_mode ? "root: one host uid per worker slot"
+	    : "unprivileged: jobs run as the daemon's uid, every capability dropped", NULL);
+}
+
+struct box_check {
+	struct report *rep;
+	struct sandbox_env *sb;
+};
+
+/* The real test: a job through every layer, tmpfs mounts included. */
+static void box_row(void *arg)
+{
+	struct report *rep = ((struct box_check *)arg)->rep;
+	struct sandbox_env *sb = ((struct box_check *)arg)->sb;
+	char *const argv[] = { "/bin/true", NULL };
+	char *const envp[] = { NULL };
+	char *const paths[] = { "/usr", "/bin", "/lib", "/lib64", NULL };
+	struct box_spec bs = { .ro_paths = paths, .bundle_fd = -1, .workspace_mb = 1,
+			       .tmp_mb = 1, .slot = 0 };
+	struct stage_spec st = { .argv = argv, .envp = envp, .stdin_fd = -1, .exec_fd = -1, .stdout_fd = -1,
+				 .timeout = 10, .cpu_time = 10, .memory_mb = 64,
+				 .processes = 8, .output_kb = 4, .file_size_mb = 1,
+				 .open_files = 32 };
+	struct stage_outcome o;
+	struct box *b;
+	char err[512];
+
+	stage_outcome_init(&o, 4096);
+	if (box_open(sb, &bs, &st, 1, &b, err, sizeof(err)) < 0) {
+		row(rep, "sandboxed job", 0, err, "see the layer named above");
+	} else {
+		box_run(b, 0, &o);
+		box_close(b);
+		if (o.error)
+			row(rep, "sandboxed job", 0, o.reason, "see the layer named above");
+		else
+			row(rep, "sandboxed job", o.exit_code == 0,
+			    o.exit_code == 0 ? "/bin/true ran in a full box" : "/bin/true failed",
+			    "run with -d and report the output");
+	}
+	stage_outcome_free(&o);
+}
+
+int cmd_doctor(const struct cli *cli, int argc, char **argv)
+{
+	struct report rep = { 0 };
+	struct cylo_config *cfg;
+	struct sandbox_env *sb;
+	struct sandbox_caps caps;
+	char err[512];
+
+	(void)argc;
+	(void)argv;
+	if (!(cfg = cli_load_config(cli)))
+		return EXIT_CONFIG;
+	host_rows(&rep);
+	if (sandbox_env_init(&cfg->sandbox, &sb, err, sizeof(err)) < 0) {
+		row(&rep, "sandbox layers", 0, err, "see above, or relax sandbox { require_* }");
+	} else {
+		sandbox_env_caps(sb, &caps);
+		layer_rows(&rep, &caps);
+		struct box_check bc = { &rep, sb };
+		if (sandbox_on_thread(box_row, &bc) < 0)
+			row(&rep, "sandboxed job", 0, "cannot start a thread", NULL);
+		sandbox_env_free(sb);
+	}
+	for (size_t i = 0; i < cfg->langs.n; i++) {
+		char what[64];
+		const struct cylo_lang *l = &cfg->langs.v[i];
+		snprintf(what, sizeof(what), "runtime %s", l->name);
+		row(&rep, what, lang_installed(l) ? 1 : -1, lang_installed(l) ? "installed" :
+		    "missing", "make deps (or apt-get install the runtime)");
+	}
+	printf("\n%s: %d failure(s), %d warning(s)\n",
+	       rep.fails ? "jobs cannot run securely here" : "ready", rep.fails, rep.warns);
+	config_free(cfg);
+	return rep.fails ? EXIT_NOHOST : EXIT_OK;
+}
+
+static void print_list(char *const *v)
+{
+	size_t w = 0;
+
+	for (; v && *v; v++)
+		w += (size_t)printf("%s%s", w ? "," : "", *v);
+	if (!w)
+		printf("-");
+}
+
+int cmd_langs(const struct cli *cli, int argc, char **argv)
+{
+	struct cylo_config *cfg;
+
+	(void)argc;
+	(void)argv;
+	if (!(cfg = cli_load_config(cli)))
+		return EXIT_CONFIG;
+	printf("%-12s %-10s %-9s %-18s %s\n", "LANGUAGE", "COMPILED", "INSTALLED",
+	       "ALIASES", "EXTENSIONS");
+	for (size_t i = 0; i < cfg->langs.n; i++) {
+		const struct cylo_lang *l = &cfg->langs.v[i];
+		printf("%-12s %-10s %-9s ", l->name, l->compile ? "yes" : "no",
+		       lang_installed(l) ? "yes" : "NO");
+		print_list(l->aliases);
+		printf("\t");
+		print_list(l->extensions);
+		printf("\n");
+	}
+	config_free(cfg);
+	return EXIT_OK;
+}
+
+int cmd_check(const struct cli *cli, int argc, char **argv)
+{
+	struct cylo_config *cfg;
+
+	(void)argc;
+	(void)argv;
+	if (!(cfg = cli_load_config(cli)))
+		return EXIT_CONFIG;
+	printf("configuration OK\n");
+	config_free(cfg);
+	return EXIT_OK;
+}

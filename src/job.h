@@ -1,0 +1,75 @@
+/*
+ * job.h - one job's life, from an input (or a snippet) to a result.
+ *
+ * jobspec.c turns an input into a job_spec: language, files (a bundle),
+ * arguments, stdin, environment and limits, refusing bad input with a
+ * reason.  job.c runs a spec in a box (compile, then run) and fills the
+ * result document.  Neither writes the result file: the caller publishes.
+ */
+#ifndef CYLO_JOB_H
+#define CYLO_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "bundle.h"
+#include "config.h"
+#include "lang.h"
+#include "joblimits.h"
+#include "result.h"
+
+struct sandbox_env;
+struct manifest;
+
+/* What a job may use; everything borrowed. */
+struct job_ctx {
+	const struct cylo_config *cfg;
+	const struct watch_conf *watch;	/* NULL: the CLI, global defaults */
+	struct sandbox_env *sb;
+	int slot;			/* worker slot (uid_base + slot as root) */
+	int worker;			/* -1 for the CLI */
+	int self_fd;			/* the cylo binary, for in-box archive extraction, or -1 */
+};
+
+struct job_spec {
+	const struct cylo_lang *lang;
+	char *main;			/* relative to /work */
+	struct bundle files;
+	char **args;			/* NULL-terminated */
+	char **env;			/* NULL-terminated, full environment */
+	int stdin_fd;			/* read-only, or -1 */
+	int archive_fd;			/* archive to extract in the box first, or -1 */
+	struct cylo_limits limits;	/* merged and checked */
+	struct manifest *manifest;	/* owned, for its tests; or NULL */
+};
+
+void job_spec_init(struct job_spec *s);
+void job_spec_free(struct job_spec *s);
+
+/*
+ * Builds the spec of input @name in @dirfd: a bare source (with an
+ * optional NAME.EXT.stdin), a NAME.job manifest (inline code and/or the
+ * NAME/ directory), or an archive.  Records the input's identity in @r.
+ * On bad input returns -EINVAL with r->status = invalid_job and r->error set.
+ */
+int jobspec_from_input(const struct job_ctx *ctx, int dirfd, const char *name,
+		       struct job_spec *s, struct job_result *r);
+
+/* A snippet: `cylo exec`.  @over: limits given on the command line. */
+int jobspec_from_code(const struct job_ctx *ctx, const char *lang_name,
+		      const char *code, size_t code_len, int stdin_fd,
+		      const struct cylo_limits *over, struct job_spec *s,
+		      struct job_result *r);
+
+/*
+ * Runs @s in a fresh box and fills @r (status, outputs, times, memory,
+ * compile, limits).  Never fails: a broken sandbox is sandbox_error.
+ */
+void job_execute(const struct job_ctx *ctx, struct job_spec *s, struct job_result *r);
+
+/* Whether @name is a job input of any kind for @watch (NULL: all kinds). */
+bool job_is_input_name(const struct cylo_config *cfg, const struct watch_conf *w,
+		       const char *name);
+
+#endif

@@ -1,0 +1,674 @@
+/*
+ * jobspec.c - from an input in the drop folder (or a snippet) to a
+ * job_spec: which language, which files, which arguments, stdin,
+ * environment and limits.
+ *
+ * Everything here reads untrusted names and files: inputs are opened once
+ * with O_NOFOLLOW|O_NONBLOCK and checked on the fd (fsutil.c), copied at
+ * once into a private bundle (the user may change the original while the
+ * job runs), and every refusal becomes an invalid_job result that says
+ * what is wrong.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "fsutil.h"
+#include "job_archive.h"
+#include "job.h"
+#include "log.h"
+#include "manifest.h"
+#include "util.h"
+
+#define MAX_MANIFEST (1L << 20)
+#define BUNDLE_ENTRIES 10000
+
+void job_spec_init(struct job_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->files.fd = -1;
+	s->stdin_fd = -1;
+	s->archive_fd = -1;
+	limits_unset(&s->limits);
+}
+
+void job_spec_free(struct job_spec *s)
+{
+	free(s->main);
+	bundle_close(&s->files);
+	strv_free(s->args);
+	strv_free(s->env);
+	if (s->stdin_fd >= 0)
+		close(s->stdin_fd);
+	if (s->archive_fd >= 0)
+		close(s->archive_fd);
+	if (s->manifest)
+		manifest_free(s->manifest);
+	job_spec_init(s);
+}
+
+/* Refuses the job: invalid_job with a message; evaluates to -EINVAL. */
+#define invalid(r, ...) (result_set_error((r), ST_INVALID_JOB, __VA_ARGS__), -EINVAL)
+
+static const struct cylo_limits *maxima(const struct job_ctx *c)
+{
+	return c->watch ? &c->watch->maxima : &c->cfg->maxima;
+}
+
+/* defaults: built-in, then the config's, then the watch's. */
+static void base_limits(const struct job_ctx *c, struct cylo_limits *lim)
+{
+	limits_builtin_defaults(lim);
+	limits_merge(lim, &c->cfg->defaults);
+	if (c->watch)
+		limits_merge(lim, &c->watch->defaults);
+	limits_clamp(lim, maxima(c));
+}
+
+/*
+ * defaults (built-in, config, watch) < the language's own < the job's.
+ * A language default above the maxima is clamped; a job's value above
+ * them is refused.
+ */
+static int resolve_limits(const struct job_ctx *c, const struct cylo_lang *l,
+			  const struct cylo_limits *job, struct job_spec *s,
+			  struct job_result *r)
+{
+	const struct cylo_limits *max = maxima(c);
+	struct cylo_limits lim;
+	const char *key;
+
+	base_limits(c, &lim);
+	limits_merge(&lim, &l->limits);
+	limits_clamp(&lim, max);
+	if (job && limits_check(job, max, &key) < 0)
+		return invalid(r, "%s: the value exceeds this folder's maximum", key);
+	if (job)
+		limits_merge(&lim, job);
+	s->limits = lim;
+	return 0;
+}
+
+static bool lang_allowed(const struct job_ctx *c, const struct cylo_lang *l)
+{
+	if (!c->watch || !c->watch->languages)
+		return true;
+	for (char **p = c->watch->languages; *p; p++)
+		if (lang_find(&c->cfg->langs, *p) == l)
+			return true;
+	return false;
+}
+
+/* Seals @fd (a memfd) and returns a read-only reopening of it in *@out. */
+static int reopen_ro(int fd, int *out)
+{
+	char path[64];
+	int ro;
+
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK |
+		  F_SEAL_SEAL) < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((ro = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	*out = ro;
+	return 0;
+}
+
+/* A private, sealed, read-only copy of @len bytes of @src from @off. */
+static int memfd_copy_at(int src, off_t off, size_t len, int *out)
+{
+	int fd, e = 0;
+
+	fd = memfd_create("cylo-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	for (size_t done = 0; done < len && e == 0;) {
+		ssize_t n = sendfile(fd, src, &off, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			e = n < 0 ? -errno : -EIO;	/* the file shrank */
+		else
+			done += (size_t)n;
+	}
+	if (e == 0)
+		e = reopen_ro(fd, out);
+	close(fd);
+	return e;
+}
+
+/* The same for @len bytes of @data, or of @src_fd from its start. */
+static int memfd_ro(const void *data, size_t len, int src_fd, int *out)
+{
+	int fd, e;
+
+	if (!data)
+		return memfd_copy_at(src_fd, 0, len, out);
+	fd = memfd_create("cylo-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	e = write_all(fd, data, len);
+	if (e == 0)
+		e = reopen_ro(fd, out);
+	close(fd);
+	return e;
+}
+
+static int env_set(char ***env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (char **p = *env; p && *p; p++) {
+		if (!strncmp(*p, kv, klen) && (*p)[klen] == '=') {
+			char *d = strdup(kv);
+			if (!d)
+				return -ENOMEM;
+			free(*p);
+			*p = d;
+			return 0;
+		}
+	}
+	return strv_push(env, kv);
+}
+
+static int build_env(struct job_spec *s, char *const *extra)
+{
+	static const char *const base[] = {
+		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work", "TMPDIR=/tmp",
+		"LANG=C.UTF-8", "USER=cylo", NULL
+	};
+	int e = 0;
+
+	for (size_t i = 0; base[i] && e == 0; i++)
+		e = env_set(&s->env, base[i]);
+	for (char **p = s->lang->env; p && *p && e == 0; p++)
+		e = env_set(&s->env, *p);
+	for (char *const *p = extra; p && *p && e == 0; p++)
+		e = env_set(&s->env, *p);
+	return e;
+}
+
+/* The common tail: language check, limits, environment, arguments. */
+static int finish(const struct job_ctx *c, struct job_spec *s,
+		  const struct cylo_limits *job, char *const *args,
+		  char *const *env, struct job_result *r)
+{
+	int e;
+
+	free(r->language);
+	r->language = strdup(s->lang->name);
+	if (!lang_allowed(c, s->lang))
+		return invalid(r, "language: %s is not allowed in this folder",
+			       s->lang->name);
+	if ((e = resolve_limits(c, s->lang, job, s, r)) < 0)
+		return e;
+	s->args = strv_dup(args ? args : (char *const[]){ NULL });
+	if (!s->args || !r->language || build_env(s, env) < 0) {
+		result_set_error(r, ST_INTERNAL_ERROR, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int open_failed(struct job_result *r, const char *name, int e)
+{
+	const char *why =
+		e == -ELOOP ? "is a symbolic link" :
+		e == -EINVAL ? "is not a regular file" :
+		e == -EMLINK ? "has more than one hard link" :
+		e == -EFBIG ? "is larger than max_input_size" :
+		e == -ENOENT ? "does not exist" :
+		e == -EACCES ? "is not readable" : "cannot be opened";
+
+	return invalid(r, "input '%s' %s", name, why);
+}
+
+static void record_identity(struct job_result *r, const struct stat *st)
+{
+	r->input.dev = st->st_dev;
+	r->input.ino = st->st_ino;
+	r->input.size = st->st_size;
+	r->input.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static long input_cap(const struct job_ctx *c)
+{
+	return c->watch ? c->watch->max_input_size : c->cfg->max_input_size;
+}
+
+static size_t workspace_bytes(const struct job_spec *s)
+{
+	return (size_t)s->limits.workspace << 20;
+}
+
+/* NAME.EXT.stdin beside a bare source: optional, same checks as the input. */
+static int bare_stdin(const struct job_ctx *c, int dirfd, const char *name,
+		      struct job_spec *s, struct job_result *r)
+{
+	char sname[512];
+	struct stat st;
+	int fd, e;
+
+	if (snprintf(sname, sizeof(sname), "%s.stdin", name) >= (int)sizeof(sname))
+		return 0;
+	fd = open_input(dirfd, sname, input_cap(c), &st);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return open_failed(r, sname, fd);
+	e = memfd_ro(NULL, (size_t)st.st_size, fd, &s->stdin_fd);
+	close(fd);
+	if (e < 0)
+		result_set_error(r, ST_INTERNAL_ERROR, "cannot copy stdin: %s", log_errstr(e, (char[96]){0}, 96));
+	return e;
+}
+
+static int from_bare(const struct job_ctx *c, int dirfd, const char *name,
+		     int fd, const struct stat *st, struct job_spec *s,
+		     struct job_result *r)
+{
+	int e;
+
+	s->lang = lang_by_filename(&c->cfg->langs, name);
+	if (!s->lang)
+		return invalid(r, "input '%s': no configured language has this extension",
+			       name);
+	if (!bundle_path_ok(name))
+		return invalid(r, "input name '%s' cannot be used as a file name in the job",
+			       name);
+	if ((e = finish(c, s, NULL, NULL, NULL, r)) < 0)
+		return e;
+	s->main = strdup(name);
+	if (!s->main || bundle_new(&s->files, workspace_bytes(s), BUNDLE_ENTRIES) < 0 ||
+	    bundle_add_fd(&s->files, name, fd, (size_t)st->st_size, 0644) < 0 ||
+	    bundle_seal(&s->files) < 0) {
+		result_set_error(r, ST_INTERNAL_ERROR, "cannot copy the input");
+		return -EIO;
+	}
+	return bare_stdin(c, dirfd, name, s, r);
+}
+
+/* NAME.job -> NAME */
+static int job_dirname(const char *name, char *buf, size_t n)
+{
+	size_t len = strlen(name) - 4;
+
+	if (len == 0 || len >= n)
+		return -ENAMETOOLONG;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/* The manifest's NAME/ directory, or -ENOENT. */
+static int open_job_dir(int dirfd, const char *name, struct job_result *r)
+{
+	char dname[256];
+	int fd;
+
+	if (job_dirname(name, dname, sizeof(dname)) < 0)
+		return -ENOENT;
+	fd = openat(dirfd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || errno == ENOENT)
+		return fd >= 0 ? fd : -ENOENT;
+	return invalid(r, "'%s/' beside the manifest is not a directory", dname);
+}
+
+static int manifest_files(const struct manifest *m, int jdir, struct job_spec *s,
+			  struct job_result *r)
+{
+	char bad[1100];
+	bool have_main = false;
+	int e;
+
+	if (bundle_new(&s->files, workspace_bytes(s), BUNDLE_ENTRIES) < 0)
+		return -ENOMEM;
+	if (jdir >= 0) {
+		e = bundle_add_tree(&s->files, jdir, "", bad, sizeof(bad));
+		if (e < 0)
+			return invalid(r, "job directory entry '%s': %s", bad,
+				       e == -EFBIG ? "the files exceed the workspace" :
+				       e == -E2BIG ? "too many files or too deep" :
+				       "only regular files and directories are accepted");
+		have_main = faccessat(jdir, s->main, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	}
+	if (m->code && have_main)
+		return invalid(r, "code: the manifest has inline code and the directory "
+			       "has '%s' too", s->main);
+	if (m->code) {
+		if (!bundle_path_ok(s->main))
+			return invalid(r, "main: '%s' is not a valid file name", s->main);
+		e = bundle_add_data(&s->files, s->main, m->code, m->code_len, 0644);
+		if (e < 0)
+			return invalid(r, "code: %s", e == -EFBIG ?
+				       "larger than the workspace" : "cannot be stored");
+	} else if (!have_main) {
+		return invalid(r, "main: '%s' is neither inline code nor a file of the "
+			       "job directory", s->main);
+	}
+	return bundle_seal(&s->files);
+}
+
+static int manifest_stdin(const struct manifest *m, int jdir, struct job_spec *s,
+			  struct job_result *r)
+{
+	struct stat st;
+	int fd, e;
+
+	if (m->stdin_text)
+		return memfd_ro(m->stdin_text, strlen(m->stdin_text), -1, &s->stdin_fd);
+	if (!m->stdin_file)
+		return 0;
+	fd = jdir < 0 ? -ENOENT : open_beneath(jdir, m->stdin_file, O_RDONLY | O_NONBLOCK, 0);
+	if (fd < 0)
+		return invalid(r, "stdin_file: '%s' is not a file of the job directory",
+			       m->stdin_file);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return invalid(r, "stdin_file: '%s' is not a regular file", m->stdin_file);
+	}
+	e = memfd_ro(NULL, (size_t)st.st_size, fd, &s->stdin_fd);
+	close(fd);
+	return e;
+}
+
+static int manifest_lang(const struct job_ctx *c, const struct manifest *m,
+			 struct job_spec *s, struct job_result *r)
+{
+	if (m->language) {
+		s->lang = lang_find(&c->cfg->langs, m->language);
+		if (!s->lang)
+			return invalid(r, "language: unknown language '%s'", m->language);
+	} else if (m->main) {
+		s->lang = lang_by_filename(&c->cfg->langs, m->main);
+		if (!s->lang)
+			return invalid(r, "language: missing, and main '%s' has no known "
+				       "extension", m->main);
+	} else {
+		return invalid(r, "language: missing (and no main to infer it from)");
+	}
+	s->main = strdup(m->main ? m->main : s->lang->default_main);
+	return s->main ? 0 : -ENOMEM;
+}
+
+/* Parses manifest text and settles language, main, limits, args, env. */
+static int apply_manifest(const struct job_ctx *c, const char *text, size_t len,
+			  const char *fname, struct job_spec *s, struct job_result *r)
+{
+	char err[512];
+	struct manifest *m = NULL;
+	int e;
+
+	e = manifest_parse(text, len, fname, maxima(c), &m, err, sizeof(err));
+	if (e < 0)
+		return invalid(r, "%s", err);
+	s->manifest = m;
+	if ((e = manifest_lang(c, m, s, r)) < 0)
+		return e;
+	return finish(c, s, &m->limits, m->args, m->env, r);
+}
+
+static int from_manifest(const struct job_ctx *c, int dirfd, const char *name,
+			 int fd, struct job_spec *s, struct job_result *r)
+{
+	char *text = NULL;
+	size_t len;
+	int e, jdir = -1;
+
+	if ((e = read_fd_all(fd, MAX_MANIFEST, &text, &len)) < 0)
+		return invalid(r, "input '%s' cannot be read", name);
+	e = apply_manifest(c, text, len, name, s, r);
+	free(text);
+	if (e < 0)
+		return e;
+	jdir = open_job_dir(dirfd, name, r);
+	if (jdir < 0 && jdir != -ENOENT)
+		return jdir;
+	e = manifest_files(s->manifest, jdir, s, r);
+	if (e == 0)
+		e = manifest_stdin(s->manifest, jdir, s, r);
+	if (jdir >= 0)
+		close(jdir);
+	if (e < 0 && r->status != ST_INVALID_JOB)
+		result_set_error(r, ST_INTERNAL_ERROR, "cannot stage the job's files: %s",
+				 log_errstr(e, (char[96]){0}, 96));
+	return e;
+}
+
+/* What an archive holds at its top: cylo.job, and the candidates for main. */
+struct arc_scan {
+	const struct lang_table *langs;
+	off_t manifest_off;
+	size_t manifest_len;
+	bool has_manifest;
+	int nsources;
+	char single[256];	/* the only top-level source, if one */
+	char main_guess[256];	/* main.EXT or Main.java */
+	const char *want;	/* a path to look for, or NULL */
+	bool found;
+	off_t want_off;
+	size_t want_len;
+};
+
+static int arc_visit(void *arg, const char *path, char type, size_t size, off_t data)
+{
+	struct arc_scan *a = arg;
+	const struct cylo_lang *l;
+
+	if (type != 'f')
+		return 0;
+	if (a->want && !strcmp(path, a->want)) {
+		a->found = true;
+		a->want_off = data;
+		a->want_len = size;
+	}
+	if (strchr(path, '/'))
+		return 0;
+	if (!strcmp(path, "cylo.job")) {
+		a->has_manifest = true;
+		a->manifest_off = data;
+		a->manifest_len = size;
+	} else if ((l = lang_by_filename(a->langs, path))) {
+		a->nsources++;
+		snprintf(a->single, sizeof(a->single), "%s", path);
+		if (!strncmp(path, "main.", 5) || !strcmp(path, "Main.java"))
+			snprintf(a->main_guess, sizeof(a->main_guess), "%s", path);
+	}
+	return 0;
+}
+
+static int arc_find(struct job_spec *s, const char *path, off_t *off, size_t *len)
+{
+	struct arc_scan a = { .want = path };
+	int e = bundle_walk(&s->files, arc_visit, &a);
+
+	if (e < 0 || !a.found)
+		return e < 0 ? e : -ENOENT;
+	*off = a.want_off;
+	*len = a.want_len;
+	return 0;
+}
+
+static int arc_manifest(const struct job_ctx *c, const char *name,
+			const struct arc_scan *a, struct job_spec *s,
+			struct job_result *r)
+{
+	char fname[300], *text;
+	off_t off;
+	size_t len;
+	int e;
+
+	if (a->manifest_len > MAX_MANIFEST)
+		return invalid(r, "%s: cylo.job is too large", name);
+	if (!(text = malloc(a->manifest_len + 1)))
+		return -ENOMEM;
+	if (pread(s->files.fd, text, a->manifest_len, a->manifest_off) !=
+	    (ssize_t)a->manifest_len) {
+		free(text);
+		return invalid(r, "%s: cylo.job cannot be read", name);
+	}
+	snprintf(fname, sizeof(fname), "%s:cylo.job", name);
+	e = apply_manifest(c, text, a->manifest_len, fname, s, r);
+	free(text);
+	if (e < 0)
+		return e;
+	if (s->manifest->code) {
+		if (arc_find(s, s->main, &off, &len) == 0)
+			return invalid(r, "code: the manifest has inline code and the archive "
+				       "has '%s' too", s->main);
+		if (bundle_add_data(&s->files, s->main, s->manifest->code,
+				    s->manifest->code_len, 0644) < 0)
+			return invalid(r, "code: cannot be added to the workspace");
+	} else if (arc_find(s, s->main, &off, &len) < 0) {
+		return invalid(r, "main: '%s' is not in the archive", s->main);
+	}
+	if (s->manifest->stdin_text)
+		return memfd_ro(s->manifest->stdin_text, strlen(s->manifest->stdin_text),
+				-1, &s->stdin_fd);
+	if (!s->manifest->stdin_file)
+		return 0;
+	if (arc_find(s, s->manifest->stdin_file, &off, &len) < 0)
+		return invalid(r, "stdin_file: '%s' is not in the archive",
+			       s->manifest->stdin_file);
+	return memfd_copy_at(s->files.fd, off, len, &s->stdin_fd);
+}
+
+static int arc_infer(const struct job_ctx *c, const char *name,
+		     const struct arc_scan *a, struct job_spec *s, struct job_result *r)
+{
+	const char *main = a->nsources == 1 ? a->single :
+			   a->main_guess[0] ? a->main_guess : NULL;
+
+	if (!main)
+		return invalid(r, "%s: cannot tell what to run: add a cylo.job manifest, "
+			       "or keep a single source file or a main.EXT at the top", name);
+	s->lang = lang_by_filename(&c->cfg->langs, main);
+	if (!(s->main = strdup(main)))
+		return -ENOMEM;
+	return finish(c, s, NULL, NULL, NULL, r);
+}
+
+static int from_archive(const struct job_ctx *c, const char *name, int fd,
+			const struct stat *st, struct job_spec *s, struct job_result *r)
+{
+	struct arc_scan a = { .langs = &c->cfg->langs };
+	struct cylo_limits lim;
+	char err[512];
+	int afd = -1, e;
+
+	if (c->watch && !c->watch->archives)
+		return invalid(r, "input '%s': archives are not accepted in this folder", name);
+	base_limits(c, &lim);
+	if ((e = memfd_ro(NULL, (size_t)st->st_size, fd, &afd)) < 0)
+		goto out;
+	e = archive_to_bundle(c, afd, &lim, &s->files, err, sizeof(err));
+	if (e == -EINVAL) {
+		result_set_error(r, ST_INVALID_JOB, "%s", err);
+		goto out;
+	} else if (e < 0) {
+		result_set_error(r, ST_SANDBOX_ERROR, "%s", err);
+		goto out;
+	}
+	if ((e = bundle_walk(&s->files, arc_visit, &a)) < 0) {
+		result_set_error(r, ST_INVALID_JOB, "archive: malformed extraction");
+		goto out;
+	}
+	e = a.has_manifest ? arc_manifest(c, name, &a, s, r) : arc_infer(c, name, &a, s, r);
+	if (e == 0)
+		e = bundle_seal(&s->files);
+out:
+	if (afd >= 0)
+		close(afd);
+	if (e < 0 && r->status == ST_OK)
+		result_set_error(r, ST_INTERNAL_ERROR, "cannot stage the archive: %s",
+				 log_errstr(e, (char[96]){0}, 96));
+	return e;
+}
+
+int jobspec_from_input(const struct job_ctx *c, int dirfd, const char *name,
+		       struct job_spec *s, struct job_result *r)
+{
+	struct stat st;
+	size_t n = strlen(name);
+	int fd, e;
+
+	fd = open_input(dirfd, name, input_cap(c), &st);
+	if (fd < 0)
+		return open_failed(r, name, fd);
+	record_identity(r, &st);
+	if (n > 4 && !strcmp(name + n - 4, ".job"))
+		e = from_manifest(c, dirfd, name, fd, s, r);
+	else if (archive_is_archive_name(name))
+		e = from_archive(c, name, fd, &st, s, r);
+	else
+		e = from_bare(c, dirfd, name, fd, &st, s, r);
+	close(fd);
+	return e;
+}
+
+int jobspec_from_code(const struct job_ctx *c, const char *lang_name,
+		      const char *code, size_t code_len, int stdin_fd,
+		      const struct cylo_limits *over, struct job_spec *s,
+		      struct job_result *r)
+{
+	struct stat st;
+	int e;
+
+	s->lang = lang_find(&c->cfg->langs, lang_name);
+	if (!s->lang)
+		return invalid(r, "language: unknown language '%s'", lang_name);
+	if (code_len == 0)
+		return invalid(r, "code: empty program");
+	if ((e = finish(c, s, over, NULL, NULL, r)) < 0)
+		return e;
+	s->main = strdup(s->lang->default_main);
+	if (!s->main || bundle_new(&s->files, workspace_bytes(s), BUNDLE_ENTRIES) < 0)
+		return -ENOMEM;
+	e = bundle_add_data(&s->files, s->main, code, code_len, 0644);
+	if (e < 0)
+		return invalid(r, "code: %s", "larger than the workspace");
+	if ((e = bundle_seal(&s->files)) < 0)
+		return e;
+	if (stdin_fd >= 0) {
+		if (fstat(stdin_fd, &st) == 0 && S_ISREG(st.st_mode))
+			return memfd_ro(NULL, (size_t)st.st_size, stdin_fd, &s->stdin_fd);
+		return invalid(r, "stdin: not a regular file");
+	}
+	return 0;
+}
+
+static bool has_suffix(const char *s, size_t n, const char *suf)
+{
+	size_t k = strlen(suf);
+
+	return n >= k && !strcmp(s + n - k, suf);
+}
+
+bool job_is_input_name(const struct cylo_config *cfg, const struct watch_conf *w,
+		       const char *name)
+{
+	static const char *const never[] = {
+		"~", ".tmp", ".part", ".swp", ".result.json", ".stdout", ".stderr",
+		".stdin", NULL
+	};
+	size_t n = strlen(name);
+
+	if (n == 0 || name[0] == '.')
+		return false;
+	for (size_t i = 0; never[i]; i++)
+		if (has_suffix(name, n, never[i]))
+			return false;
+	if (has_suffix(name, n, ".job"))
+		return n > 4;
+	if (archive_is_archive_name(name))
+		return !w || w->archives;
+	return (!w || w->bare_sources) && lang_by_filename(&cfg->langs, name);
+}
