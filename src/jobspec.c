@@ -10,6 +10,7 @@
  * what is wrong.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,24 @@ void job_spec_free(struct job_spec *s)
 static const struct cylo_limits *maxima(const struct job_ctx *c)
 {
 	return c->watch ? &c->watch->maxima : &c->cfg->maxima;
+}
+
+/* Refuses a manifest's job at @line of it: "job.job:3: main: ...". */
+static int __attribute__((format(printf, 4, 5)))
+invalid_at(struct job_result *r, const struct manifest *m, int line,
+	   const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		result_set_error(r, ST_INVALID_JOB, "%s:%d: %s", m->fname, line, msg);
+	else
+		result_set_error(r, ST_INVALID_JOB, "%s: %s", m->fname, msg);
+	return -EINVAL;
 }
 
 /* defaults: built-in, then the config's, then the watch's. */
@@ -341,18 +360,19 @@ static int manifest_files(const struct manifest *m, int jdir, struct job_spec *s
 		have_main = faccessat(jdir, s->main, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	}
 	if (m->code && have_main)
-		return invalid(r, "code: the manifest has inline code and the directory "
-			       "has '%s' too", s->main);
+		return invalid_at(r, m, m->line.code, "code: the manifest has inline code "
+				  "and the directory has '%s' too", s->main);
 	if (m->code) {
 		if (!bundle_path_ok(s->main))
-			return invalid(r, "main: '%s' is not a valid file name", s->main);
+			return invalid_at(r, m, m->line.main, "main: '%s' is not a valid "
+					  "file name", s->main);
 		e = bundle_add_data(&s->files, s->main, m->code, m->code_len, 0644);
 		if (e < 0)
-			return invalid(r, "code: %s", e == -EFBIG ?
-				       "larger than the workspace" : "cannot be stored");
+			return invalid_at(r, m, m->line.code, "code: %s", e == -EFBIG ?
+					  "larger than the workspace" : "cannot be stored");
 	} else if (!have_main) {
-		return invalid(r, "main: '%s' is neither inline code nor a file of the "
-			       "job directory", s->main);
+		return invalid_at(r, m, m->line.main, "main: '%s' is neither inline code "
+				  "nor a file of the job directory", s->main);
 	}
 	return bundle_seal(&s->files);
 }
@@ -369,11 +389,12 @@ static int manifest_stdin(const struct manifest *m, int jdir, struct job_spec *s
 		return 0;
 	fd = jdir < 0 ? -ENOENT : open_beneath(jdir, m->stdin_file, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0)
-		return invalid(r, "stdin_file: '%s' is not a file of the job directory",
-			       m->stdin_file);
+		return invalid_at(r, m, m->line.stdin_file, "stdin_file: '%s' is not a "
+				  "file of the job directory", m->stdin_file);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return invalid(r, "stdin_file: '%s' is not a regular file", m->stdin_file);
+		return invalid_at(r, m, m->line.stdin_file, "stdin_file: '%s' is not a "
+				  "regular file", m->stdin_file);
 	}
 	e = memfd_ro(NULL, (size_t)st.st_size, fd, &s->stdin_fd);
 	close(fd);
@@ -386,14 +407,15 @@ static int manifest_lang(const struct job_ctx *c, const struct manifest *m,
 	if (m->language) {
 		s->lang = lang_find(&c->cfg->langs, m->language);
 		if (!s->lang)
-			return invalid(r, "language: unknown language '%s'", m->language);
+			return invalid_at(r, m, m->line.language,
+					  "language: unknown language '%s'", m->language);
 	} else if (m->main) {
 		s->lang = lang_by_filename(&c->cfg->langs, m->main);
 		if (!s->lang)
-			return invalid(r, "language: missing, and main '%s' has no known "
-				       "extension", m->main);
+			return invalid_at(r, m, m->line.main, "language: missing, and main "
+					  "'%s' has no known extension", m->main);
 	} else {
-		return invalid(r, "language: missing (and no main to infer it from)");
+		return invalid_at(r, m, 0, "language: missing (and no main to infer it from)");
 	}
 	s->main = strdup(m->main ? m->main : s->lang->default_main);
 	return s->main ? 0 : -ENOMEM;
@@ -522,13 +544,16 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 		return e;
 	if (s->manifest->code) {
 		if (arc_find(s, s->main, &off, &len) == 0)
-			return invalid(r, "code: the manifest has inline code and the archive "
-				       "has '%s' too", s->main);
+			return invalid_at(r, s->manifest, s->manifest->line.code, "code: the "
+					  "manifest has inline code and the archive has '%s' too",
+					  s->main);
 		if (bundle_add_data(&s->files, s->main, s->manifest->code,
 				    s->manifest->code_len, 0644) < 0)
-			return invalid(r, "code: cannot be added to the workspace");
+			return invalid_at(r, s->manifest, s->manifest->line.code,
+					  "code: cannot be added to the workspace");
 	} else if (arc_find(s, s->main, &off, &len) < 0) {
-		return invalid(r, "main: '%s' is not in the archive", s->main);
+		return invalid_at(r, s->manifest, s->manifest->line.main,
+				  "main: '%s' is not in the archive", s->main);
 	}
 	if (s->manifest->stdin_text)
 		return memfd_ro(s->manifest->stdin_text, strlen(s->manifest->stdin_text),
@@ -536,8 +561,8 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 	if (!s->manifest->stdin_file)
 		return 0;
 	if (arc_find(s, s->manifest->stdin_file, &off, &len) < 0)
-		return invalid(r, "stdin_file: '%s' is not in the archive",
-			       s->manifest->stdin_file);
+		return invalid_at(r, s->manifest, s->manifest->line.stdin_file,
+				  "stdin_file: '%s' is not in the archive", s->manifest->stdin_file);
 	return memfd_copy_at(s->files.fd, off, len, &s->stdin_fd);
 }
 

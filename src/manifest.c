@@ -230,6 +230,13 @@ static int manifest_from_cfg(struct conf_run *r, cfg_t *cfg,
 		return -ENOMEM;
 	/* The sanitiser refused NUL bytes, so the length is the string's. */
 	m->code_len = m->code ? strlen(m->code) : 0;
+	if (m->code && m->code_len == 0)
+		conf_error(r, conf_line(r, cfg, "code", 0), "code", "empty program");
+	/* For the job layer's own checks (language known? main there?). */
+	m->line.language = conf_line(r, cfg, "language", 0);
+	m->line.main = conf_line(r, cfg, "main", 0);
+	m->line.code = conf_line(r, cfg, "code", 0);
+	m->line.stdin_file = conf_line(r, cfg, "stdin_file", 0);
 	exclusive(r, cfg, "stdin", "stdin_file");
 	check_env_names(r, cfg, m->env);
 	limits_unset(&m->limits);
@@ -261,6 +268,8 @@ int manifest_parse(const char *text, size_t len, const char *fname,
 	}
 	if (e == 0 && conf_nerrors(r) > 0)
 		e = -EINVAL;
+	if (e == 0 && !(m->fname = strdup(fname ? fname : "manifest")))
+		e = -ENOMEM;
 	if (e == -EINVAL)
 		conf_errors(r, err, errlen);
 	else if (e < 0)
@@ -295,5 +304,6 @@ void manifest_free(struct manifest *m)
 	free(m->stdin_file);
 	strv_free(m->env);
 	free(m->checker);
+	free(m->fname);
 	free(m);
 }

@@ -40,6 +40,10 @@ struct manifest {
 	struct manifest_test *tests;
 	size_t ntests;
 	char *checker;		/* or NULL */
+	struct {		/* where keys were given (0: absent), for later errors */
+		int language, main, code, stdin_file;
+	} line;
+	char *fname;		/* the name messages use */
 };
 
 /*
