@@ -1,5 +1,6 @@
 #!/bin/sh
 # Runs the test suites and prints one closing line "N passed, N failed".
+# Files named *lib.sh in a suite directory are helpers the suites source.
 #   tests/run-all.sh [unit|integration|security]...   (default: all three)
 # Unit suites are Check programs in build/tests; integration and security
 # suites are shell scripts that print "ok - NAME" or "not ok - NAME" per
@@ -48,6 +49,7 @@ for suite in $suites; do
 		done ;;
 	integration|security)
 		for t in tests/$suite/*.sh; do
+			case $t in *lib.sh) continue ;; esac	# sourced helpers
 			[ -f "$t" ] || continue
 			echo "== $suite $(basename "$t")"
 			sh "$t" >"$log/out" 2>&1

@@ -1,0 +1,314 @@
+"""cylo's benchmark harness (make bench).
+
+Every figure is measured side by side in one run: the candidates are
+interleaved round by round and reported as medians and ratios, never as a
+lone absolute time, because the machines are noisy.
+
+  1. start-up: a trivial job through `cylo exec` against the same program
+     run bare and under bubblewrap with a comparable set of namespaces;
+  2. throughput: N trivial jobs dropped at once into a tmpfs watch with 2
+     workers, first drop to last result, against the bare programs and
+     bwrap at the same parallelism;
+  3. latency: single jobs dropped one at a time into an idle daemon;
+  4. memory: the daemon's RSS idle and with a 100,000-input backlog, and
+     the time of the start-up scan of that backlog;
+  5. where the time goes: the per-stage breakdown the daemon records for
+     each job (timing_ms in the results).
+
+The summary is printed and written as JSON under bench/ (ignored by git).
+Environment: BENCH_N (throughput jobs, 2000), BENCH_ROUNDS (start-up
+rounds, 20), BENCH_BACKLOG (100000), BENCH_LATENCY (100).
+"""
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CYLO = os.path.join(TOP, "build", "cylo")
+N = int(os.environ.get("BENCH_N", "2000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
+BACKLOG = int(os.environ.get("BENCH_BACKLOG", "100000"))
+LATENCY_N = int(os.environ.get("BENCH_LATENCY", "100"))
+WORKERS = 2
+SHM = "/dev/shm"  # a tmpfs on every Linux host
+
+BWRAP = ["bwrap", "--unshare-all", "--die-with-parent",
+         "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib",
+         "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
+         "--symlink", "usr/sbin", "/sbin", "--proc", "/proc", "--dev", "/dev",
+         "--tmpfs", "/tmp", "--chdir", "/tmp"]
+
+report = {"host": os.uname().nodename, "kernel": os.uname().release,
+          "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def run(cmd, **kw):
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False, **kw)
+    return (time.perf_counter() - start) * 1000
+
+
+def interleaved(cands, rounds):
+    """Runs each candidate once per round, in turn; medians in ms."""
+    times = {k: [] for k in cands}
+    for _ in range(rounds):
+        for k, cmd in cands.items():
+            times[k].append(run(cmd))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def startup():
+    work = tempfile.mkdtemp(prefix="cylo-bench-")
+    script = os.path.join(work, "true.sh")
+    with open(script, "w") as f:
+        f.write("true\n")
+    os.chmod(work, 0o755)
+    os.chmod(script, 0o644)
+    rows = {}
+    for name, bare, cylo, bw in [
+        ("sh true", ["/bin/sh", script], [CYLO, "exec", "--lang", "sh", "true"],
+         BWRAP + ["--ro-bind", script, "/tmp/true.sh", "/bin/sh", "/tmp/true.sh"]),
+        ("python3 -c pass", ["/usr/bin/python3", "-c", "pass"],
+         [CYLO, "exec", "--lang", "python", "pass"],
+         BWRAP + ["/usr/bin/python3", "-c", "pass"]),
+    ]:
+        med = interleaved({"bare": bare, "cylo": cylo, "bwrap": bw}, ROUNDS)
+        rows[name] = {
+            "bare_ms": med["bare"], "cylo_ms": med["cylo"], "bwrap_ms": med["bwrap"],
+            "cylo_added_ms": med["cylo"] - med["bare"],
+            "bwrap_added_ms": med["bwrap"] - med["bare"],
+            "cylo_vs_bwrap": med["cylo"] / med["bwrap"],
+            "bare_vs_cylo": med["bare"] / med["cylo"],
+        }
+    shutil.rmtree(work)
+    report["startup"] = rows
+    print(f"\n1. start-up (median of {ROUNDS} interleaved rounds, ms)")
+    print(f"   {'program':<18}{'bare':>8}{'cylo':>8}{'+cylo':>8}{'bwrap':>8}{'+bwrap':>8}"
+          f"{'cylo/bwrap':>12}")
+    for k, r in rows.items():
+        print(f"   {k:<18}{r['bare_ms']:>8.2f}{r['cylo_ms']:>8.2f}{r['cylo_added_ms']:>8.2f}"
+              f"{r['bwrap_ms']:>8.2f}{r['bwrap_added_ms']:>8.2f}{r['cylo_vs_bwrap']:>12.2f}")
+
+
+def write_config(path, watch, workers=WORKERS, extra=""):
+    with open(path, "w") as f:
+        f.write(f'workers = {workers}\nlog_level = "warning"\n{extra}\n'
+                f'watch "{watch}" {{\n  rescan_interval = 3600\n}}\n')
+
+
+class Daemon:
+    def __init__(self, conf, stderr=subprocess.DEVNULL):
+        self.p = subprocess.Popen([CYLO, "-c", conf, "watch"], stdout=subprocess.DEVNULL,
+                                  stderr=stderr)
+
+    def rss_kb(self):
+        with open(f"/proc/{self.p.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return -1
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            self.p.wait(30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+
+def results_in(d):
+    return sum(1 for n in os.listdir(d) if n.endswith(".result.json"))
+
+
+def wait_results(d, n, limit=600):
+    end = time.monotonic() + limit
+    while results_in(d) < n:
+        if time.monotonic() > end:
+            raise RuntimeError(f"only {results_in(d)} of {n} results in {d}")
+        time.sleep(0.005)
+
+
+def wait_idle(d):
+    """The daemon is ready when a probe job gets its result."""
+    probe = os.path.join(d, "probe.sh")
+    with open(os.path.join(d, ".probe.tmp"), "w") as f:
+        f.write("true\n")
+    os.rename(os.path.join(d, ".probe.tmp"), probe)
+    wait_results(d, 1, 60)
+    os.unlink(probe)
+    os.unlink(probe + ".result.json")
+
+
+def make_jobs(stage, n, body="true\n"):
+    for i in range(n):
+        with open(os.path.join(stage, f"job{i:06d}.sh"), "w") as f:
+            f.write(body)
+
+
+def parallel(cmds):
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(WORKERS) as ex:
+        list(ex.map(lambda c: subprocess.run(c, stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL), cmds))
+    return len(cmds) / (time.perf_counter() - start)
+
+
+def throughput():
+    base = tempfile.mkdtemp(prefix="cylo-bench-", dir=SHM)
+    os.chmod(base, 0o755)
+    watch, stage = os.path.join(base, "watch"), os.path.join(base, "stage")
+    os.mkdir(watch)
+    os.mkdir(stage)
+    os.chmod(watch, 0o755)
+    conf = os.path.join(base, "cylo.conf")
+    write_config(conf, watch)
+    make_jobs(stage, N)
+    names = sorted(os.listdir(stage))
+    d = Daemon(conf)
+    try:
+        wait_idle(watch)
+        start = time.perf_counter()
+        for name in names:
+            os.rename(os.path.join(stage, name), os.path.join(watch, name))
+        wait_results(watch, N)
+        cylo = N / (time.perf_counter() - start)
+    finally:
+        d.stop()
+    timings = breakdown(watch)
+    scripts = [os.path.join(watch, n) for n in names]
+    bare = parallel([["/bin/sh", s] for s in scripts])
+    bw = parallel([BWRAP + ["--ro-bind", s, "/tmp/job.sh", "/bin/sh", "/tmp/job.sh"]
+                   for s in scripts])
+    shutil.rmtree(base)
+    report["throughput"] = {"jobs": N, "workers": WORKERS, "cylo_jobs_s": cylo,
+                            "bare_jobs_s": bare, "bwrap_jobs_s": bw,
+                            "cylo_vs_bare": cylo / bare, "cylo_vs_bwrap": cylo / bw}
+    print(f"\n2. throughput ({N} trivial sh jobs dropped at once, {WORKERS} workers, tmpfs)")
+    print(f"   cylo {cylo:8.0f} jobs/s   bare {bare:8.0f} jobs/s   bwrap {bw:8.0f} jobs/s")
+    print(f"   cylo/bare {cylo / bare:.2f}   cylo/bwrap {cylo / bw:.2f}")
+    show_breakdown(timings)
+
+
+def breakdown(d):
+    """Medians of the per-stage timing each result carries."""
+    keys, rows = None, []
+    for n in os.listdir(d):
+        if n.endswith(".result.json"):
+            with open(os.path.join(d, n)) as f:
+                t = json.load(f).get("timing_ms") or {}
+            keys = keys or list(t)
+            rows.append(t)
+    return {k: statistics.median(r.get(k, 0) for r in rows) for k in keys or []}
+
+
+def show_breakdown(t):
+    report["breakdown_ms"] = t
+    print("\n5. where the time goes (median per job, ms, from the daemon's own stamps)")
+    total = sum(t.values()) or 1
+    for k, v in t.items():
+        print(f"   {k:<13}{v:8.3f}  {100 * v / total:5.1f} %")
+
+
+def latency():
+    base = tempfile.mkdtemp(prefix="cylo-bench-", dir=SHM)
+    os.chmod(base, 0o755)
+    watch = os.path.join(base, "watch")
+    os.mkdir(watch)
+    os.chmod(watch, 0o755)
+    conf = os.path.join(base, "cylo.conf")
+    write_config(conf, watch)
+    d = Daemon(conf)
+    lat, bare = [], []
+    try:
+        wait_idle(watch)
+        for i in range(LATENCY_N):
+            tmp, name = os.path.join(watch, ".l.tmp"), os.path.join(watch, f"l{i}.sh")
+            with open(tmp, "w") as f:
+                f.write("true\n")
+            start = time.perf_counter()
+            os.rename(tmp, name)
+            res = name + ".result.json"
+            while not os.path.exists(res):
+                time.sleep(0.0002)
+            lat.append((time.perf_counter() - start) * 1000)
+            bare.append(run(["/bin/sh", name]))
+    finally:
+        d.stop()
+    shutil.rmtree(base)
+    lat.sort()
+    p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    b = statistics.median(bare)
+    report["latency"] = {"p50_ms": p50, "p99_ms": p99, "bare_ms": b,
+                         "p50_added_ms": p50 - b, "p99_added_ms": p99 - b}
+    print(f"\n3. latency (drop to result, {LATENCY_N} single jobs, idle daemon)")
+    print(f"   p50 {p50:.2f} ms  p99 {p99:.2f} ms  bare run {b:.2f} ms  "
+          f"-> added p50 {p50 - b:.2f} ms, p99 {p99 - b:.2f} ms")
+
+
+def memory():
+    base = tempfile.mkdtemp(prefix="cylo-bench-", dir=SHM)
+    os.chmod(base, 0o755)
+    watch = os.path.join(base, "watch")
+    os.mkdir(watch)
+    conf = os.path.join(base, "cylo.conf")
+    write_config(conf, watch)
+    d = Daemon(conf)
+    try:
+        wait_idle(watch)
+        time.sleep(0.2)
+        idle = d.rss_kb()
+    finally:
+        d.stop()
+    make_jobs(watch, BACKLOG, "exit 0\n")
+    log = os.path.join(base, "log")
+    write_config(conf, watch, extra='log_level = "info"'.replace("info", "info"))
+    with open(log, "w") as lf:
+        start = time.perf_counter()
+        d = Daemon(conf, stderr=lf)
+        scan = None
+        try:
+            end = time.monotonic() + 120
+            while scan is None and time.monotonic() < end:
+                with open(log) as f:
+                    for line in f:
+                        if "scan" in line and "pending" in line:
+                            scan = (time.perf_counter() - start) * 1000
+                            break
+                time.sleep(0.01)
+            time.sleep(0.5)
+            backlog = d.rss_kb()
+        finally:
+            d.stop()
+    shutil.rmtree(base)
+    report["memory"] = {"idle_rss_kb": idle, "backlog": BACKLOG, "backlog_rss_kb": backlog,
+                        "scan_ms": scan}
+    print(f"\n4. memory: idle RSS {idle / 1024:.1f} MiB; with {BACKLOG} pending inputs "
+          f"{backlog / 1024:.1f} MiB; start-up scan "
+          f"{'%.0f ms' % scan if scan else 'not seen in the log'}")
+
+
+def main():
+    if not os.access(CYLO, os.X_OK) or not shutil.which("bwrap"):
+        sys.exit("bench: build cylo and install bubblewrap first (make deps)")
+    print(f"cylo benchmark on {report['host']} ({report['kernel']}), "
+          f"{os.cpu_count()} CPUs")
+    parts = sys.argv[1:] or ["startup", "throughput", "latency", "memory"]
+    for p in parts:
+        globals()[p]()
+    out = os.path.join(TOP, "bench", time.strftime("results-%Y%m%d-%H%M%S.json"))
+    with open(out, "w") as f:
+        json.dump(report, f, indent=2)
+    print(f"\nwritten: {os.path.relpath(out, TOP)}")
+
+
+if __name__ == "__main__":
+    main()
