@@ -1026,12 +1026,14 @@ static const struct stat_src v2_stats[] = {
 	{ CTL_MEMORY, "memory.events", "oom_kill", 1, FIELD(oom_kills) },
 	{ CTL_CPU, "cpu.stat", "usage_usec", 1, FIELD(cpu_usec) },
 	{ CTL_PIDS, "pids.events", "max", 1, FIELD(pids_max_hits) },
+	{ CTL_MEMORY, "memory.current", NULL, 1024, FIELD(usage_kb) },
 };
 static const struct stat_src v1_stats[] = {
 	{ CTL_MEMORY, "memory.max_usage_in_bytes", NULL, 1024, FIELD(peak_kb) },
 	{ CTL_MEMORY, "memory.oom_control", "oom_kill", 1, FIELD(oom_kills) },
 	{ CTL_CPU, "cpuacct.usage", NULL, 1000, FIELD(cpu_usec) },
 	{ CTL_PIDS, "pids.events", "max", 1, FIELD(pids_max_hits) },
+	{ CTL_MEMORY, "memory.usage_in_bytes", NULL, 1024, FIELD(usage_kb) },
 };
 
 /* One counter; -ENOENT when this kernel or host does not provide it. */
@@ -1057,7 +1059,7 @@ int cg_box_stats(struct cg_box *b, struct cg_stats *s)
 	long v;
 	int r;
 
-	s->peak_kb = s->oom_kills = s->cpu_usec = s->pids_max_hits = -1;
+	s->peak_kb = s->oom_kills = s->cpu_usec = s->pids_max_hits = s->usage_kb = -1;
 	for (size_t i = 0; i < sizeof(v1_stats) / sizeof(v1_stats[0]); i++) {
 		r = stat_read(b, &t[i], &v);
 		if (r == -ENOENT)

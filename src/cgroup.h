@@ -114,6 +114,7 @@ struct cg_stats {
 	long long oom_kills;	/* OOM kills inside the box */
 	long long cpu_usec;	/* CPU time of every task, ever */
 	long long pids_max_hits;	/* forks refused at the pids limit */
+	long long usage_kb;	/* memory charged now (page cache included) */
 };
 int cg_box_stats(struct cg_box *b, struct cg_stats *s);
 

@@ -691,8 +691,15 @@ static void collect(struct box *b, struct waiter *w, const struct cg_stats *befo
 	stage_timing(w, end);
 	if (!b->cg || cg_box_stats(b->cg, &st) < 0)
 		return;
-	if (st.peak_kb >= 0)
-		w->o->memory_kb = st.peak_kb;
+	/* What the stage added over what the group held when it started: a
+	 * reused v1 slot group (and a box after its compile stage) already
+	 * holds page cache and files that are not this stage's doing.  Never
+	 * below the largest RSS the box's init saw. */
+	if (st.peak_kb >= 0) {
+		long long used = st.peak_kb - (before->usage_kb > 0 ? before->usage_kb : 0);
+		if (used > w->o->memory_kb)
+			w->o->memory_kb = (long)used;
+	}
 	if (st.cpu_usec >= before->cpu_usec)
 		w->o->cpu_ms = (double)(st.cpu_usec - before->cpu_usec) / 1000.0;
 	if (st.oom_kills > before->oom_kills)
