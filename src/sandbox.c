@@ -52,6 +52,28 @@
 #define DRAIN_TIMEOUT_MS 2000	/* pipes after the stage's processes died */
 #define CPU_POLL_MS 100
 
+/*
+ * Boxes whose stages all ended on their own hold nothing but their init
+ * (which killed and reaped every process a stage left), so their teardown
+ * (the init's exit drops the namespaces, which waits for RCU grace periods)
+ * need not delay the next job: a reaper thread waits for them.  A box that
+ * was killed is reaped at once, so no result is written while a process of
+ * its job may still be exiting.
+ */
+struct reap_item {
+	int pidfd;
+	struct cg_box *cg;	/* owned (v2 per-box group) or NULL */
+	struct reap_item *next;
+};
+
+struct reaper {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct reap_item *head;
+	pthread_t thread;
+	bool started, stop;
+};
+
 struct sandbox_env {
 	bool root_mode;
 	uid_t uid_base;
@@ -64,6 +86,7 @@ struct sandbox_env {
 	unsigned gen;		/* tells envs apart for the threads' slot memo */
 	pthread_mutex_t slot_lock;
 	struct cg_box *slot_cg[SANDBOX_MAX_SLOTS];	/* v1: one group per slot */
+	struct reaper reaper;
 };
 
 struct box {
@@ -81,6 +104,8 @@ struct box {
 };
 
 static atomic_uint box_seq, env_seq;
+
+static void reaper_stop(struct reaper *r);
 
 /* The slot whose v1 group this thread has joined (see slot_cgroup()). */
 static __thread unsigned tls_env_gen;
@@ -188,6 +213,8 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 		return -ENOMEM;
 	env->gen = atomic_fetch_add(&env_seq, 1) + 1;
 	pthread_mutex_init(&env->slot_lock, NULL);
+	pthread_mutex_init(&env->reaper.lock, NULL);
+	pthread_cond_init(&env->reaper.cond, NULL);
 	env->root_mode = geteuid() == 0;
 	env->uid_base = conf->uid_base;
 	env->cap_last_cap = read_cap_last_cap();
@@ -210,6 +237,7 @@ void sandbox_env_free(struct sandbox_env *env)
 {
 	if (!env)
 		return;
+	reaper_stop(&env->reaper);
 	if (env->have_seccomp)
 		seccomp_free(&env->seccomp);
 	for (int i = 0; i < SANDBOX_MAX_SLOTS; i++)
@@ -218,6 +246,8 @@ void sandbox_env_free(struct sandbox_env *env)
 	if (env->cg)
 		cg_env_free(env->cg);
 	pthread_mutex_destroy(&env->slot_lock);
+	pthread_mutex_destroy(&env->reaper.lock);
+	pthread_cond_destroy(&env->reaper.cond);
 	if (env->devnull >= 0)
 		close(env->devnull);
 	free(env);
@@ -803,24 +833,87 @@ void box_get_timing(const struct box *b, struct box_timing *t)
 	*t = b->timing;
 }
 
-void box_close(struct box *b)
+/* Waits for a killed box's init: once it is reaped, its namespaces are
+ * gone with every process in them. */
+static void reap(int pidfd, struct cg_box *cg)
 {
 	siginfo_t si;
+
+	while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+	if (cg)
+		cg_box_destroy(cg);
+}
+
+static void *reaper_main(void *arg)
+{
+	struct reaper *r = arg;
+	struct reap_item *it;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (!r->head && !r->stop)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (!(it = r->head))
+			break;		/* stopping, and nothing left */
+		r->head = it->next;
+		pthread_mutex_unlock(&r->lock);
+		reap(it->pidfd, it->cg);
+		free(it);
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* Hands a killed box to the reaper; false when it cannot take it. */
+static bool reaper_take(struct reaper *r, int pidfd, struct cg_box *cg)
+{
+	struct reap_item *it = malloc(sizeof(*it));
+	bool ok = it != NULL;
+
+	pthread_mutex_lock(&r->lock);
+	if (ok && !r->started && !r->stop)
+		r->started = pthread_create(&r->thread, NULL, reaper_main, r) == 0;
+	ok = ok && r->started && !r->stop;
+	if (ok) {
+		*it = (struct reap_item){ .pidfd = pidfd, .cg = cg, .next = r->head };
+		r->head = it;
+		pthread_cond_signal(&r->cond);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!ok)
+		free(it);
+	return ok;
+}
+
+static void reaper_stop(struct reaper *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	if (r->started)
+		pthread_join(r->thread, NULL);
+}
+
+void box_close(struct box *b)
+{
+	struct cg_box *own;
 
 	if (!b)
 		return;
 	if (b->ctl >= 0)
 		close(b->ctl);
+	own = b->cg && !b->shared_cg ? b->cg : NULL;
 	if (b->pidfd >= 0) {
 		syscall(SYS_pidfd_send_signal, b->pidfd, SIGKILL, NULL, 0);
-		/* Once PID 1 of the namespace is reaped, every process of it is gone. */
-		while (waitid((idtype_t)P_PIDFD, (id_t)b->pidfd, &si, WEXITED) < 0 &&
-		       errno == EINTR)
-			;
-		close(b->pidfd);
+		if (b->dead || !reaper_take(&b->env->reaper, b->pidfd, own))
+			reap(b->pidfd, own);
+	} else if (own) {
+		cg_box_destroy(own);
 	}
-	if (b->cg && !b->shared_cg)
-		cg_box_destroy(b->cg);
 	free(b);
 }
 

@@ -264,6 +264,22 @@ static __attribute__((noreturn)) void stage_main(const struct box_plan *p,
 	die(p, STEP_EXEC, -errno, (int)i);
 }
 
+/* The stage's stack while it shares our memory (see run_stage()). */
+static char stage_stack[256 * 1024] __attribute__((aligned(64)));
+
+struct stage_arg {
+	const struct box_plan *p;
+	uint32_t i;
+	const int *fds;
+};
+
+static int stage_entry(void *arg)
+{
+	const struct stage_arg *a = arg;
+
+	stage_main(a->p, a->i, a->fds);
+}
+
 static void reap_all(void)
 {
 	/* PID 1 is never hit by its own kill(-1). */
@@ -283,11 +299,13 @@ static void run_stage(const struct box_plan *p, uint32_t i, int fds[STAGE_FDS])
 		fail(p->ctl_fd, STEP_STAGE_FDS, -EINVAL, (int)i);
 		return;
 	}
-	/* A raw fork: glibc's fork() would take malloc locks that another
-	 * thread of the daemon may have held at clone time. */
-	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-	if (pid == 0)
-		stage_main(p, i, fds);
+	/* vfork-style, as posix_spawn does: the stage shares our memory on a
+	 * stack of its own until it execs, so no page table of this copy of
+	 * the daemon is copied; we are suspended meanwhile.  (glibc's fork()
+	 * would also take malloc locks another daemon thread may have held.) */
+	struct stage_arg a = { .p = p, .i = i, .fds = fds };
+	pid = clone(stage_entry, stage_stack + sizeof(stage_stack),
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
 	for (int k = 0; k < STAGE_FDS; k++)
 		close(fds[k]);
 	if (pid < 0) {
