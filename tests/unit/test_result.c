@@ -187,7 +187,7 @@ static const char *const spec_keys[] = {
 	"stderr_truncated", "timeout", "memory_exceeded", "execution_time_ms",
 	"cpu_time_ms", "memory_used_kb", "memory_used_mb", "compile", "tests",
 	"score", "limits", "worker", "host", "queued_at", "started_at",
-	"finished_at", "error",
+	"finished_at", "error", "timing_ms",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
