@@ -1,0 +1,1217 @@
+/*
+ * watcher.c - the watcher thread: inotify (libinotifytools), directory
+ * scans, polling with a settle time, and feeding the job queue.
+ *
+ * Theory of operation.  One thread owns everything here, including all
+ * use of libinotifytools, which keeps global state and is not thread-safe
+ * (SPEC §10).  Other threads talk to it only through watcher_wake() (an
+ * atomic flag plus SIGUSR2 aimed at this thread) and watcher_update() (a
+ * new watch set handed over under a mutex).
+ *
+ * The directory listing decides what is pending; events are hints.  An
+ * input is pending when it has no X.result.json or its result records
+ * another identity (dev, ino, size, mtime): that is re-checked by the
+ * worker under its claim, so a stale hint costs a stat, never a second
+ * run.  A scan reads the whole directory but keeps only the SCAN_KEEP
+ * oldest pending inputs (a heap), so a backlog of any size costs bounded
+ * memory; the folder itself is the durable backlog.  The kept list feeds
+ * the bounded queue as it drains (the queue calls watcher_wake() at low
+ * water); when the list is used up and the scan had found more, or
+ * events arrived meanwhile, the directory is scanned again.  While a
+ * backlog list exists, event hints only mark the directory for a rescan,
+ * so that inputs still run oldest first.
+ *
+ * Completion.  With inotify, IN_CLOSE_WRITE and IN_MOVED_TO mark a name
+ * complete and queue it at once; IN_CREATE and IN_MODIFY mark it dirty
+ * (being written), and scans skip dirty names (for at most five minutes:
+ * a close lost with a restarted watch must not hold a file forever).  A
+ * name without events (present at start, or after an overflow or a watch
+ * restart cleared the marks) counts as complete once its mtime is
+ * `settle` seconds old.  Polling (poll = yes, or a network filesystem,
+ * where inotify never sees other clients' writes) observes (size, mtime)
+ * per name across scans, every settle/2 seconds: a name unchanged for
+ * `settle` seconds by our own clock is complete, whatever the server's
+ * clock says.  --once takes every file as
+ * complete: it is for a folder at rest (cron).
+ *
+ * A scan first lists which inputs have a result file at all (hashes of
+ * the names), so that on a backlog the missing results are not looked up
+ * one by one.  Inputs that can never get a result (its name would be over
+ * 255 bytes, or a directory has taken the result's name) are logged once.
+ * Deleting a result is a hint too: the input runs again.
+ *
+ * Recovery.  Every directory is scanned at start; IN_Q_OVERFLOW rescans
+ * every inotify directory; `rescan_interval` rescans everything and also
+ * sweeps leftovers: stale claims of inputs that have their result, and
+ * result temporaries of dead publishers older than claim_timeout.
+ *
+ * Directories.  Each is opened once by the daemon (O_DIRECTORY|
+ * O_NOFOLLOW) and watched through /proc/self/fd/N, so a path swapped for
+ * a symlink is never followed.  A directory that is moved keeps being
+ * watched where it is.  One that is deleted or unmounted (IN_IGNORED) is
+ * logged and left; every rescan_interval its path is tried again, and when
+ * a directory is there once more the daemon opens it as a new watch.
+ * libinotifytools cannot forget a watch the kernel already dropped (its
+ * remove function fails and leaves the entry), so any change to the set
+ * of watches restarts the library and rescans.
+ *
+ * Known limits of libinotifytools 3.22 handled here: next_event(0) blocks
+ * forever, so we pass a timeout of one second (its resolution) and wake
+ * the thread earlier with SIGUSR2 (a lost race costs at most that second);
+ * its inotify fd is not close-on-exec (fixed with fcntl after each init);
+ * it waits with select(), so its fd must stay below FD_SETSIZE (checked
+ * after each init; above it every directory is polled instead).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inotifytools/inotify.h>
+#include <inotifytools/inotifytools.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "claim.h"
+#include "config.h"
+#include "job.h"
+#include "log.h"
+#include "queue.h"
+#include "result.h"
+#include "util.h"
+#include "watcher.h"
+
+/* COMPAT(glibc < 2.41): the POSIX name of the thread id member. */
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+#define SCAN_KEEP 16384		/* pending inputs one scan keeps (the oldest) */
+#define NAMES_MAX 65536		/* per-directory completion marks / observations */
+#define WARNED_MAX 4096		/* names we warned about once */
+#define RESULT_SUFFIX_LEN 12	/* ".result.json" */
+#define NAME_MAX_ 255
+#define WAKE_SIGNAL SIGUSR2
+#define NS 1000000000LL
+#define POLL_MIN_NS (NS / 10)
+#define DIRTY_MAX_NS (300 * NS)	/* a dirty mark this old no longer holds a file back */
+#define NEVER INT64_MAX
+#define IN_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | \
+		   IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | \
+		   IN_ONLYDIR)
+
+enum { MARK_DIRTY = 1, MARK_COMPLETE, MARK_SEEN };
+
+/* What we know of a name between scans. */
+struct mark {
+	int kind;
+	int64_t size, mtime_ns;
+	int64_t seen_ns;	/* polling: when (size, mtime) were first seen */
+	uint64_t gen;		/* polling: the last scan that saw it */
+};
+
+struct cand {
+	int64_t mtime_ns;
+	char *name;
+};
+
+struct wdir {
+	struct watch_dir *d;
+	const struct watch_conf *conf;
+	bool poll;		/* scan instead of inotify */
+	bool fallback;		/* inotify failed for it: polling */
+	int wd;			/* inotify watch, or -1 */
+	bool gone;
+	bool rescan;		/* a scan is due */
+	bool full;		/* the due scan also sweeps */
+	bool truncated;		/* the last scan found more than SCAN_KEEP */
+	bool scanned;		/* the start-up scan is done */
+	int64_t next_full, next_poll, next_settle;	/* CLOCK_MONOTONIC */
+	struct cand *list;	/* oldest first */
+	size_t nlist, ilist;
+	struct namemap *marks;
+	struct namemap *warned;
+	uint64_t gen;
+};
+
+struct watcher {
+	struct watcher_ops ops;
+	pthread_t tid;
+	pid_t ktid;
+	pthread_mutex_t lock;
+	struct watch_set *posted;	/* from watcher_update, under lock */
+	atomic_bool stop;
+	atomic_bool wake;
+	struct watch_set *set;		/* the thread's */
+	struct wdir *dirs;
+	size_t n;
+	bool inotify_on, need_restart;
+	timer_t timer;
+	bool have_timer;
+	_Atomic uint64_t overflows, rescans, scans, events;
+	int64_t overflow_logged_ns;
+};
+
+static int64_t ns_of(double seconds)
+{
+	return (int64_t)(seconds * 1e9);
+}
+
+static int64_t mtime_of(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * NS + st->st_mtim.tv_nsec;
+}
+
+/* ---- the folder protocol ---- */
+
+bool watch_result_fits(const char *name)
+{
+	return strlen(name) + RESULT_SUFFIX_LEN <= NAME_MAX_;
+}
+
+/* @result false: the caller knows there is no result file (pending). */
+static int input_state(int dirfd, const char *name, struct stat *st, bool result)
+{
+	char rname[NAME_MAX_ + 1];
+	struct input_id id;
+	struct stat rst;
+	int e;
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISDIR(st->st_mode))
+		return 0;
+	if (!result)
+		return 1;
+	if (snprintf(rname, sizeof(rname), "%s.result.json", name) >= (int)sizeof(rname))
+		return -ENAMETOOLONG;
+	e = result_read_identity(dirfd, rname, &id);
+	/* A directory there can never be replaced by a result: not runnable. */
+	if (e == -EINVAL && fstatat(dirfd, rname, &rst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(rst.st_mode))
+		return -EISDIR;
+	if (e == -ENOENT || e == -EINVAL)	/* none, or not one of ours: rerun */
+		return 1;
+	if (e < 0)
+		return e;
+	return !(id.dev == (uint64_t)st->st_dev && id.ino == (uint64_t)st->st_ino &&
+		 id.size == (int64_t)st->st_size && id.mtime_ns == mtime_of(st));
+}
+
+int watch_input_state(int dirfd, const char *name, struct stat *st)
+{
+	return input_state(dirfd, name, st, true);
+}
+
+/* ---- waking the thread ---- */
+
+/* Set by the handler: a wake-up (or timer) signal arrived. */
+static volatile sig_atomic_t woken;
+
+static void on_wake_signal(int sig)
+{
+	(void)sig;	/* its job is to interrupt select() in libinotifytools */
+	woken = 1;
+}
+
+void watcher_wake(struct watcher *w)
+{
+	atomic_store(&w->wake, true);
+	pthread_kill(w->tid, WAKE_SIGNAL);
+}
+
+static void wake_signal_mask(int how)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, WAKE_SIGNAL);
+	pthread_sigmask(how, &s, NULL);
+}
+
+static void timer_setup(struct watcher *w)
+{
+	struct sigevent sev;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = WAKE_SIGNAL;
+	sev.sigev_notify_thread_id = w->ktid;
+	w->have_timer = timer_create(CLOCK_MONOTONIC, &sev, &w->timer) == 0;
+	if (!w->have_timer)
+		log_warn("watcher: no timer (%d); sub-second deadlines round up", errno);
+}
+
+static void timer_arm(struct watcher *w, int64_t at_ns)
+{
+	struct itimerspec its = { .it_value = { at_ns / NS, at_ns % NS } };
+
+	if (w->have_timer)
+		timer_settime(w->timer, TIMER_ABSTIME, &its, NULL);
+}
+
+/* ---- per-directory state ---- */
+
+static void list_free(struct wdir *wd)
+{
+	for (size_t i = wd->ilist; i < wd->nlist; i++)
+		free(wd->list[i].name);
+	free(wd->list);
+	wd->list = NULL;
+	wd->nlist = wd->ilist = 0;
+}
+
+static void wdir_free(struct wdir *wd)
+{
+	list_free(wd);
+	namemap_free(wd->marks);
+	namemap_free(wd->warned);
+}
+
+static int wdir_init(struct wdir *wd, struct watch_dir *d, const struct watch_conf *c)
+{
+	memset(wd, 0, sizeof(*wd));
+	wd->d = d;
+	wd->conf = c;
+	wd->wd = -1;
+	wd->rescan = wd->full = true;
+	wd->next_settle = NEVER;
+	wd->next_poll = 0;	/* due now */
+	if (namemap_new(NAMES_MAX, sizeof(struct mark), &wd->marks) < 0)
+		return -ENOMEM;
+	if (namemap_new(WARNED_MAX, 0, &wd->warned) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static bool dir_polls(const struct wdir *wd)
+{
+	return wd->conf->poll == 1 || (wd->conf->poll < 0 && wd->d->network) ||
+	       wd->fallback;
+}
+
+static int64_t poll_period(const struct wdir *wd)
+{
+	int64_t p = ns_of(wd->conf->settle) / 2;
+
+	if (p > ns_of(wd->conf->rescan_interval))
+		p = ns_of(wd->conf->rescan_interval);
+	return p < POLL_MIN_NS ? POLL_MIN_NS : p;
+}
+
+/* Inputs that are never run, said once per name (until WARNED_MAX names). */
+static void warn_once(struct wdir *wd, const char *name, const char *why)
+{
+	char esc[1100];
+	void *unused;
+
+	if (namemap_put(wd->warned, 0, name, &unused) != 1)
+		return;
+	log_escape(name, esc, sizeof(esc));
+	log_warn("job=%s stage=intake %s; not run", esc, why);
+}
+
+static void warn_long_name(struct wdir *wd, const char *name)
+{
+	warn_once(wd, name, "its result name would be longer than 255 bytes");
+}
+
+/* ---- completion ---- */
+
+/*
+ * Whether input @name (stat @st) is complete.  Notes in wd->next_settle
+ * when an incomplete one should be looked at again.
+ */
+static bool settled(struct watcher *w, struct wdir *wd, const char *name,
+		    const struct stat *st, int64_t now_mono, int64_t now_real)
+{
+	int64_t settle = ns_of(wd->conf->settle), at;
+	struct mark *m = namemap_get(wd->marks, 0, name);
+	void *p;
+
+	if (w->ops.once)
+		return true;
+	/*
+	 * A writer idle that long with the file open is rare; a close event we
+	 * never got (lost with a restarted watch) must not hold it forever.
+	 */
+	if (m && m->kind == MARK_DIRTY && now_mono - m->seen_ns > DIRTY_MAX_NS) {
+		namemap_del(wd->marks, 0, name);
+		m = NULL;
+	}
+	if (m && m->kind != MARK_SEEN)
+		return m->kind == MARK_COMPLETE;
+	if (!m && (!dir_polls(wd) || namemap_put(wd->marks, 0, name, &p) < 0)) {
+		/* No event and no observation: judged by the file's age. */
+		at = now_mono + (mtime_of(st) + settle - now_real);
+		if (mtime_of(st) + settle <= now_real)
+			return true;
+		goto later;
+	}
+	if (!m) {
+		m = p;
+		m->kind = MARK_SEEN;
+		m->seen_ns = now_mono;
+	} else if (m->size != (int64_t)st->st_size || m->mtime_ns != mtime_of(st)) {
+		m->seen_ns = now_mono;
+	}
+	m->size = (int64_t)st->st_size;
+	m->mtime_ns = mtime_of(st);
+	m->gen = wd->gen;
+	at = m->seen_ns + settle;
+	if (at <= now_mono)
+		return true;
+later:
+	if (at < wd->next_settle)
+		wd->next_settle = at;
+	return false;
+}
+
+static void mark(struct wdir *wd, const char *name, int kind)
+{
+	struct mark *m;
+	void *p;
+
+	if (namemap_put(wd->marks, 0, name, &p) < 0)
+		return;		/* full: the age rule decides */
+	m = p;
+	m->kind = kind;
+	m->seen_ns = now_mono_ns();
+}
+
+/* ---- scanning ---- */
+
+/* A max-heap on (mtime, name): the root is the newest kept candidate. */
+static bool cand_newer(const struct cand *a, const struct cand *b)
+{
+	if (a->mtime_ns != b->mtime_ns)
+		return a->mtime_ns > b->mtime_ns;
+	return strcmp(a->name, b->name) > 0;
+}
+
+static void heap_down(struct cand *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct cand t;
+
+		if (l < n && cand_newer(&h[l], &h[m]))
+			m = l;
+		if (r < n && cand_newer(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void heap_up(struct cand *h, size_t i)
+{
+	while (i > 0 && cand_newer(&h[i], &h[(i - 1) / 2])) {
+		struct cand t = h[i];
+
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/* Keeps the SCAN_KEEP oldest.  -ENOMEM leaves the heap as it was. */
+static int heap_add(struct cand *h, size_t *n, int64_t mtime, const char *name)
+{
+	struct cand c = { mtime, NULL };
+
+	c.name = (char *)name;
+	if (*n == SCAN_KEEP && !cand_newer(&h[0], &c))
+		return 0;
+	if (!(c.name = strdup(name)))
+		return -ENOMEM;
+	if (*n == SCAN_KEEP) {
+		free(h[0].name);
+		h[0] = c;
+		heap_down(h, *n, 0);
+	} else {
+		h[*n] = c;
+		heap_up(h, (*n)++);
+	}
+	return 0;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	return cand_newer(x, y) ? 1 : cand_newer(y, x) ? -1 : 0;
+}
+
+/* A result temporary (".cylo.PID.N.RAND.tmp") whose writer is long gone. */
+static void sweep_temp(struct wdir *wd, const char *name, int64_t now_real)
+{
+	int64_t age, lease = ns_of(wd->conf->claim_timeout);
+	struct stat st;
+	long pid;
+	char *end;
+
+	if (strncmp(name, ".cylo.", 6) || strlen(name) < 10 ||
+	    strcmp(name + strlen(name) - 4, ".tmp"))
+		return;
+	errno = 0;
+	pid = strtol(name + 6, &end, 10);
+	if (errno || *end != '.' || pid == (long)getpid())
+		return;
+	if (fstatat(wd->d->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return;
+	age = now_real - mtime_of(&st);
+	/* The pid may be another host's (NFS): the age guard keeps its files. */
+	if (age > lease && (!claim_pid_alive(pid) || age > 10 * lease) &&
+	    unlinkat(wd->d->dirfd, name, 0) == 0)
+		log_debug("watch %s: removed a stale result temporary", wd->d->path);
+}
+
+struct scan {
+	struct cand *heap;
+	size_t n;
+	size_t pending;
+	int64_t now_mono, now_real;
+	bool listed;		/* @results is complete */
+	uint64_t *results;	/* hashes of the inputs that have a result file */
+	size_t nresults, capresults;
+};
+
+/* FNV-1a of the first @n bytes of @s. */
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * First pass: which inputs have a result file at all.  An input without
+ * one is pending without looking its result up; on a big backlog those
+ * lookups of missing names cost as much as the stat()s of the inputs.
+ * -ENOMEM: no list, every result is looked up.
+ */
+static int list_results(DIR *dir, struct scan *s)
+{
+	struct dirent *de;
+
+	while ((de = readdir(dir))) {
+		size_t n = strlen(de->d_name);
+
+		if (n <= RESULT_SUFFIX_LEN ||
+		    strcmp(de->d_name + n - RESULT_SUFFIX_LEN, ".result.json"))
+			continue;
+		if (s->nresults == s->capresults) {
+			size_t cap = s->capresults ? 2 * s->capresults : 1024;
+			uint64_t *v = realloc(s->results, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			s->results = v;
+			s->capresults = cap;
+		}
+		s->results[s->nresults++] = name_hash(de->d_name, n - RESULT_SUFFIX_LEN);
+	}
+	if (s->nresults)
+		qsort(s->results, s->nresults, sizeof(*s->results), u64_cmp);
+	rewinddir(dir);
+	s->listed = true;
+	return 0;
+}
+
+static bool may_have_result(const struct scan *s, const char *name)
+{
+	uint64_t h = name_hash(name, strlen(name));
+
+	return !s->listed || (s->nresults &&
+			      bsearch(&h, s->results, s->nresults, sizeof(h), u64_cmp));
+}
+
+/* Judges one directory entry for the scan. */
+static void scan_entry(struct watcher *w, struct wdir *wd, struct scan *s,
+		       const struct dirent *de)
+{
+	const char *name = de->d_name;
+	struct stat st;
+	int e;
+
+	if (wd->full && name[0] == '.')
+		sweep_temp(wd, name, s->now_real);
+	if (de->d_type == DT_DIR || !job_is_input_name(w->set->cfg, wd->conf, name))
+		return;
+	if (!watch_result_fits(name)) {
+		warn_long_name(wd, name);
+		return;
+	}
+	if (queue_contains(w->ops.queue, wd->d->id, name))
+		return;
+	e = input_state(wd->d->dirfd, name, &st, may_have_result(s, name));
+	if (e == -EISDIR)
+		warn_once(wd, name, "a directory has its result name");
+	if (e != 1 || !settled(w, wd, name, &st, s->now_mono, s->now_real))
+		return;
+	s->pending++;
+	if (heap_add(s->heap, &s->n, mtime_of(&st), name) < 0)
+		s->pending = SIZE_MAX / 2;	/* out of memory: try again later */
+}
+
+static bool unseen(uint32_t ns, const char *name, void *payload, void *arg)
+{
+	const struct mark *m = payload;
+	const struct wdir *wd = arg;
+
+	(void)ns;
+	(void)name;
+	return m->kind == MARK_SEEN && m->gen != wd->gen;
+}
+
+static void dir_gone(struct watcher *w, struct wdir *wd, const char *why);
+
+/* Polling directories get no IN_IGNORED: look at the link count. */
+static bool dir_deleted(struct watcher *w, struct wdir *wd)
+{
+	struct stat st;
+
+	if (fstat(wd->d->dirfd, &st) == 0 && st.st_nlink > 0)
+		return false;
+	dir_gone(w, wd, "was deleted");
+	return true;
+}
+
+/* Lists the directory; keeps the oldest pending inputs in wd->list. */
+static void scan(struct watcher *w, struct wdir *wd)
+{
+	struct scan s = { .now_mono = now_mono_ns(), .now_real = now_real_ns() };
+	struct dirent *de;
+	DIR *dir = NULL;
+	int fd;
+
+	list_free(wd);
+	wd->gen++;
+	wd->next_settle = NEVER;
+	fd = openat(wd->d->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (!dir_deleted(w, wd)) {
+			log_warn("watch %s: cannot list the directory: %s", wd->d->path,
+				 strerror(e));
+			wd->rescan = true;
+		}
+		return;
+	}
+	if (!(s.heap = malloc(SCAN_KEEP * sizeof(*s.heap)))) {
+		closedir(dir);
+		wd->rescan = true;
+		return;
+	}
+	if (list_results(dir, &s) < 0)
+		rewinddir(dir);		/* s.listed false: look every result up */
+	while ((de = readdir(dir)))
+		scan_entry(w, wd, &s, de);
+	closedir(dir);
+	free(s.results);
+	if (dir_polls(wd))
+		namemap_sweep(wd->marks, unseen, wd);
+	qsort(s.heap, s.n, sizeof(*s.heap), cand_cmp);
+	wd->list = s.heap;
+	wd->nlist = s.n;
+	wd->truncated = s.pending > s.n;
+	atomic_fetch_add(&w->scans, 1);
+	/* The start-up scan is worth a line (its time with a big backlog). */
+	log_msg(wd->scanned ? LOG_DEBUG : LOG_INFO, "watch %s: %sscan in %.1f ms: %zu "
+		"pending, %zu queued first", wd->d->path, wd->scanned ? "" : "start-up ",
+		(double)(now_mono_ns() - s.now_mono) / 1e6, s.pending, s.n);
+	wd->scanned = true;
+}
+
+struct keep_ctx {
+	struct watcher *w;
+	struct wdir *wd;
+};
+
+/* A stale claim stays while its input is pending: its taker counts the attempt. */
+static bool claim_needed(const char *name, void *arg)
+{
+	struct keep_ctx *k = arg;
+	struct stat st;
+
+	return queue_contains(k->w->ops.queue, k->wd->d->id, name) ||
+	       watch_input_state(k->wd->d->dirfd, name, &st) == 1;
+}
+
+static void sweep_claims(struct watcher *w, struct wdir *wd)
+{
+	struct keep_ctx k = { w, wd };
+	int n;
+
+	if (wd->d->claims_fd < 0)
+		return;
+	n = claim_sweep(wd->d->cylo_fd, wd->d->claims_fd, wd->conf->claim_timeout,
+			claim_needed, &k);
+	if (n > 0)
+		log_debug("watch %s: removed %d stale claims", wd->d->path, n);
+}
+
+/* ---- feeding the queue ---- */
+
+/* Pushes from the scan list while the queue has room. */
+static void refill(struct watcher *w, struct wdir *wd)
+{
+	while (wd->ilist < wd->nlist) {
+		struct cand *c = &wd->list[wd->ilist];
+		int e = queue_push(w->ops.queue, wd->d->id, c->name, w->ops.once);
+
+		if (e == -ENOSPC)
+			return;		/* the queue calls us back at low water */
+		if (e == 0)
+			namemap_del(wd->marks, 0, c->name);
+		free(c->name);
+		wd->ilist++;
+		if (e == -EPIPE)
+			break;
+	}
+	list_free(wd);
+	if (wd->truncated)
+		wd->rescan = true;
+}
+
+/* An event says @name may be ready: queue it now unless a backlog is being fed. */
+static void consider(struct watcher *w, struct wdir *wd, const char *name)
+{
+	struct stat st;
+	int e;
+
+	if (wd->ilist < wd->nlist || wd->truncated) {
+		wd->rescan = true;	/* after the older ones */
+		return;
+	}
+	if (!watch_result_fits(name)) {
+		warn_long_name(wd, name);
+		return;
+	}
+	if (queue_contains(w->ops.queue, wd->d->id, name) ||
+	    watch_input_state(wd->d->dirfd, name, &st) != 1)
+		return;
+	e = queue_push(w->ops.queue, wd->d->id, name, false);
+	if (e == 0)
+		namemap_del(wd->marks, 0, name);
+	else if (e == -ENOSPC)
+		wd->truncated = wd->rescan = true;
+}
+
+/* ---- inotify ---- */
+
+static struct wdir *dir_by_wd(struct watcher *w, int wdesc)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->dirs[i].wd == wdesc)
+			return &w->dirs[i];
+	return NULL;
+}
+
+static void overflow(struct watcher *w)
+{
+	int64_t now = now_mono_ns();
+
+	atomic_fetch_add(&w->overflows, 1);
+	/* A flood overflows again and again: one line a minute is enough. */
+	if (now - w->overflow_logged_ns >= 60 * NS || !w->overflow_logged_ns) {
+		log_warn("watcher: the inotify queue overflowed; rescanning (%ju "
+			 "overflows so far; raise fs.inotify.max_queued_events)",
+			 (uintmax_t)atomic_load(&w->overflows));
+		w->overflow_logged_ns = now;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		if (dir_polls(&w->dirs[i]) || w->dirs[i].gone)
+			continue;
+		/* Marks may have missed their close: back to the age rule. */
+		namemap_clear(w->dirs[i].marks);
+		list_free(&w->dirs[i]);
+		w->dirs[i].rescan = true;
+		w->dirs[i].truncated = false;
+		atomic_fetch_add(&w->rescans, 1);
+	}
+}
+
+static void dir_gone(struct watcher *w, struct wdir *wd, const char *why)
+{
+	if (wd->gone)
+		return;
+	wd->gone = true;
+	atomic_store(&wd->d->gone, true);
+	wd->wd = -1;
+	list_free(wd);
+	namemap_clear(wd->marks);
+	log_warn("watch %s: the directory %s; its jobs stop until a directory is "
+		 "there again", wd->d->path, why);
+	w->need_restart = true;
+	if (w->ops.dir_event)
+		w->ops.dir_event(w->ops.arg, wd->d->id, WATCH_GONE);
+}
+
+/* Events about the watched directory itself. */
+static void self_event(struct watcher *w, struct wdir *wd, uint32_t mask)
+{
+	struct stat st;
+
+	if (mask & IN_MOVE_SELF) {
+		log_warn("watch %s: the directory was moved; cylo keeps watching it "
+			 "where it is now", wd->d->path);
+		return;
+	}
+	if (!(mask & (IN_IGNORED | IN_UNMOUNT)))
+		return;		/* IN_DELETE_SELF: IN_IGNORED follows */
+	wd->wd = -1;
+	if (mask & IN_UNMOUNT)
+		dir_gone(w, wd, "was unmounted");
+	else if (fstat(wd->d->dirfd, &st) < 0 || st.st_nlink == 0)
+		dir_gone(w, wd, "was deleted");
+	else
+		w->need_restart = true;	/* the watch went away: add it again */
+}
+
+static void result_deleted(struct watcher *w, struct wdir *wd, const char *name)
+{
+	char input[NAME_MAX_ + 1];
+	size_t n = strlen(name);
+
+	if (n <= RESULT_SUFFIX_LEN || strcmp(name + n - RESULT_SUFFIX_LEN, ".result.json"))
+		return;
+	memcpy(input, name, n - RESULT_SUFFIX_LEN);
+	input[n - RESULT_SUFFIX_LEN] = '\0';
+	if (job_is_input_name(w->set->cfg, wd->conf, input))
+		consider(w, wd, input);	/* its result was removed: run it again */
+}
+
+static void on_event(struct watcher *w, const struct inotify_event *ev)
+{
+	struct wdir *wd;
+
+	atomic_fetch_add(&w->events, 1);
+	if (ev->mask & IN_Q_OVERFLOW) {
+		overflow(w);
+		return;
+	}
+	if (!(wd = dir_by_wd(w, ev->wd)) || wd->gone)
+		return;
+	if (ev->mask & (IN_IGNORED | IN_UNMOUNT | IN_DELETE_SELF | IN_MOVE_SELF)) {
+		self_event(w, wd, ev->mask);
+		return;
+	}
+	if (!ev->len || (ev->mask & IN_ISDIR))
+		return;
+	if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+		namemap_del(wd->marks, 0, ev->name);
+		result_deleted(w, wd, ev->name);
+		return;
+	}
+	if (!job_is_input_name(w->set->cfg, wd->conf, ev->name))
+		return;
+	if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+		mark(wd, ev->name, MARK_COMPLETE);
+		consider(w, wd, ev->name);
+	} else {
+		mark(wd, ev->name, MARK_DIRTY);
+	}
+}
+
+/*
+ * libinotifytools opens its fd without O_CLOEXEC and does not tell us
+ * which it is: find every inotify fd of ours and set the flag.  Returns
+ * the highest one, or -1.
+ */
+static int inotify_fix_cloexec(void)
+{
+	char link[64], target[64];
+	struct dirent *de;
+	int top = -1;
+	long fd;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		ssize_t n;
+		int fl;
+
+		if (parse_long(de->d_name, 0, 1L << 30, &fd) < 0 || fd == dirfd(d))
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, "anon_inode:inotify"))
+			continue;
+		fl = fcntl((int)fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			(void)fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
+		if (fd > top)
+			top = (int)fd;
+	}
+	closedir(d);
+	return top;
+}
+
+static void add_watch(struct wdir *wd)
+{
+	char path[64];
+	int e;
+
+	/* Through our fd: the path may have been replaced by a symlink since. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/", wd->d->dirfd);
+	if (inotifytools_watch_file(path, IN_EVENTS)) {
+		wd->wd = inotifytools_wd_from_filename(path);
+		return;
+	}
+	e = inotifytools_error();
+	log_warn("watch %s: cannot add an inotify watch (%s); polling instead%s",
+		 wd->d->path, strerror(e),
+		 e == ENOSPC ? " (raise fs.inotify.max_user_watches)" : "");
+	wd->fallback = true;
+}
+
+static void fall_back_all(struct watcher *w, const char *why)
+{
+	log_warn("watcher: inotify is unavailable (%s); polling every directory", why);
+	for (size_t i = 0; i < w->n; i++)
+		w->dirs[i].fallback = true;
+}
+
+/* (Re)starts libinotifytools with a watch on every inotify directory. */
+static void inotify_restart(struct watcher *w)
+{
+	bool need = false;
+	int top;
+
+	w->need_restart = false;
+	if (w->inotify_on)
+		inotifytools_cleanup();
+	w->inotify_on = false;
+	for (size_t i = 0; i < w->n; i++) {
+		w->dirs[i].wd = -1;
+		w->dirs[i].rescan = true;	/* events were lost meanwhile */
+		/* A close may have been among them: back to the age rule. */
+		if (!dir_polls(&w->dirs[i]))
+			namemap_clear(w->dirs[i].marks);
+		need |= !dir_polls(&w->dirs[i]) && !w->dirs[i].gone;
+	}
+	if (!need)
+		return;
+	if (!inotifytools_initialize()) {
+		fall_back_all(w, strerror(inotifytools_error()));
+		return;
+	}
+	top = inotify_fix_cloexec();
+	if (top < 0 || top >= FD_SETSIZE) {
+		inotifytools_cleanup();
+		fall_back_all(w, "its descriptor is above FD_SETSIZE");
+		return;
+	}
+	w->inotify_on = true;
+	for (size_t i = 0; i < w->n; i++)
+		if (!dir_polls(&w->dirs[i]) && !w->dirs[i].gone)
+			add_watch(&w->dirs[i]);
+}
+
+/* ---- the thread ---- */
+
+static void dir_check_back(struct watcher *w, struct wdir *wd)
+{
+	int fd = open(wd->d->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	close(fd);
+	log_info("watch %s: a directory is there again; watching it", wd->d->path);
+	if (w->ops.dir_event)
+		w->ops.dir_event(w->ops.arg, wd->d->id, WATCH_BACK);
+}
+
+/* Runs what is due for one directory; returns its next deadline. */
+static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
+{
+	int64_t next;
+
+	if (now >= wd->next_full) {
+		wd->next_full = now + ns_of(wd->conf->rescan_interval);
+		if (wd->gone) {
+			dir_check_back(w, wd);
+			return wd->next_full;
+		}
+		wd->full = wd->rescan = true;
+	}
+	if (wd->gone)
+		return wd->next_full;
+	if (dir_polls(wd) && now >= wd->next_poll) {
+		wd->next_poll = now + poll_period(wd);
+		wd->rescan = true;
+	}
+	if (now >= wd->next_settle) {
+		wd->next_settle = NEVER;	/* the scan sets it again */
+		wd->rescan = true;
+	}
+	if (wd->full && dir_deleted(w, wd))
+		return wd->next_full;
+	if (wd->full) {
+		sweep_claims(w, wd);
+		atomic_fetch_add(&w->rescans, 1);
+	}
+	if (wd->rescan && wd->ilist == wd->nlist) {
+		wd->rescan = false;
+		scan(w, wd);
+	}
+	wd->full = false;
+	refill(w, wd);
+	next = wd->next_full < wd->next_settle ? wd->next_full : wd->next_settle;
+	if (dir_polls(wd) && wd->next_poll < next)
+		next = wd->next_poll;
+	return next;
+}
+
+/* Waits for an event, a wake-up or @deadline (CLOCK_MONOTONIC). */
+static void wait_for_work(struct watcher *w, int64_t deadline)
+{
+	struct inotify_event *ev = NULL;
+	int64_t left = deadline - now_mono_ns();
+	struct timespec ts;
+	sigset_t mask;
+
+	woken = 0;
+	if (atomic_exchange(&w->wake, false) || left <= 0)
+		return;
+	if (!w->inotify_on) {
+		/* ppoll swaps the mask atomically: no lost wake-up. */
+		pthread_sigmask(SIG_SETMASK, NULL, &mask);
+		sigdelset(&mask, WAKE_SIGNAL);
+		ts.tv_sec = left / NS;
+		ts.tv_nsec = left % NS;
+		ppoll(NULL, 0, &ts, &mask);
+		return;
+	}
+	if (left < NS)
+		timer_arm(w, deadline);
+	wake_signal_mask(SIG_UNBLOCK);
+	/* A signal pending since before the unblock has run its handler by now. */
+	if (!woken && !atomic_load(&w->wake))
+		ev = inotifytools_next_event(1);
+	wake_signal_mask(SIG_BLOCK);
+	if (left < NS)
+		timer_arm(w, 0);
+	if (ev)
+		on_event(w, ev);
+}
+
+static void apply_set(struct watcher *w, struct watch_set *set);
+
+static void take_posted(struct watcher *w)
+{
+	struct watch_set *s;
+
+	pthread_mutex_lock(&w->lock);
+	s = w->posted;
+	w->posted = NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (s)
+		apply_set(w, s);
+}
+
+static void run_daemon(struct watcher *w)
+{
+	while (!atomic_load(&w->stop)) {
+		int64_t now, next = NEVER, t;
+
+		take_posted(w);
+		if (w->need_restart)
+			inotify_restart(w);
+		now = now_mono_ns();
+		for (size_t i = 0; i < w->n; i++) {
+			t = service(w, &w->dirs[i], now);
+			if (t < next)
+				next = t;
+		}
+		wait_for_work(w, next);
+	}
+}
+
+/* --once: every pending input of every directory, then done. */
+static void run_once(struct watcher *w)
+{
+	bool more = true;
+
+	while (more && !atomic_load(&w->stop)) {
+		more = false;
+		for (size_t i = 0; i < w->n; i++) {
+			struct wdir *wd = &w->dirs[i];
+
+			if (wd->full)
+				sweep_claims(w, wd);
+			scan(w, wd);
+			wd->full = false;
+			refill(w, wd);	/* blocks while the queue is full */
+			more |= wd->truncated;
+			wd->truncated = false;
+		}
+		if (queue_wait_idle(w->ops.queue) < 0)
+			break;
+	}
+	if (w->ops.once_done)
+		w->ops.once_done(w->ops.arg);
+}
+
+static void *watcher_main(void *arg)
+{
+	struct watcher *w = arg;
+
+	w->ktid = (pid_t)syscall(SYS_gettid);
+	if (!w->ops.once)
+		timer_setup(w);
+	apply_set(w, w->set);
+	if (w->ops.once)
+		run_once(w);
+	else
+		run_daemon(w);
+	if (w->inotify_on)
+		inotifytools_cleanup();
+	if (w->have_timer)
+		timer_delete(w->timer);
+	return NULL;
+}
+
+/* Carries the state of directories that stay; starts the new ones. */
+static void apply_set(struct watcher *w, struct watch_set *set)
+{
+	struct wdir *nd = calloc(set->n ? set->n : 1, sizeof(*nd));
+	int64_t now = now_mono_ns();
+
+	if (!nd) {
+		log_err("watcher: out of memory; keeping the old watch set");
+		atomic_fetch_sub(&set->refs, 1);
+		return;
+	}
+	for (size_t i = 0; i < set->n; i++) {
+		struct wdir *old = NULL;
+
+		for (size_t j = 0; j < w->n && !old; j++)
+			if (w->dirs[j].d && w->dirs[j].d->id == set->dirs[i]->id)
+				old = &w->dirs[j];
+		if (old) {
+			nd[i] = *old;
+			old->d = NULL;	/* moved */
+			nd[i].conf = set->confs[i];
+		} else if (wdir_init(&nd[i], set->dirs[i], set->confs[i]) < 0) {
+			log_err("watch %s: out of memory", set->dirs[i]->path);
+		}
+		nd[i].next_full = now;
+	}
+	for (size_t j = 0; j < w->n; j++)
+		if (w->dirs[j].d)
+			wdir_free(&w->dirs[j]);
+	free(w->dirs);
+	if (w->set && w->set != set)
+		atomic_fetch_sub(&w->set->refs, 1);
+	w->dirs = nd;
+	w->n = set->n;
+	w->set = set;
+	w->need_restart = !w->ops.once;
+}
+
+int watcher_start(const struct watcher_ops *ops, struct watch_set *set,
+		  struct watcher **out)
+{
+	struct sigaction sa;
+	struct watcher *w = calloc(1, sizeof(*w));
+	int e;
+
+	if (!w)
+		return -ENOMEM;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: select() must return; others restart or do not block. */
+	sa.sa_flags = 0;
+	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0) {
+		e = -errno;
+		free(w);
+		return e;
+	}
+	w->ops = *ops;
+	w->set = set;
+	atomic_fetch_add(&set->refs, 1);
+	pthread_mutex_init(&w->lock, NULL);
+	e = -pthread_create(&w->tid, NULL, watcher_main, w);
+	if (e < 0) {
+		atomic_fetch_sub(&set->refs, 1);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return e;
+	}
+	*out = w;
+	return 0;
+}
+
+void watcher_update(struct watcher *w, struct watch_set *set)
+{
+	struct watch_set *old;
+
+	atomic_fetch_add(&set->refs, 1);
+	pthread_mutex_lock(&w->lock);
+	old = w->posted;
+	w->posted = set;
+	pthread_mutex_unlock(&w->lock);
+	if (old)
+		atomic_fetch_sub(&old->refs, 1);
+	watcher_wake(w);
+}
+
+void watcher_stop(struct watcher *w)
+{
+	if (!w)
+		return;
+	atomic_store(&w->stop, true);
+	watcher_wake(w);
+	pthread_join(w->tid, NULL);
+	for (size_t i = 0; i < w->n; i++)
+		if (w->dirs[i].d)
+			wdir_free(&w->dirs[i]);
+	free(w->dirs);
+	if (w->posted)
+		atomic_fetch_sub(&w->posted->refs, 1);
+	if (w->set)
+		atomic_fetch_sub(&w->set->refs, 1);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+void watcher_get_stats(struct watcher *w, struct watcher_stats *st)
+{
+	st->overflows = atomic_load(&w->overflows);
+	st->rescans = atomic_load(&w->rescans);
+	st->scans = atomic_load(&w->scans);
+	st->events = atomic_load(&w->events);
+}

@@ -1,0 +1,99 @@
+/*
+ * watcher.h - finds pending inputs in the watched directories and feeds
+ * them to the job queue: inotify events as hints, directory scans as the
+ * truth, polling with a settle time where inotify cannot see.
+ */
+#ifndef CYLO_WATCHER_H
+#define CYLO_WATCHER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+struct cylo_config;
+struct watch_conf;
+struct queue;
+
+/* One watched directory, opened once; owned and freed by the daemon. */
+struct watch_dir {
+	uint32_t id;		/* unique for the daemon's life, the queue's ns */
+	char *path;
+	int dirfd;		/* O_RDONLY|O_DIRECTORY|O_NOFOLLOW */
+	int cylo_fd;		/* D/.cylo */
+	int claims_fd;		/* D/.cylo/claims */
+	bool network;		/* NFS, SMB, FUSE...: inotify sees no remote writes */
+	bool fsync;		/* false on tmpfs */
+	atomic_bool gone;	/* set by the watcher: deleted or unmounted */
+	atomic_int refs;	/* watch sets holding it (daemon.c) */
+};
+
+/*
+ * One generation of the configuration: the directories and their
+ * settings.  Immutable once published; the daemon frees it when @refs
+ * drops to zero, so a holder may use it without locks.
+ */
+struct watch_set {
+	const struct cylo_config *cfg;
+	size_t n;
+	struct watch_dir **dirs;
+	const struct watch_conf **confs;	/* confs[i] configures dirs[i] */
+	atomic_int refs;
+};
+
+enum watch_event {
+	WATCH_GONE,		/* the directory was deleted or unmounted */
+	WATCH_BACK,		/* a directory is at its path again: reopen it */
+};
+
+struct watcher_ops {
+	struct queue *queue;
+	bool once;		/* scan everything, wait until the queue is idle, stop */
+	/* Called from the watcher thread; must not block. */
+	void (*dir_event)(void *arg, uint32_t id, enum watch_event ev);
+	void (*once_done)(void *arg);	/* --once: everything pending ran */
+	void *arg;
+};
+
+struct watcher;
+
+struct watcher_stats {
+	uint64_t overflows;	/* IN_Q_OVERFLOW seen */
+	uint64_t rescans;	/* full scans: start, periodic, overflow */
+	uint64_t scans;		/* every directory scan */
+	uint64_t events;	/* inotify events read */
+};
+
+/*
+ * Starts the watcher thread on @set (takes one reference; the caller's
+ * signal mask must block every signal).  Main thread.  0 or -errno.
+ */
+int watcher_start(const struct watcher_ops *ops, struct watch_set *set,
+		  struct watcher **out);
+
+/* Switches to @set (takes one reference), e.g. after SIGHUP.  Main thread. */
+void watcher_update(struct watcher *w, struct watch_set *set);
+
+/* Makes the watcher look at its queue and timers now.  Any thread. */
+void watcher_wake(struct watcher *w);
+
+/* Stops and joins the thread, drops its set reference, frees @w.  Main thread. */
+void watcher_stop(struct watcher *w);
+
+void watcher_get_stats(struct watcher *w, struct watcher_stats *st);
+
+/*
+ * The folder protocol, shared with the workers.
+ *
+ * watch_input_state: lstat()s input @name in @dirfd into @st (never
+ * opening it) and says whether it is pending: 1 pending (no result, or
+ * the result records another identity), 0 not (current result, or a
+ * directory), -errno (-ENOENT: gone).
+ */
+int watch_input_state(int dirfd, const char *name, struct stat *st);
+
+/* Whether NAME.result.json fits in a file name (255 bytes). */
+bool watch_result_fits(const char *name);
+
+#endif

@@ -1,0 +1,161 @@
+#!/bin/sh
+# watch_daemon.sh - the running daemon: inotify triggers, writes that must
+# not run early, re-drops, polling with a slow writer, SIGHUP with a
+# broken and a good config, SIGTERM with running jobs (within and beyond
+# shutdown_grace), and a watched folder deleted while running.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/watch_lib.sh"
+
+A=$TMPROOT/a
+B=$TMPROOT/b
+P=$TMPROOT/p
+mkdir -p "$A" "$B" "$P"
+C=$TMPROOT/cylo.conf
+write_conf() {	# write_conf RAW_OUTPUT
+	conf "$C" <<EOF
+status_file = "$TMPROOT/status.txt"
+metrics_file = "$TMPROOT/metrics.prom"
+$(watch_section "$A" 'rescan_interval = 0.3' 'settle = 0.5' "raw_output = $1")
+$(watch_section "$B" 'rescan_interval = 0.3')
+$(watch_section "$P" 'poll = true' 'settle = 1' 'rescan_interval = 600')
+EOF
+}
+write_conf false
+start d "$C"
+r() { field "$1.result.json" "$2"; }
+
+until_ok 20 grep -q '^state running' "$TMPROOT/status.txt"
+expect "status file: running, with its watches" grep -q "^watch $P poll$" "$TMPROOT/status.txt"
+
+# inotify: a closed file runs at once.
+printf 'echo quick\n' >"$A/quick.sh"
+expect "dropped file runs (inotify)" until_ok 20 test -f "$A/quick.sh.result.json"
+eq "its result" "$(r "$A/quick.sh" 'd["stdout"]')" quick
+
+# Writer pattern: hidden .tmp, then rename.
+printf 'echo renamed\n' >"$A/.ren.sh.tmp"
+expect "the .tmp is not a job" test ! -e "$A/.ren.sh.tmp.result.json"
+mv "$A/.ren.sh.tmp" "$A/ren.sh"
+expect "renamed into place runs" until_ok 20 test -f "$A/ren.sh.result.json"
+
+# A file still open for writing must not run, even across rescans (0.3 s)
+# and past `settle`: only its close completes it.
+python3 - "$A/slow.sh" >"$TMPROOT/slow.out" <<'EOF'
+import os, sys, time
+f = open(sys.argv[1], "w")
+f.write("echo part1\n"); f.flush()
+time.sleep(2.0)
+early = os.path.exists(sys.argv[1] + ".result.json")
+f.write("echo part2\n"); f.close()
+print("early" if early else "waited")
+EOF
+eq "open file not taken before its close" "$(cat "$TMPROOT/slow.out")" waited
+expect "closed file runs" until_ok 20 test -f "$A/slow.sh.result.json"
+eq "it ran the whole file" "$(r "$A/slow.sh" 'repr(d["stdout"])')" "'part1\\npart2\\n'"
+
+# Re-drop while running as a daemon.
+ino1=$(r "$A/quick.sh" 'd["input"]["ino"]')
+printf 'echo again\n' >"$A/.q.tmp"
+mv "$A/.q.tmp" "$A/quick.sh"
+expect "re-dropped input runs again" until_ok 20 sh -c "grep -q again '$A/quick.sh.result.json'"
+expect "with the new identity" test "$(r "$A/quick.sh" 'd["input"]["ino"]')" != "$ino1"
+
+# Removing a result asks for a rerun.
+rm "$A/ren.sh.result.json"
+expect "deleted result: the input runs again" until_ok 20 test -f "$A/ren.sh.result.json"
+
+# Polling: a writer that closes and reopens (no inotify in poll mode).
+python3 - "$P/grow.sh" <<'EOF'
+import sys, time
+for i in range(6):
+    with open(sys.argv[1], "a") as f:
+        f.write("echo line%d\n" % i)
+    time.sleep(0.3)
+EOF
+expect "polling: the slow writer's file runs" until_ok 20 test -f "$P/grow.sh.result.json"
+eq "polling: only once complete (settle)" "$(r "$P/grow.sh" 'd["stdout"].count("line")')" 6
+
+# SIGHUP with a broken config: logged with file and line, old config kept.
+cp "$C" "$TMPROOT/good.conf"
+printf 'workers = 2\nwatch "%s" {\n  settle = "abc"\n}\n' "$A" >"$C"
+kill -HUP "$d_pid"
+expect "broken config logged with file:line" until_ok 20 grep -q "cylo.conf:3" "$TMPROOT/d.log"
+expect "daemon alive after a broken SIGHUP" alive "$d_pid"
+printf 'echo still\n' >"$B/still.sh"
+expect "old config still in force (B still watched)" until_ok 20 test -f "$B/still.sh.result.json"
+
+# SIGHUP with a good config: applied to new jobs.
+write_conf true
+kill -HUP "$d_pid"
+expect "reload logged" until_ok 20 grep -q "configuration reloaded" "$TMPROOT/d.log"
+printf 'echo raw\n' >"$A/raw.sh"
+expect "new config in force (raw_output)" until_ok 20 test -f "$A/raw.sh.stdout"
+
+# A watched folder deleted while running: logged, others keep working,
+# and a directory at the path again is watched again.
+rm -rf "$B"
+expect "deleted folder logged" until_ok 20 grep -q "watch $B: the directory was deleted" "$TMPROOT/d.log"
+expect "daemon alive after its folder was deleted" alive "$d_pid"
+printf 'echo other\n' >"$A/other.sh"
+expect "other folders keep working" until_ok 20 test -f "$A/other.sh.result.json"
+mkdir "$B"
+printf 'echo back\n' >"$B/back.sh"
+expect "recreated folder is watched again" until_ok 20 test -f "$B/back.sh.result.json"
+
+# Replaced while running: the folder moved away and a symlink put at its
+# path.  The daemon keeps the directory it opened and never follows the link.
+mkdir "$TMPROOT/elsewhere"
+mv "$B" "$TMPROOT/b.moved"
+ln -s "$TMPROOT/elsewhere" "$B"
+expect "move logged" until_ok 20 grep -q "watch $B: the directory was moved" "$TMPROOT/d.log"
+printf 'echo lured\n' >"$TMPROOT/elsewhere/lure.sh"
+printf 'echo kept\n' >"$TMPROOT/b.moved/kept.sh"
+expect "the moved folder is still served" until_ok 20 test -f "$TMPROOT/b.moved/kept.sh.result.json"
+rescans() { sed -n 's/^cylo_rescans_total //p' "$TMPROOT/metrics.prom"; }
+rescans_from() { [ "$(rescans)" -ge "$1" ]; }
+r0=$(rescans)
+expect "several rescans later..." until_ok 20 rescans_from $((r0 + 6))
+expect "... the symlink swapped in was never followed" test ! -e "$TMPROOT/elsewhere/lure.sh.result.json"
+
+expect "metrics file written while running" until_ok 20 \
+	grep -q '^cylo_jobs_total{language="bash",status="ok"}' "$TMPROOT/metrics.prom"
+
+# SIGTERM while a job runs: it finishes within shutdown_grace, exit 0.
+printf 'sleep 1; echo finished\n' >"$A/long.sh"
+expect "long job started (its claim exists)" until_ok 20 test -e "$A/.cylo/claims/long.sh"
+t0=$(date +%s)
+stop "$d_pid"
+t1=$(date +%s)
+eq "SIGTERM: exit 0" "$rc" 0
+eq "running job finished within the grace" "$(r "$A/long.sh" 'd["stdout"]')" finished
+expect "... and the exit came within the grace" test $((t1 - t0)) -lt 10
+expect "no claim left" no_leftovers "$A"
+expect "status file: stopped" grep -q '^state stopped' "$TMPROOT/status.txt"
+
+# SIGTERM with a job that outlives the grace: killed, no result, no claim;
+# it runs again at the next start.
+G=$TMPROOT/g
+mkdir "$G"
+conf "$TMPROOT/grace.conf" <<EOF
+shutdown_grace = 0.5
+$(watch_section "$G")
+EOF
+sed -i 's/^shutdown_grace = 10$//' "$TMPROOT/grace.conf"
+printf 'sleep 3; echo slept\n' >"$G/sleepy.sh"
+start g "$TMPROOT/grace.conf"
+expect "sleepy job started" until_ok 20 test -e "$G/.cylo/claims/sleepy.sh"
+t0=$(date +%s)
+stop "$g_pid"
+t1=$(date +%s)
+eq "SIGTERM past the grace: exit 0" "$rc" 0
+expect "... promptly (killed, not waited for)" test $((t1 - t0)) -le 2
+expect "killed job has no result" test ! -e "$G/sleepy.sh.result.json"
+expect "killed job left no claim" no_leftovers "$G"
+expect "kill logged" grep -q "killing 1 jobs" "$TMPROOT/g.log"
+start g2 "$TMPROOT/grace.conf"
+expect "killed job runs again at the next start" until_ok 30 test -f "$G/sleepy.sh.result.json"
+eq "... to completion" "$(r "$G/sleepy.sh" 'd["stdout"]')" slept
+eq "... as its first attempt (no internal_error)" "$(r "$G/sleepy.sh" 'd["status"]')" ok
+stop "$g2_pid"
+eq "second daemon stops cleanly" "$rc" 0
+exit 0

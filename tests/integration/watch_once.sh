@@ -1,0 +1,175 @@
+#!/bin/sh
+# watch_once.sh - `cylo watch --once` on real folders: each trigger kind,
+# re-drops, names that are never jobs, result files that are links to a
+# canary, raw output, result mode and owner, metrics and status files,
+# max_attempts, and the exit codes.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/watch_lib.sh"
+
+D=$TMPROOT/drop
+mkdir -p "$D"
+C=$TMPROOT/cylo.conf
+conf "$C" <<EOF
+metrics_file = "$TMPROOT/metrics.prom"
+status_file = "$TMPROOT/status.txt"
+$(watch_section "$D" 'raw_output = true' 'result_mode = 0640')
+EOF
+
+once() {
+	"$CYLO" -c "$C" watch --once >>"$TMPROOT/once.log" 2>&1
+}
+
+r() { field "$D/$1.result.json" "$2"; }
+
+# --- triggers ---
+printf 'read a; read b; echo "sum $((a + b))"\n' >"$D/add.sh"
+printf '2\n40\n' >"$D/add.sh.stdin"
+printf 'import sys\nprint("py", sys.version_info[0])\n' >"$D/hello.py"
+cat >"$D/inline.job" <<'EOF'
+language = "sh"
+code = "echo inline; echo to-stderr >&2; exit 3"
+EOF
+mkdir "$D/withdir"
+printf 'cat data.txt\n' >"$D/withdir/run.sh"
+printf 'from the directory\n' >"$D/withdir/data.txt"
+cat >"$D/withdir.job" <<'EOF'
+language = "sh"
+main = "run.sh"
+EOF
+python3 - "$D" <<'EOF'
+import io, sys, tarfile, zipfile
+d = sys.argv[1]
+src = b'echo from-archive\n'
+with tarfile.open(d + '/arch.tar.gz', 'w:gz') as t:
+    ti = tarfile.TarInfo('main.sh'); ti.size = len(src)
+    t.addfile(ti, io.BytesIO(src))
+with zipfile.ZipFile(d + '/arch2.zip', 'w') as z:
+    z.writestr('main.sh', src)
+EOF
+
+once
+rc=$?
+eq "once exits 0" "$rc" 0
+eq "bare source with .stdin" "$(r add.sh 'd["status"], d["stdout"]')" "('ok', 'sum 42\\n')"
+eq "bare python source" "$(r hello.py 'd["language"], d["stdout"]')" "('python', 'py 3\\n')"
+eq "manifest with inline code" "$(r inline.job 'd["status"], d["exit_code"], d["stdout"]')" \
+	"('runtime_error', 3, 'inline\\n')"
+eq "manifest with a NAME/ directory" "$(r withdir.job 'd["status"], d["stdout"]')" \
+	"('ok', 'from the directory\\n')"
+eq "archive tar.gz" "$(r arch.tar.gz 'd["status"], d["stdout"]')" "('ok', 'from-archive\\n')"
+eq "archive zip" "$(r arch2.zip 'd["status"], d["stdout"]')" "('ok', 'from-archive\\n')"
+eq "result records the input identity" \
+	"$(r add.sh 'd["input"]["ino"], d["input"]["size"]')" \
+	"($(stat -c %i "$D/add.sh"), $(stat -c %s "$D/add.sh"))"
+eq "raw_output files are byte exact" "$(cat "$D/inline.job.stdout")/$(cat "$D/inline.job.stderr")" \
+	"inline/to-stderr"
+eq "result_mode" "$(stat -c %a "$D/add.sh.result.json")" 640
+expect "no claims or temporaries left" no_leftovers "$D"
+expect "one log line per job, in the documented shape" \
+	grep -q '^cylo: job=add.sh lang=bash status=ok exit=0 wall_ms=[0-9]* mem_kb=-\?[0-9]* worker=[01]$' \
+	"$TMPROOT/once.log"
+expect "metrics file in Prometheus text format" \
+	grep -q '^cylo_jobs_total{language="bash",status="ok"} [1-9]' "$TMPROOT/metrics.prom"
+expect "metrics has queue depth and overflows" \
+	grep -q '^cylo_inotify_overflows_total 0' "$TMPROOT/metrics.prom"
+expect "status file says stopped" grep -q '^state stopped$' "$TMPROOT/status.txt"
+
+# --- a second run finds nothing pending ---
+before=$(stat -c %Y.%i "$D/add.sh.result.json")
+once
+eq "nothing pending runs again" "$(stat -c %Y.%i "$D/add.sh.result.json")" "$before"
+
+# --- re-drop: same name, new content ---
+printf 'echo second version\n' >"$D/.add.sh.tmp"
+mv "$D/.add.sh.tmp" "$D/add.sh"
+once
+eq "re-drop gives a new result" "$(r add.sh 'd["stdout"], d["input"]["ino"]')" \
+	"('second version\\n', $(stat -c %i "$D/add.sh"))"
+
+# --- names that are never jobs ---
+for n in .hidden.sh 'tilde.sh~' x.tmp x.part x.swp lone.sh.stdin out.stdout \
+	.nfs000123 notes.txt; do
+	printf 'echo no\n' >"$D/$n"
+done
+mkdir "$D/dir.sh"
+once
+for n in .hidden.sh 'tilde.sh~' x.tmp x.part x.swp lone.sh.stdin out.stdout \
+	.nfs000123 notes.txt dir.sh; do
+	expect "never a job: $n" test ! -e "$D/$n.result.json"
+done
+
+# --- result name already a link to a canary ---
+echo canary >"$TMPROOT/canary"
+printf 'echo linked\n' >"$D/sym.sh"
+ln -s "$TMPROOT/canary" "$D/sym.sh.result.json"
+printf 'echo linked\n' >"$D/hard.sh"
+ln "$TMPROOT/canary" "$D/hard.sh.result.json"
+ln -s "$TMPROOT/canary" "$D/sym.sh.stdout"
+once
+eq "canary unchanged through symlinked/hardlinked results" "$(cat "$TMPROOT/canary")" canary
+expect "symlinked result replaced by a file" test -f "$D/sym.sh.result.json" -a ! -L "$D/sym.sh.result.json"
+eq "hardlinked result replaced" "$(r hard.sh 'd["stdout"]')" linked
+eq "canary has one link again" "$(stat -c %h "$TMPROOT/canary")" 1
+
+# --- results owned by the input's owner (root only) ---
+if [ "$(id -u)" = 0 ]; then
+	printf 'echo owned\n' >"$D/owned.sh"
+	chown 65534:65534 "$D/owned.sh"
+	once
+	eq "result owned by the input's owner" "$(stat -c %u:%g "$D/owned.sh.result.json")" 65534:65534
+	eq "raw files owned by the input's owner" "$(stat -c %u "$D/owned.sh.stdout")" 65534
+else
+	echo "skip - result owner: needs root"
+fi
+
+# --- a job that crashed its owner max_attempts times ---
+printf 'echo poison\n' >"$D/poison.sh"
+sleep 0.01 & dead=$!; wait $dead
+boot=$(cat /proc/sys/kernel/random/boot_id)
+ino=$(stat -c %i "$D/poison.sh"); dev=$(stat -c %d "$D/poison.sh")
+mt=$(python3 -c 'import os,sys; print(os.stat(sys.argv[1]).st_mtime_ns)' "$D/poison.sh")
+printf 'cylo-claim 1\nhost %s\nboot %s\npid %s\npid_start 1\nstarted 1\nattempts 3\ninput %s %s 12 %s\n' \
+	"$(hostname | tr -c 'A-Za-z0-9._\n-' _)" "$boot" "$dead" "$dev" "$ino" "$mt" >"$D/.cylo/claims/poison.sh"
+once
+eq "max_attempts reached gives internal_error" "$(r poison.sh 'd["status"]')" internal_error
+expect "its claim is gone" test ! -e "$D/.cylo/claims/poison.sh"
+
+# --- two watched folders in one config ---
+D2=$TMPROOT/drop2
+mkdir "$D2"
+C2=$TMPROOT/two.conf
+conf "$C2" <<EOF
+$(watch_section "$D")
+$(watch_section "$D2")
+EOF
+printf 'echo one\n' >"$D/in-one.sh"
+printf 'echo two\n' >"$D2/in-two.sh"
+"$CYLO" -c "$C2" watch --once >>"$TMPROOT/once.log" 2>&1
+expect "several watch sections" test -f "$D/in-one.sh.result.json" -a -f "$D2/in-two.sh.result.json"
+
+# --- DIR on the command line, built-in defaults ---
+D3=$TMPROOT/cli
+mkdir "$D3"
+printf 'echo cli\n' >"$D3/c.sh"
+"$CYLO" watch --once "$D3" >>"$TMPROOT/once.log" 2>&1
+eq "DIR given on the command line" "$(field "$D3/c.sh.result.json" 'd["stdout"]')" cli
+
+# --- exit codes ---
+"$CYLO" -c "$C" watch --bogus >/dev/null 2>&1
+eq "unknown option exits 64" $? 64
+"$CYLO" watch --once "$TMPROOT/missing" >/dev/null 2>&1
+eq "missing DIR exits 64" $? 64
+ln -s "$D3" "$TMPROOT/link"
+"$CYLO" watch --once "$TMPROOT/link" >"$TMPROOT/link.log" 2>&1
+eq "a symlinked DIR is refused (64)" $? 64
+printf 'workers = 2\nbogus_key = 1\n' >"$TMPROOT/bad.conf"
+"$CYLO" -c "$TMPROOT/bad.conf" watch --once "$D3" >"$TMPROOT/bad.log" 2>&1
+eq "broken config exits 78" $? 78
+expect "broken config names file and line" grep -q "bad.conf:2" "$TMPROOT/bad.log"
+printf 'workers = 1\n' >"$TMPROOT/empty.conf"
+"$CYLO" -c "$TMPROOT/empty.conf" watch --once >/dev/null 2>&1
+eq "nothing to watch exits 64" $? 64
+printf 'workers = 1\n%s\n' "$(watch_section "$TMPROOT/nowhere")" >"$TMPROOT/nowhere.conf"
+"$CYLO" -c "$TMPROOT/nowhere.conf" watch --once >/dev/null 2>&1
+eq "a watch section on a missing directory exits 78" $? 78
+exit 0

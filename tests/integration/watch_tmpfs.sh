@@ -1,0 +1,51 @@
+#!/bin/sh
+# watch_tmpfs.sh - `tmpfs = "SIZE"`: a size-limited nosuid,nodev,noexec
+# tmpfs mounted on the folder (once: it outlives a restart), and a clear
+# error without CAP_SYS_ADMIN.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/watch_lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "skip - tmpfs watch: needs root"
+	exit 0
+fi
+T=$TMPROOT/tmpfs-drop
+mkdir -p "$T"
+chmod 0775 "$T"
+trap 'while mountpoint -q "$T"; do umount "$T"; done; watch_cleanup' EXIT
+C=$TMPROOT/cylo.conf
+conf "$C" <<EOF
+$(watch_section "$T" 'tmpfs = "8M"')
+EOF
+start d "$C"
+expect "tmpfs mounted on the folder" until_ok 20 mountpoint -q "$T"
+opts=$(findmnt -n -o FSTYPE,OPTIONS --target "$T")
+eq "it is a tmpfs" "${opts%% *}" tmpfs
+for o in nosuid nodev noexec size=8192k mode=775; do
+	case ",${opts#* }," in
+	*",$o,"*) ok "mount option $o" ;;
+	*) not_ok "mount option $o" "$opts" ;;
+	esac
+done
+printf 'echo in-tmpfs\n' >"$T/t.sh"
+expect "jobs run in the tmpfs folder" until_ok 20 test -f "$T/t.sh.result.json"
+eq "its result" "$(field "$T/t.sh.result.json" 'd["stdout"]')" in-tmpfs
+stop "$d_pid"
+start d2 "$C"
+until_ok 20 grep -q 'watching 1 directory' "$TMPROOT/d2.log"
+eq "not mounted twice after a restart" "$(findmnt -n -o TARGET "$T" | wc -l)" 1
+expect "earlier results still there (the mount outlived the restart)" \
+	test -f "$T/t.sh.result.json"
+stop "$d2_pid"
+
+U=$TMPROOT/unpriv
+mkdir -p "$U"
+chmod 777 "$U"
+printf 'workers = 1\n%s\n' "$(watch_section "$U" 'tmpfs = "8M"')" >"$TMPROOT/u.conf"
+chmod 644 "$TMPROOT/u.conf"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$CYLO" -c "$TMPROOT/u.conf" \
+	watch --once >"$TMPROOT/u.log" 2>&1
+eq "without CAP_SYS_ADMIN: exit 71" $? 71
+expect "... with a clear error" grep -q 'needs CAP_SYS_ADMIN' "$TMPROOT/u.log"
+expect "... and nothing mounted" sh -c "! mountpoint -q '$U'"
+exit 0
