@@ -32,7 +32,6 @@
  * killed, their results dropped and their claims removed, so they run
  * again at the next start without counting an attempt.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -48,7 +47,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -1128,48 +1126,6 @@ static void main_loop(struct daemon *dm)
 
 /* ---- shutdown ---- */
 
-/*
- * SIGKILL to every child of every thread: the init process of each box,
- * whose death takes its whole PID namespace.  Our children cannot be
- * reaped and recycled behind our back except by the worker that owns the
- * box, and the pidfd narrows that window to nothing useful.
- */
-static void kill_boxes(void)
-{
-	char path[300], buf[4096], *p, *end;
-	struct dirent *de;
-	DIR *tasks = opendir("/proc/self/task");
-
-	if (!tasks)
-		return;
-	while ((de = readdir(tasks))) {
-		int fd;
-		ssize_t n;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/children", de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = '\0';
-		for (p = buf; *p; p = end) {
-			long pid = strtol(p, &end, 10);
-			int pfd;
-
-			if (end == p)
-				break;
-			pfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-			if (pfd >= 0) {
-				syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
-				close(pfd);
-			}
-		}
-	}
-	closedir(tasks);
-}
-
 /* 1 when a second SIGTERM/SIGINT asks not to wait any longer. */
 static int grace_wait(struct daemon *dm, int *left)
 {
@@ -1209,7 +1165,7 @@ static void stop_all(struct daemon *dm)
 		log_warn("killing %d jobs still running after shutdown_grace; they run "
 			 "again at the next start", left);
 		atomic_store(&dm->cancel, true);
-		kill_boxes();
+		sandbox_cancel_all(dm->sb);
 		if (pool_wait(dm->pool, now_mono_ns() + KILL_WAIT_NS, &left) < 0) {
 			log_err("%d workers did not stop after their boxes were killed", left);
 			_exit(EXIT_FAIL);

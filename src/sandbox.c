@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -87,6 +88,8 @@ struct sandbox_env {
 	pthread_mutex_t slot_lock;
 	struct cg_box *slot_cg[SANDBOX_MAX_SLOTS];	/* v1: one group per slot */
 	struct reaper reaper;
+	int cancel_fd;		/* eventfd, readable once sandbox_cancel_all() ran */
+	atomic_bool cancelled;
 };
 
 struct box {
@@ -211,6 +214,7 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 
 	if (!env)
 		return -ENOMEM;
+	env->devnull = env->cancel_fd = -1;
 	env->gen = atomic_fetch_add(&env_seq, 1) + 1;
 	pthread_mutex_init(&env->slot_lock, NULL);
 	pthread_mutex_init(&env->reaper.lock, NULL);
@@ -219,10 +223,11 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 	env->uid_base = conf->uid_base;
 	env->cap_last_cap = read_cap_last_cap();
 	env->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (env->devnull < 0) {
+	env->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (env->devnull < 0 || env->cancel_fd < 0) {
 		e = -errno;
-		snprintf(err, errlen, "cannot open /dev/null");
-		free(env);
+		snprintf(err, errlen, "cannot open /dev/null or an eventfd");
+		sandbox_env_free(env);
 		return e;
 	}
 	if ((e = env_layers(env, conf, err, errlen)) < 0) {
@@ -250,6 +255,8 @@ void sandbox_env_free(struct sandbox_env *env)
 	pthread_cond_destroy(&env->reaper.cond);
 	if (env->devnull >= 0)
 		close(env->devnull);
+	if (env->cancel_fd >= 0)
+		close(env->cancel_fd);
 	free(env);
 }
 
@@ -663,10 +670,11 @@ static int poll_ms(struct waiter *w, int64_t now)
 static void wait_stage(struct waiter *w)
 {
 	while (!w->done || w->pipes[0] >= 0 || w->pipes[1] >= 0) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{ .fd = w->pipes[0], .events = POLLIN },
 			{ .fd = w->pipes[1], .events = POLLIN },
 			{ .fd = w->done ? -1 : w->b->ctl, .events = POLLIN },
+			{ .fd = w->b->dead ? -1 : w->b->env->cancel_fd, .events = POLLIN },
 		};
 		int64_t now = now_mono_ns();
 		int r;
@@ -679,9 +687,14 @@ static void wait_stage(struct waiter *w)
 			kill_box(w->b);	/* a pipe held open past the stage's end */
 			break;
 		}
-		r = poll(pfd, 3, poll_ms(w, now));
+		r = poll(pfd, 4, poll_ms(w, now));
 		if (r < 0 && errno != EINTR)
 			break;
+		if (r > 0 && pfd[3].revents) {	/* shutdown: the job reruns later */
+			w->o->error = -ECANCELED;
+			snprintf(w->o->reason, sizeof(w->o->reason), "sandbox: cancelled");
+			kill_box(w->b);
+		}
 		for (int k = 0; k < 2 && r > 0; k++)
 			if (pfd[k].revents)
 				pump(w, k);
@@ -915,6 +928,15 @@ void box_close(struct box *b)
 		cg_box_destroy(own);
 	}
 	free(b);
+}
+
+void sandbox_cancel_all(struct sandbox_env *env)
+{
+	uint64_t one = 1;
+
+	atomic_store(&env->cancelled, true);
+	if (write(env->cancel_fd, &one, sizeof(one)) < 0)
+		return;		/* only EAGAIN at a full counter: already readable */
 }
 
 struct thread_call {

@@ -119,6 +119,12 @@ int box_open(struct sandbox_env *env, const struct box_spec *spec,
  */
 int box_run(struct box *b, size_t i, struct stage_outcome *o);
 
+/*
+ * Kills every box running now (their box_run() returns -ECANCELED) and
+ * refuses new ones: for a shutdown past its grace.  Any thread.
+ */
+void sandbox_cancel_all(struct sandbox_env *env);
+
 /* How long opening @b took, step by step. */
 void box_get_timing(const struct box *b, struct box_timing *t);
 
