@@ -8,11 +8,11 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wimplicit-fallthrough
 HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -pthread -MMD -MP
+override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -pthread -MMD -MP
 ifeq ($(CI),true)
-CFLAGS  += -Werror
+override CFLAGS += -Werror
 endif
-LDFLAGS += -pie -Wl,-z,relro,-z,now -pthread
+override LDFLAGS += -pie -Wl,-z,relro,-z,now -pthread
 
 # pkg-config only when the packages are there, so `make deps` can run first.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -78,10 +78,10 @@ bench: deps
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined -pthread" build-asan/cylo $(UNIT_BINS:$(BUILD)/%=build-asan/%)
-	CYLO_UNIT_DIR=build-asan/tests sh tests/run-all.sh unit
+	CK_TIMEOUT_MULTIPLIER=10 CYLO_UNIT_DIR=build-asan/tests sh tests/run-all.sh unit
 
 valgrind: all $(UNIT_BINS)
-	CK_FORK=no CYLO_VALGRIND=1 sh tests/run-all.sh unit
+	CK_TIMEOUT_MULTIPLIER=20 CK_FORK=no CYLO_VALGRIND=1 sh tests/run-all.sh unit
 
 install: all
 	install -D -m 0755 $(BUILD)/cylo $(DESTDIR)/usr/bin/cylo
