@@ -29,41 +29,61 @@
 #include "fsutil.h"
 #include "util.h"
 
-int open_input(int dirfd, const char *name, off_t max_size, struct stat *st)
+/* The checks of open_input() on an fd's stat. */
+static int input_ok(const struct stat *st, off_t max_size)
 {
-	int fd, fl, r;
-
-	/*
-	 * O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
-	 * O_NOFOLLOW: a symlink fails with ELOOP instead of being followed.
-	 */
-	fd = openat(dirfd, name,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENXIO ? -EINVAL : -errno;	/* ENXIO: a socket */
-	if (fstat(fd, st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	r = -EINVAL;
+	if (S_ISLNK(st->st_mode))
+		return -ELOOP;
 	if (!S_ISREG(st->st_mode))
-		goto fail;
+		return -EINVAL;
 	/* A second name may be another user's file linked into the folder. */
-	r = -EMLINK;
 	if (st->st_nlink > 1)
-		goto fail;
-	r = -EFBIG;
+		return -EMLINK;
 	if (max_size >= 0 && st->st_size > max_size)
-		goto fail;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		r = -errno;
-		goto fail;
+		return -EFBIG;
+	return 0;
+}
+
+/*
+ * The checked inode itself, opened for reading through its O_PATH fd's
+ * /proc magic link: nothing can swap the name in between.
+ */
+static int reopen_checked(int pfd, const struct stat *st)
+{
+	char path[64];
+	struct stat st2;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pfd);
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st2) < 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+		close(fd);
+		return -ESTALE;
 	}
 	return fd;
-fail:
-	close(fd);
-	return r;
+}
+
+int open_input(int dirfd, const char *name, off_t max_size, struct stat *st)
+{
+	int pfd, fd, r;
+
+	/*
+	 * O_PATH first: a FIFO, a device or a socket with a job's name is
+	 * looked at, never opened (opening a device can have effects); with
+	 * O_NOFOLLOW a symlink is the link itself, refused below.
+	 */
+	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, st) < 0)
+		r = -errno;
+	else if ((r = input_ok(st, max_size)) == 0)
+		r = reopen_checked(pfd, st);
+	fd = r;
+	close(pfd);
+	return fd;
 }
 
 /*

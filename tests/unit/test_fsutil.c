@@ -11,6 +11,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <seccomp.h>
@@ -278,6 +279,59 @@ static bool have_openat2(void)
 	return !(fd < 0 && errno == ENOSYS);
 }
 
+/* Waits (2 s at most) until @pid sleeps in openat(2). */
+static bool blocked_in_openat(pid_t pid)
+{
+	char path[64], buf[64], want[16];
+	int wl = snprintf(want, sizeof(want), "%d ", (int)SYS_openat);
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	for (int i = 0; i < 2000; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (n > wl && !strncmp(buf, want, (size_t)wl))
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * A FIFO with a job's name is looked at, never opened: a writer blocked in
+ * open() would be released by an open for reading, so it must still be
+ * blocked afterwards.
+ */
+START_TEST(test_open_input_never_opens_fifo)
+{
+	struct stat st;
+	int status, p[2];
+	pid_t w;
+
+	ck_assert_int_eq(mkfifoat(dfd, "job.py", 0666), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	w = fork();
+	if (w == 0) {
+		int fd = openat(dfd, "job.py", O_WRONLY);	/* blocks until a reader */
+		char c = 'x';
+
+		if (fd >= 0 && write(p[1], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	close(p[1]);
+	ck_assert(blocked_in_openat(w));
+	ck_assert_int_eq(open_input(dfd, "job.py", -1, &st), -EINVAL);
+	struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+	ck_assert_int_eq(poll(&pfd, 1, 300), 0);	/* the writer still waits */
+	kill(w, SIGKILL);
+	ck_assert_int_eq(waitpid(w, &status, 0), w);
+	close(p[0]);
+}
+END_TEST
+
 START_TEST(test_open_beneath)
 {
 	int line = beneath_checks(have_openat2());
@@ -526,6 +580,7 @@ static Suite *fsutil_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_open_input_regular);
 	tcase_add_test(tc, test_open_input_refuses);
+	tcase_add_test(tc, test_open_input_never_opens_fifo);
 	tcase_add_test(tc, test_open_beneath);
 	tcase_add_test(tc, test_open_beneath_without_openat2);
 	tcase_add_test(tc, test_read_fd_all);
