@@ -138,20 +138,38 @@ static int wait_go(int fd)
 	return n == sizeof(r) && r.op == REQ_GO ? 0 : -EPIPE;
 }
 
-static int take_ids(const struct box_plan *p)
+static int write_sysctl(const char *path, const char *val)
 {
-	int fd;
+	size_t n = strlen(val);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
 
-	/* As bubblewrap's --disable-userns: the limit is per user namespace
-	 * and checked up the chain, so 0 here forbids nested ones. */
-	fd = open("/proc/sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, "0", 1) != 1) {
-		close(fd);
-		return -EIO;
-	}
+	if (write(fd, val, n) != (ssize_t)n)
+		e = -EIO;
 	close(fd);
+	return e;
+}
+
+/*
+ * Per-user-namespace counts are charged up the chain to the namespace's
+ * creator, the daemon's user: without a cap of the box's own, a job could
+ * use up root's inotify instances.  0 user namespaces forbids nested ones,
+ * as bubblewrap's --disable-userns does.
+ */
+static const char *const box_sysctls[][2] = {
+	{ "/proc/sys/user/max_user_namespaces", "0" },
+	{ "/proc/sys/user/max_inotify_instances", "16" },
+	{ "/proc/sys/user/max_inotify_watches", "8192" },
+};
+
+static int take_ids(const struct box_plan *p)
+{
+	int e;
+
+	for (size_t i = 0; i < sizeof(box_sysctls) / sizeof(box_sysctls[0]); i++)
+		if ((e = write_sysctl(box_sysctls[i][0], box_sysctls[i][1])) < 0)
+			return e;
 	if (p->root_mode && setgroups(0, NULL) < 0)
 		return -errno;
 	if (setresgid(BOX_GID, BOX_GID, BOX_GID) < 0 ||

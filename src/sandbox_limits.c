@@ -26,6 +26,18 @@ static int set_rl(int res, rlim_t soft, rlim_t hard)
 	return setrlimit(res, &r) < 0 ? -errno : 0;
 }
 
+/* Lowers @res to at most @v; never raises (that needs a capability). */
+static int cap_rl(int res, rlim_t v)
+{
+	struct rlimit r;
+
+	if (getrlimit(res, &r) < 0)
+		return -errno;
+	if (r.rlim_max != RLIM_INFINITY && r.rlim_max < v)
+		v = r.rlim_max;
+	return set_rl(res, v, v);
+}
+
 #define MIB(x) ((rlim_t)(x) << 20)
 
 int limits_apply_stage(const struct stage_spec *s, bool rlimit_memory)
@@ -45,6 +57,11 @@ int limits_apply_stage(const struct stage_spec *s, bool rlimit_memory)
 		return e;
 	if (s->open_files > 0 &&
 	    (e = set_rl(RLIMIT_NOFILE, (rlim_t)s->open_files, (rlim_t)s->open_files)) < 0)
+		return e;
+	/* Pending signals and message-queue bytes are charged to the daemon's
+	 * user too (user-namespace counts go up the chain): small caps. */
+	if ((e = cap_rl(RLIMIT_SIGPENDING, 256)) < 0 ||
+	    (e = cap_rl(RLIMIT_MSGQUEUE, 256 << 10)) < 0)
 		return e;
 	if ((e = set_rl(RLIMIT_CORE, 0, 0)) < 0 ||
 	    (e = set_rl(RLIMIT_MEMLOCK, 0, 0)) < 0 ||
