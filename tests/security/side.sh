@@ -1,0 +1,62 @@
+#!/bin/sh
+# tests/security/side.sh - SECURITY.md rows S01-S02: what one job can
+# leave for, or signal to, another; what it can learn of the host.
+. "$(dirname "$0")/lib.sh"
+
+# ---- S01: files left behind ----------------------------------------------------------
+run_job S01 "$(manifest S01 s01_leave_files.sh 'args = {"leave"}')"
+expect S01 "job A writes its private /dev/shm, /tmp and /work" 0 \
+	"d['status'] == 'ok'" "e('/dev/shm/s01', 'written')" "e('/tmp/s01', 'written')" \
+	"e('/work/s01', 'written')" "e('/var/tmp/s01', 'refused')"
+host S01
+run_job S01b "$(manifest S01b s01_leave_files.sh 'args = {"look"}')"
+expect S01 "the next job sees none of it" 0 \
+	"d['status'] == 'ok'" "all(v == 'absent' for v in o.values())" "len(o) == 5"
+host S01
+
+# ---- S01: a lock channel between concurrent jobs ------------------------------------
+# Both boxes bind the same read-only runtime files; flock and OFD locks on
+# such an inode are visible across boxes (no Landlock right, no seccomp
+# rule covers them).  The catalogue accepts "blocked, or documented as an
+# accepted risk": the test passes when the probe sees nothing, or when the
+# repository's security documentation names the channel.
+D=$(drop_dir S01)
+drop_snap S01 "$D"
+cp "$HOSTILE/s01_lock_channel.c" "$D/hold.c"
+cp "$HOSTILE/s01_lock_channel.c" "$D/probe.c"
+mkdir "$D/hold" "$D/probe"
+mv "$D/hold.c" "$D/hold/s01.c"
+mv "$D/probe.c" "$D/probe/s01.c"
+printf 'main = "s01.c"\nargs = {"hold"}\n' >"$D/hold.job"
+printf 'main = "s01.c"\nargs = {"probe"}\n' >"$D/probe.job"
+touch -d '-2 seconds' "$D/hold.job"
+watch_once S01 "$D" 60
+drop_expect S01 "the holder took its locks" "$D" hold.job \
+	"d['status'] == 'ok'" "e('flock LOCK_EX', 'OK')" "e('F_OFD_SETLK read', 'OK')"
+drop_expect S01 "the concurrent prober ran" "$D" probe.job "d['status'] == 'ok'"
+probe=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["stdout"])' \
+	"$D/probe.job.result.json" 2>/dev/null)
+case $probe in
+*"held by another"*)
+	grep -rqiE 'flock.*(accepted|risk|covert)|(accepted|risk|covert).*flock' \
+		"$TOP/doc" "$TOP/README.md" "$TOP/man" 2>/dev/null ||
+		bad "the lock channel works ($(echo "$probe" | tr '\n' ' ')) and no document in doc/, README.md or man/ names it as an accepted risk" ;;
+*"free"*) ;;
+*) bad "the probe said: $probe" ;;
+esac
+verdict S01 "the lock channel is blocked or documented as an accepted risk"
+drop_host S01 "$D"
+
+# ---- S02: host statistics and other jobs ----------------------------------------------
+# Timing and cache probing is out of scope for pass/fail (SECURITY.md).
+# What is checked is the mitigation cylo applies: procfs subset=pid hides
+# the host-wide statistics files (load, CPU and memory counters, pressure)
+# and no sysfs is mounted; other jobs' processes are invisible.  Not done
+# by cylo and left to the host: cpusets per worker, core scheduling.
+run_job S02 "$(job_from S02 s02_side_channels.py)"
+expect S02 "host-wide statistics hidden, no other job visible" 0 \
+	"d['status'] == 'ok'" \
+	"all(v in ('ENOENT', 'EACCES') for k, v in o.items() if k.startswith('read '))" \
+	"len([k for k in o if k.startswith('read ')]) == 12" \
+	"o['pids'] == o['self']"
+host S02
