@@ -30,6 +30,7 @@
 #include "archive.h"
 #include "fsutil.h"
 #include "util.h"
+#include "testutil.h"
 
 enum fmt { TAR, PAX, ZIP, CPIO };
 enum flt { NONE, GZ, BZ2, XZ, ZST };
@@ -55,36 +56,9 @@ static int basefd = -1, destfd = -1;
 static char err[512];
 static struct archive_caps caps;
 
-static void rm_tree_at(int parent, const char *name)
-{
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *e;
-	DIR *d;
-
-	if (fd < 0) {
-		unlinkat(parent, name, 0);
-		return;
-	}
-	d = fdopendir(fd);
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (e->d_type == DT_DIR)
-			rm_tree_at(dirfd(d), e->d_name);
-		else
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	if (d != NULL)
-		closedir(d);
-	unlinkat(parent, name, AT_REMOVEDIR);
-}
-
 static void setup(void)
 {
-	snprintf(base, sizeof(base), "/tmp/cylo-test-archive-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(base));
-	basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ck_assert_int_ge(basefd, 0);
+	basefd = make_test_dir(base, sizeof(base), "archive");
 	ck_assert_int_eq(mkdirat(basefd, "work", 0755), 0);
 	destfd = openat(basefd, "work", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(destfd, 0);

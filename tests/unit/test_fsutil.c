@@ -30,41 +30,15 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "testutil.h"
 
 static char tdir[64];
 static char mounted[128];	/* a tmpfs to detach before removing tdir */
 static int dfd = -1;
 
-static void rm_tree_at(int parent, const char *name)
-{
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *e;
-	DIR *d;
-
-	if (fd < 0) {
-		unlinkat(parent, name, 0);
-		return;
-	}
-	d = fdopendir(fd);
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (e->d_type == DT_DIR)
-			rm_tree_at(dirfd(d), e->d_name);
-		else
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	if (d != NULL)
-		closedir(d);
-	unlinkat(parent, name, AT_REMOVEDIR);
-}
-
 static void setup(void)
 {
-	snprintf(tdir, sizeof(tdir), "/tmp/cylo-test-fsutil-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
-	dfd = open(tdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ck_assert_int_ge(dfd, 0);
+	dfd = make_test_dir(tdir, sizeof(tdir), "fsutil");
 }
 
 static void teardown(void)
