@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -170,10 +169,13 @@ static int take_ids(const struct box_plan *p)
 	for (size_t i = 0; i < sizeof(box_sysctls) / sizeof(box_sysctls[0]); i++)
 		if ((e = write_sysctl(box_sysctls[i][0], box_sysctls[i][1])) < 0)
 			return e;
-	if (p->root_mode && setgroups(0, NULL) < 0)
+	/* Raw syscalls: glibc's set*id() wrappers make every thread of the
+	 * process change ids together, and wait for threads that exist only
+	 * in the daemon this process is a copy of (a hang, seen). */
+	if (p->root_mode && syscall(SYS_setgroups, 0, NULL) < 0)
 		return -errno;
-	if (setresgid(BOX_GID, BOX_GID, BOX_GID) < 0 ||
-	    setresuid(BOX_UID, BOX_UID, BOX_UID) < 0)
+	if (syscall(SYS_setresgid, BOX_GID, BOX_GID, BOX_GID) < 0 ||
+	    syscall(SYS_setresuid, BOX_UID, BOX_UID, BOX_UID) < 0)
 		return -errno;
 	return 0;
 }
