@@ -1218,6 +1218,27 @@ static int setup_fds(struct daemon *dm)
 	return 0;
 }
 
+/*
+ * Results replace their name by rename, never by writing through it, so a
+ * planted hard link cannot make cylo write another user's file; with
+ * fs.protected_hardlinks off, a user could still link files they do not
+ * own into the folder (SECURITY.md X02): say so at start.
+ */
+static void warn_host(void)
+{
+	char c = 0;
+	int fd = open("/proc/sys/fs/protected_hardlinks", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = 0;
+		close(fd);
+	}
+	if (c != '1')
+		log_warn("fs.protected_hardlinks is not 1: users may link files they do not "
+			 "own into drop folders; set it (sysctl fs.protected_hardlinks=1)");
+}
+
 static int start_sandbox(struct daemon *dm)
 {
 	char err[512];
@@ -1263,27 +1284,6 @@ static int start_threads(struct daemon *dm)
 	dm->watcher = w;
 	pthread_mutex_unlock(&dm->wlock);
 	return 0;
-}
-
-/*
- * Results replace their name by rename, never by writing through it, so a
- * planted hard link cannot make cylo write another user's file; with
- * fs.protected_hardlinks off, a user could still link files they do not
- * own into the folder (SECURITY.md X02): say so at start.
- */
-static void warn_host(void)
-{
-	char c = 0;
-	int fd = open("/proc/sys/fs/protected_hardlinks", O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (read(fd, &c, 1) != 1)
-			c = 0;
-		close(fd);
-	}
-	if (c != '1')
-		log_warn("fs.protected_hardlinks is not 1: users may link files they do not "
-			 "own into drop folders; set it (sysctl fs.protected_hardlinks=1)");
 }
 
 static void daemon_free(struct daemon *dm)
