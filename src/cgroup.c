@@ -27,6 +27,8 @@
  *
  * The parent is named cylo-<pid>-<n>, n counting the envs of the process
  * (a configuration reload may build a new env while old boxes still run).
+ * Groups left by daemons that died without cleaning up (SIGKILL) are
+ * removed at start when their pid is gone (sweep_dead()).
  * A leftover of the same name, from a crashed daemon that had our pid, is
  * cleared of empty groups and reused; a crashed daemon's parent under
  * another pid is left for the administrator.
@@ -444,6 +446,37 @@ static int clear_stale(const char *path)
 	return rmdir(path) < 0 ? -errno : 0;
 }
 
+/*
+ * A daemon killed outright (SIGKILL, a crash) never removes its groups.
+ * At start, remove the empty groups of every cylo-<pid>-<n> whose pid is
+ * gone; a live pid (another cylo, or a reused pid) is left alone, and
+ * rmdir refuses any group that still holds a process.
+ */
+static void sweep_dead(const char *base)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(base);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid;
+
+		if (de->d_type != DT_DIR || strncmp(de->d_name, "cylo-", 5) != 0)
+			continue;
+		pid = strtol(de->d_name + 5, &end, 10);
+		if (end == de->d_name + 5 || *end != '-' || pid <= 0 || pid == getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", base, de->d_name) < (int)sizeof(path))
+			(void)clear_stale(path);
+	}
+	closedir(d);
+}
+
 /* Creates <@base>/cylo-<pid>-<seq> as the next hierarchy.  Its index or -errno. */
 static int add_parent(struct cg_env *e, const char *base)
 {
@@ -452,6 +485,7 @@ static int add_parent(struct cg_env *e, const char *base)
 
 	if (e->nhier == CG_HIER_MAX)
 		return -E2BIG;
+	sweep_dead(base);
 	k = snprintf(path, sizeof(path), "%s/cylo-%d-%u", base, (int)getpid(), e->seq);
 	if (k < 0 || (size_t)k >= sizeof(path))
 		return -ENAMETOOLONG;

@@ -18,6 +18,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -446,6 +447,42 @@ START_TEST(test_detect_clears_stale_parent)
 	for (size_t i = 0; i < got.n; i++)
 		ck_assert_str_eq(got.p[i], next.p[i]);
 	ck_assert_uint_eq(count_existing(&next, NULL), 0);
+}
+END_TEST
+
+/* Groups of a daemon killed outright (its pid gone) are swept at start;
+ * a live pid's are left alone. */
+START_TEST(test_detect_sweeps_dead_daemons)
+{
+	struct cg_env *e = env_v1();
+	char base[4200], dead[4300], live[4300], sub[4400], err[512];
+	pid_t pid = fork();
+	const char *p0;
+	int r;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);	/* now a dead pid */
+	p0 = cg_env_path(e, 0);
+	snprintf(base, sizeof(base), "%.*s", (int)(strrchr(p0, '/') - p0), p0);
+	cg_env_free(e);
+	snprintf(dead, sizeof(dead), "%s/cylo-%d-0", base, (int)pid);
+	snprintf(live, sizeof(live), "%s/cylo-%d-0", base, (int)getppid());
+	snprintf(sub, sizeof(sub), "%s/slot-0", dead);
+	ck_assert_int_eq(mkdir(dead, 0755), 0);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(mkdir(live, 0755), 0);
+	r = cg_env_detect(CGROUP_V1, NULL, &e, err, sizeof(err));
+	bool dead_gone = access(dead, F_OK) != 0, live_kept = access(live, F_OK) == 0;
+	rmdir(sub);
+	rmdir(dead);
+	rmdir(live);
+	if (r == 0)
+		cg_env_free(e);
+	ck_assert_msg(r == 0, "%d %s", r, err);
+	ck_assert(dead_gone);
+	ck_assert(live_kept);
 }
 END_TEST
 
@@ -899,6 +936,7 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(det, test_detect_none);
 	tcase_add_test(det, test_detect_bad_input);
 	tcase_add_test(det, test_detect_clears_stale_parent);
+	tcase_add_test(det, test_detect_sweeps_dead_daemons);
 	tcase_add_test(det, test_detect_two_envs);
 	tcase_add_test(v1, test_v1_box_dirs);
 	tcase_add_test(v1, test_v1_relimit);
