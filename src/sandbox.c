@@ -5,13 +5,15 @@
  * Theory of operation.  A worker thread calls box_open(): it creates the
  * control socket and the box's cgroup, prepares the immutable plan, and
  * clone3()s the box's init process (sandbox_child.c) into new namespaces
- * with a pidfd (and, on cgroup v2, straight into the cgroup).  It then
- * writes the uid/gid maps, attaches the cgroup on v1, says REQ_GO and
- * waits for MSG_READY.  box_run() creates the stage's stdout/stderr pipes,
- * sets the stage's cgroup limits, sends REQ_RUN with the fds, and waits
- * in poll() on the pipes, the control socket and the pidfd until the
- * stage is done and both pipes are at EOF, enforcing the wall deadline,
- * the CPU budget (cgroup usage) and the output budget.  Any breach kills
+ * with a pidfd: on cgroup v2 straight into the box's own group, on v1 into
+ * the worker slot's group, which the worker thread joined once (see
+ * slot_cgroup()).  It then writes the uid/gid maps, says REQ_GO and waits
+ * for MSG_READY.  box_run() creates the stage's stdout/stderr pipes, sets
+ * the stage's cgroup limits, sends REQ_RUN with the fds, and waits in
+ * poll() on the pipes, the control socket (MSG_DONE, or EOF when the init
+ * died) and the shutdown eventfd until the stage is done and both pipes
+ * are at EOF, enforcing the wall deadline, the CPU budget (cgroup usage)
+ * and the output budget.  Any breach kills
  * the whole box: SIGKILL to its init through the pidfd makes the kernel
  * kill every process of the PID namespace, and cgroup.kill (v2) covers the
  * cgroup.  box_close() kills, reaps through the pidfd and removes the
