@@ -3,7 +3,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libconfuse libseccomp libarchive jansson
+PKGS    := libconfuse libseccomp jansson
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wimplicit-fallthrough
 HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
@@ -22,8 +22,22 @@ INOTIFY_LIBS := $(shell pkg-config --libs libinotifytools 2>/dev/null || echo -l
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-CPPFLAGS += -iquote src $(PKG_CFLAGS)
-LIBS     := $(PKG_LIBS) $(INOTIFY_LIBS) -lm
+# libarchive linked statically when its archive is installed: only the
+# tar and zip readers and the decompressors we enable get linked, not
+# libxml2, ICU and libstdc++ for formats we never read (measured: cylo
+# --version 6.8 ms -> 3.6 ms; every archive extraction re-executes cylo).
+ARCHIVE_A := $(wildcard /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)/libarchive.a)
+ifneq ($(ARCHIVE_A),)
+ARCHIVE_LIBS := -Wl,-Bstatic -larchive -Wl,-Bdynamic -lnettle -lz -lbz2 -llzma -lzstd
+else
+ARCHIVE_LIBS := $(shell pkg-config --libs libarchive 2>/dev/null)
+endif
+
+CPPFLAGS += -iquote src $(PKG_CFLAGS) $(shell pkg-config --cflags libarchive 2>/dev/null)
+LIBS     := $(PKG_LIBS) $(ARCHIVE_LIBS) $(INOTIFY_LIBS) -lm
+# The unit suites build hostile archives with libarchive's writer, whose
+# generic format setters reach every format: they link the shared library.
+TEST_LIBS := $(PKG_LIBS) $(shell pkg-config --libs libarchive 2>/dev/null) $(INOTIFY_LIBS) -lm
 
 SRCS      := $(wildcard src/*.c)
 OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o)
@@ -45,7 +59,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(CHECK_LIBS)
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@

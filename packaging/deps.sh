@@ -4,7 +4,8 @@
 # dpkg, which takes well under a second.
 set -eu
 PKGS="gcc make pkg-config libinotifytools0-dev libconfuse-dev libseccomp-dev
-libarchive-dev libjansson-dev check python3 nodejs golang-go rustc g++
+libarchive-dev libjansson-dev check zlib1g-dev libbz2-dev liblzma-dev
+libzstd-dev nettle-dev python3 nodejs golang-go rustc g++
 default-jdk-headless ruby php-cli bash bubblewrap inotify-tools"
 missing=""
 for p in $PKGS; do
