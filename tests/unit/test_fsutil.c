@@ -72,36 +72,6 @@ static const char *get_file(int dir, const char *name)
 	return buf;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in @dir, sorted, joined with ','. */
-static const char *listing(int dir)
-{
-	static char out[4096];
-	char *names[64];
-	size_t n = 0, i;
-	struct dirent *e;
-	DIR *d = fdopendir(openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)) != NULL && n < 64)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			names[n++] = strdup(e->d_name);
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), cmp_str);
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			strncat(out, ",", sizeof(out) - strlen(out) - 1);
-		strncat(out, names[i], sizeof(out) - strlen(out) - 1);
-		free(names[i]);
-	}
-	return out;
-}
-
 /* A 4 KiB tmpfs on @sub of tdir, in a mount namespace of this test only. */
 static int tiny_tmpfs(const char *sub)
 {

@@ -42,36 +42,6 @@ static void teardown(void)
 	rm_tree_at(AT_FDCWD, tdir);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in @dir, sorted, joined with ','. */
-static const char *listing(int dir)
-{
-	static char out[4096];
-	char *names[64];
-	size_t n = 0, i;
-	struct dirent *e;
-	DIR *d = fdopendir(openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)) != NULL && n < 64)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			names[n++] = strdup(e->d_name);
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), cmp_str);
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			strncat(out, ",", sizeof(out) - strlen(out) - 1);
-		strncat(out, names[i], sizeof(out) - strlen(out) - 1);
-		free(names[i]);
-	}
-	return out;
-}
-
 static void put_file(int dir, const char *name, const char *text)
 {
 	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

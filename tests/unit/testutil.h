@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +36,36 @@ static inline void rm_tree_at(int parent, const char *name)
 	if (d != NULL)
 		closedir(d);
 	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+static inline int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in @dir, sorted, joined with ','. */
+static inline const char *listing(int dir)
+{
+	static char out[4096];
+	char *names[64];
+	size_t n = 0, i;
+	struct dirent *e;
+	DIR *d = fdopendir(openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL && n < 64)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strncat(out, ",", sizeof(out) - strlen(out) - 1);
+		strncat(out, names[i], sizeof(out) - strlen(out) - 1);
+		free(names[i]);
+	}
+	return out;
 }
 
 /* mkdtemp of /tmp/cylo-test-@what-XXXXXX into @buf; returns its dirfd. */
