@@ -305,6 +305,9 @@ static int from_bare(const struct job_ctx *c, int dirfd, const char *name,
 			       name);
 	if ((e = finish(c, s, NULL, NULL, NULL, r)) < 0)
 		return e;
+	if ((size_t)st->st_size > workspace_bytes(s))
+		return invalid(r, "input '%s' is larger than the workspace (%ld MiB)",
+			       name, s->limits.workspace);
 	s->main = strdup(name);
 	if (!s->main || bundle_new(&s->files, workspace_bytes(s), BUNDLE_ENTRIES) < 0 ||
 	    bundle_add_fd(&s->files, name, fd, (size_t)st->st_size, 0644) < 0 ||

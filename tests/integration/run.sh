@@ -244,6 +244,15 @@ run_case run/max-input-size-allows-small 0 "$TMPROOT/size/small.py" \
 	"d['status'] == 'ok'" "d['stdout'] == 'small\n'"
 COPT=
 
+# An input within max_input_size but over the workspace is the submitter's
+# problem (invalid_job), not cylo's (internal_error).
+printf 'max_input_size = "4M"\ndefaults {\n  workspace = 1\n}\n' >"$TMPROOT/ws.conf"
+python3 -c 'print("# " + "x" * 1200000); print("print(1)")' >"$TMPROOT/size/huge.py"
+COPT="-c $TMPROOT/ws.conf"
+run_case run/invalid/over-workspace 125 "$TMPROOT/size/huge.py" \
+	"d['status'] == 'invalid_job'" "'workspace' in d['error']" "d['stdout'] == ''"
+COPT=
+
 # A symlinked input is never followed: /etc/shadow must not leak.
 mkdir "$TMPROOT/links"
 ln -s /etc/shadow "$TMPROOT/links/x.py"
