@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "fsutil.h"
 #include "lang.h"
 #include "sandbox.h"
 
@@ -37,20 +39,12 @@ static void row(struct report *rep, const char *what, int ok, const char *detail
 		rep->warns++;
 }
 
+/* A sysctl's value, or -1 when it cannot be read. */
 static long read_long(const char *path)
 {
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	long v;
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
+	return read_long_file(path, 0, LONG_MAX, &v) < 0 ? -1 : v;
 }
 
 static void host_rows(struct report *rep)

@@ -342,3 +342,21 @@ bool fd_on_tmpfs(int fd)
 		return false;
 	return sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC;
 }
+
+int read_long_file(const char *path, long min, long max, long *out)
+{
+	char buf[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return parse_long(buf, min, max, out);
+}

@@ -45,6 +45,12 @@ int write_all(int fd, const void *buf, size_t n);
 int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len,
 		    mode_t mode, uid_t uid, gid_t gid, bool do_fsync);
 
+/*
+ * Reads a number from a small file such as a /proc or /sys entry (one
+ * line), checked with parse_long against [@min, @max].  0 or -errno.
+ */
+int read_long_file(const char *path, long min, long max, long *out);
+
 /* Whether the filesystem of @fd is tmpfs/ramfs (fsync buys nothing). */
 bool fd_on_tmpfs(int fd);
 

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "job.h"
 #include "job_archive.h"
 #include "sandbox.h"
+#include "util.h"
 
 #define EXTRACT_ENTRIES 10000
 
@@ -118,11 +120,10 @@ int cmd_extract(int argc, char **argv)
 	struct archive_caps caps;
 	struct bundle b = { .fd = STDOUT_FILENO, .max_entries = EXTRACT_ENTRIES };
 	char err[1024], bad[1100];
-	long long maxb;
-	char *end;
+	long maxb;
 	int dfd, e;
 
-	if (argc != 2 || (maxb = strtoll(argv[1], &end, 10)) <= 0 || *end) {
+	if (argc != 2 || parse_long(argv[1], 1, LONG_MAX, &maxb) < 0) {
 		fprintf(stderr, "usage: cylo __extract MAXBYTES < archive > bundle\n");
 		return 64;
 	}

@@ -134,20 +134,12 @@ const char *box_step_name(enum box_step s)
 
 static int read_cap_last_cap(void)
 {
-	char buf[16] = "";
-	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 	long v;
 
-	if (fd < 0)
-		return 63;	/* drop every bit the kernel could know */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	/* Unreadable: drop every bit the kernel could know. */
+	if (read_long_file("/proc/sys/kernel/cap_last_cap", 1, 63, &v) < 0)
 		return 63;
-	buf[n] = '\0';
-	v = strtol(buf, NULL, 10);
-	return v > 0 && v < 64 ? (int)v : 63;
+	return (int)v;
 }
 
 static int env_layers(struct sandbox_env *env, const struct sandbox_conf *conf,

@@ -502,6 +502,26 @@ START_TEST(test_atomic_write_path_dirfd)
 }
 END_TEST
 
+START_TEST(test_read_long_file)
+{
+	char path[128];
+	long v = 0;
+
+	snprintf(path, sizeof(path), "%s/n", tdir);
+	put_file(dfd, "n", "42\n");
+	ck_assert_int_eq(read_long_file(path, 0, 100, &v), 0);
+	ck_assert_int_eq(v, 42);
+	ck_assert_int_eq(read_long_file(path, 0, 10, &v), -ERANGE);
+	put_file(dfd, "n", "4x2\n");
+	ck_assert_int_eq(read_long_file(path, 0, 100, &v), -EINVAL);
+	put_file(dfd, "n", "\n");
+	ck_assert_int_eq(read_long_file(path, 0, 100, &v), -EINVAL);
+	snprintf(path, sizeof(path), "%s/missing", tdir);
+	ck_assert_int_eq(read_long_file(path, 0, 100, &v), -ENOENT);
+	ck_assert_int_eq(read_long_file("/proc/sys/kernel/cap_last_cap", 1, 63, &v), 0);
+}
+END_TEST
+
 START_TEST(test_fd_on_tmpfs)
 {
 	int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -535,6 +555,7 @@ static Suite *fsutil_suite(void)
 	tcase_add_test(tc, test_atomic_write_enospc_cleans_up);
 	tcase_add_test(tc, test_atomic_write_removed_dir);
 	tcase_add_test(tc, test_atomic_write_path_dirfd);
+	tcase_add_test(tc, test_read_long_file);
 	tcase_add_test(tc, test_fd_on_tmpfs);
 	suite_add_tcase(s, tc);
 	return s;
