@@ -1030,16 +1030,20 @@ int cg_box_attach(struct cg_box *b, pid_t pid)
 	return 0;
 }
 
+/*
+ * "0" rather than our tid: a thread that moves itself is the one case where
+ * the kernel skips write-locking cgroup_threadgroup_rwsem
+ * (cgroup_procs_write_start), and that lock waits for an RCU grace period,
+ * 5-20 ms, which a one-shot `cylo exec` would otherwise pay on every run.
+ */
 int cg_box_join_thread(struct cg_box *b)
 {
-	char val[16];
 	int r;
 
 	if (cg_env_kind(b->env) != CG_V1)
 		return -EOPNOTSUPP;
-	snprintf(val, sizeof(val), "%d", (int)gettid());
 	for (size_t i = 0; i < b->env->nhier; i++)
-		if ((r = cg_write(b->fd[i], "tasks", val)) < 0)
+		if ((r = cg_write(b->fd[i], "tasks", "0")) < 0)
 			return r;
 	return 0;
 }

@@ -101,9 +101,9 @@ int cg_box_attach(struct cg_box *b, pid_t pid);
 
 /*
  * v1 only: moves the calling thread (not its process) into the box in
- * every hierarchy, so that processes it clones are born inside.  A v1
- * migration waits for an RCU grace period (milliseconds), so a worker
- * joins its slot's box once rather than moving every job's process.
+ * every hierarchy, so that processes it clones are born inside.  A thread
+ * moving itself skips the grace period a v1 migration of another task
+ * waits for, so this is cheap; a worker still joins its slot's box once.
  * -EOPNOTSUPP on v2 (use CLONE_INTO_CGROUP).
  */
 int cg_box_join_thread(struct cg_box *b);
