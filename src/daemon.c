@@ -898,8 +898,16 @@ static void worker_loop(void *arg, int slot)
 {
 	struct daemon *dm = arg;
 	struct queue_item *it;
+	char es[64];
+	int e;
 
-	while (queue_pop(dm->q, &it) == 0) {
+	for (;;) {
+		/* The next box's network namespace is made now, off its clock. */
+		if ((e = sandbox_idle(dm->sb)) < 0)
+			log_debug("worker=%d: no spare network namespace: %s", slot,
+				  log_errstr(e, es, sizeof(es)));
+		if (queue_pop(dm->q, &it) != 0)
+			break;
 		struct watch_set *s = set_hold(dm);
 		struct job_env j = { .dm = dm, .slot = slot, .cfg = s->cfg, .it = it };
 
@@ -912,6 +920,7 @@ static void worker_loop(void *arg, int slot)
 		set_put(s);
 		queue_done(dm->q, it);
 	}
+	sandbox_thread_end();
 }
 
 /* ---- callbacks from other threads ---- */

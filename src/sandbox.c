@@ -42,6 +42,7 @@
 #include "cgroup.h"
 #include "compat.h"
 #include "fsutil.h"
+#include "netns_spare.h"
 #include "sandbox.h"
 #include "sandbox_landlock.h"
 #include "sandbox_plan.h"
@@ -60,6 +61,7 @@ struct sandbox_env {
 	uid_t uid_base;
 	int cap_last_cap;
 	int devnull;		/* stdin of stages that have none */
+	int host_net;		/* root mode: our network namespace, for spares */
 	struct sock_fprog seccomp;
 	bool have_seccomp;
 	struct landlock_plan landlock;
@@ -80,6 +82,7 @@ struct box {
 	int ctl;		/* our end of the control socket */
 	bool dead;		/* killed: no further stage can run */
 	bool shared_cg;		/* cg is the slot's (v1), not the box's own */
+	bool net_stuck;		/* the thread could not leave the box's netns */
 	struct box_timing timing;
 	int64_t t_cloned;
 	char work_opts[96], tmp_opts[96], shm_opts[96];
@@ -184,7 +187,7 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 
 	if (!env)
 		return -ENOMEM;
-	env->devnull = env->cancel_fd = -1;
+	env->devnull = env->cancel_fd = env->host_net = -1;
 	env->gen = atomic_fetch_add(&env_seq, 1) + 1;
 	pthread_mutex_init(&env->slot_lock, NULL);
 	env->root_mode = geteuid() == 0;
@@ -192,9 +195,12 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 	env->cap_last_cap = read_cap_last_cap();
 	env->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	env->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (env->devnull < 0 || env->cancel_fd < 0) {
+	if (env->root_mode)
+		env->host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (env->devnull < 0 || env->cancel_fd < 0 || (env->root_mode && env->host_net < 0)) {
 		e = -errno;
-		snprintf(err, errlen, "cannot open /dev/null or an eventfd");
+		snprintf(err, errlen, "cannot open /dev/null, an eventfd or "
+			 "/proc/self/ns/net");
 		sandbox_env_free(env);
 		return e;
 	}
@@ -222,6 +228,8 @@ void sandbox_env_free(struct sandbox_env *env)
 		close(env->devnull);
 	if (env->cancel_fd >= 0)
 		close(env->cancel_fd);
+	if (env->host_net >= 0)
+		close(env->host_net);
 	free(env);
 }
 
@@ -316,19 +324,27 @@ static int do_clone(struct box *b)
 		.exit_signal = SIGCHLD,
 	};
 	int cgfd = b->cg ? cg_box_dirfd(b->cg) : -1;
+	bool spare = b->env->host_net >= 0 && netns_spare_enter();
 	long pid;
+	int e, le;
 
 	if (cgfd >= 0) {	/* v2: born inside its cgroup, no race */
 		a.flags |= CLONE_INTO_CGROUP;
 		a.cgroup = (uint64_t)cgfd;
 	}
+	if (spare)		/* the child inherits the spare we stand in */
+		a.flags &= ~(uint64_t)CLONE_NEWNET;
 	pid = syscall(SYS_clone3, &a, sizeof(a));
-	if (pid < 0)
-		return -errno;
 	if (pid == 0)
 		box_child_main(&b->plan);
-	b->pid = (pid_t)pid;
-	return 0;
+	e = pid < 0 ? -errno : 0;
+	if (pid > 0)
+		b->pid = (pid_t)pid;
+	if (spare && (le = netns_spare_leave(b->env->host_net)) < 0) {
+		b->net_stuck = true;
+		return le;
+	}
+	return e;
 }
 
 /* Waits for one message from the init process, up to @ms.  0 or -errno. */
@@ -486,6 +502,11 @@ int box_open(struct sandbox_env *env, const struct box_spec *spec,
 	b->t_cloned = now_mono_ns();
 	b->timing.clone = (double)(b->t_cloned - t0) / 1e6;
 	close(sv[1]);
+	if (e < 0 && b->net_stuck) {
+		snprintf(err, errlen, "namespaces: cannot leave the box's network "
+			 "namespace after clone3: %s", es(e));
+		goto out;
+	}
 	if (e < 0) {
 		snprintf(err, errlen, "namespaces: clone3 failed: %s%s", es(e),
 			 e == -EPERM || e == -ENOSPC ? " (are user namespaces allowed? "
@@ -862,6 +883,16 @@ static void *thread_main(void *p)
 
 	c->fn(c->arg);
 	return NULL;
+}
+
+int sandbox_idle(struct sandbox_env *env)
+{
+	return env->host_net >= 0 ? netns_spare_make(env->host_net) : 0;
+}
+
+void sandbox_thread_end(void)
+{
+	netns_spare_drop();
 }
 
 int sandbox_on_thread(void (*fn)(void *), void *arg)

@@ -132,6 +132,17 @@ void box_get_timing(const struct box *b, struct box_timing *t);
 void box_close(struct box *b);
 
 /*
+ * Makes ahead, on the calling thread, what the next box it opens would
+ * otherwise make on its critical path: in root mode, an empty network
+ * namespace (netns_spare.h).  For a worker between jobs, after a result
+ * is written.  0, or -errno (the next box then makes its own).
+ */
+int sandbox_idle(struct sandbox_env *env);
+
+/* Frees what sandbox_idle() made for the calling thread: at its end. */
+void sandbox_thread_end(void);
+
+/*
  * Runs @fn(@arg) on a new thread and waits for it.  A thread may join its
  * slot's cgroup (v1) for good; one-shot commands run their boxes this way
  * so the group is empty, and removable, once the thread is gone.

@@ -83,3 +83,31 @@ expect N05 "io_uring answers ENOSYS (bad pointers would say EFAULT)" 0 \
 	"e('io_uring_setup', 'ENOSYS')" "e('io_uring_setup badptr', 'ENOSYS')" \
 	"e('io_uring_enter', 'ENOSYS')" "e('io_uring_register', 'ENOSYS')"
 host N05
+
+# ---- N01/N03 through the daemon: network namespaces made ahead -----------
+# In root mode a worker makes the next box's empty network namespace while
+# it is idle and hands it to exactly one box.  Four jobs on two workers,
+# each holding an abstract name that the host holds as well: every bind
+# must succeed (no namespace shared with the host or with a job running at
+# the same time), each namespace holds only lo and is not the host's.
+D=$(drop_dir N01d)
+drop_snap N01d "$D"
+for n in 1 2 3 4; do cp "$HOSTILE/netns_each.py" "$D/netns$n.py"; done
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0cylo-netns-probe")
+open(sys.argv[1], "w").close()
+time.sleep(60)' "$TMPROOT/n01d.ready" &
+HPID=$!
+wait_for "$TMPROOT/n01d.ready" 10 || bad "the host could not hold the name"
+HOSTNET=$(readlink /proc/self/ns/net)
+watch_once N01d "$D" 60
+kill "$HPID" 2>/dev/null
+wait "$HPID" 2>/dev/null
+for n in 1 2 3 4; do
+	drop_expect N01d "job $n: its own network namespace, only lo" "$D" "netns$n.py" \
+		"d['status'] == 'ok'" "e('bind', 'OK')" "e('interfaces', 'lo')" \
+		"o['netns'] != '$HOSTNET'"
+done
+verdict N01d "the host's abstract name stayed the host's"
+drop_host N01d "$D"

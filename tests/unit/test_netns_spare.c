@@ -1,0 +1,133 @@
+/*
+ * test_netns_spare.c - network namespaces made ahead of time
+ * (netns_spare.c), on the real kernel, as root.
+ *
+ * What a box relies on: a spare is a namespace other than ours; entering
+ * it and leaving puts the thread back where it was; a spare is spent by
+ * the one box it was entered for (a second enter finds none), so two
+ * boxes never share one; making twice keeps one spare, not two.  Check
+ * forks each test, so the namespaces a test leaves die with its process.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netns_spare.h"
+
+/* The inode of the calling thread's network namespace. */
+static ino_t here(void)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat("/proc/thread-self/ns/net", &st), 0);
+	return st.st_ino;
+}
+
+static int host_fd(void)
+{
+	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "cannot open our network namespace");
+	ck_assert_msg(geteuid() == 0, "needs root (CAP_SYS_ADMIN for unshare)");
+	return fd;
+}
+
+START_TEST(test_enter_and_leave)
+{
+	int host = host_fd();
+	ino_t home = here(), box;
+
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	ck_assert_uint_eq(here(), home);	/* making it does not move us */
+	ck_assert(netns_spare_enter());
+	box = here();
+	ck_assert_uint_ne(box, home);
+	ck_assert_int_eq(netns_spare_leave(host), 0);
+	ck_assert_uint_eq(here(), home);
+	close(host);
+}
+END_TEST
+
+START_TEST(test_spent_after_one_box)
+{
+	int host = host_fd();
+
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	ck_assert(netns_spare_enter());
+	ck_assert_int_eq(netns_spare_leave(host), 0);
+	ck_assert(!netns_spare_enter());	/* the next box makes its own */
+	close(host);
+}
+END_TEST
+
+START_TEST(test_each_spare_is_new)
+{
+	int host = host_fd(), held;
+	ino_t first, second;
+
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	ck_assert(netns_spare_enter());
+	first = here();
+	/* Keep the first alive, as its box would, so no inode is recycled. */
+	held = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(held, 0);
+	ck_assert_int_eq(netns_spare_leave(host), 0);
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	ck_assert(netns_spare_enter());
+	second = here();
+	ck_assert_int_eq(netns_spare_leave(host), 0);
+	ck_assert_uint_ne(first, second);
+	close(held);
+	close(host);
+}
+END_TEST
+
+START_TEST(test_make_twice_keeps_one)
+{
+	int host = host_fd();
+
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	ck_assert(netns_spare_enter());
+	ck_assert_int_eq(netns_spare_leave(host), 0);
+	ck_assert(!netns_spare_enter());
+	close(host);
+}
+END_TEST
+
+START_TEST(test_drop_and_bad_host)
+{
+	int host = host_fd();
+
+	ck_assert_int_eq(netns_spare_make(-1), -EBADF);
+	ck_assert(!netns_spare_enter());
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	netns_spare_drop();
+	ck_assert(!netns_spare_enter());
+	close(host);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("netns_spare");
+	TCase *tc = tcase_create("spare");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_enter_and_leave);
+	tcase_add_test(tc, test_spent_after_one_box);
+	tcase_add_test(tc, test_each_spare_is_new);
+	tcase_add_test(tc, test_make_twice_keeps_one);
+	tcase_add_test(tc, test_drop_and_bad_host);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
