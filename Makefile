@@ -3,7 +3,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libconfuse libseccomp jansson
+PKGS    := libconfuse jansson
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wimplicit-fallthrough
 HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
@@ -19,6 +19,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Debian 12's libinotifytools ships no .pc file: probe it, else link by name.
 INOTIFY_LIBS := $(shell pkg-config --libs libinotifytools 2>/dev/null || echo -linotifytools)
+# libseccomp only for the filter generator and the unit tests (see below).
+SECCOMP_CFLAGS := $(shell pkg-config --cflags libseccomp 2>/dev/null)
+SECCOMP_LIBS   := $(shell pkg-config --libs libseccomp 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
@@ -33,26 +36,61 @@ else
 ARCHIVE_LIBS := $(shell pkg-config --libs libarchive 2>/dev/null)
 endif
 
-CPPFLAGS += -iquote src $(PKG_CFLAGS) $(shell pkg-config --cflags libarchive 2>/dev/null)
+CPPFLAGS += -iquote src $(PKG_CFLAGS) $(SECCOMP_CFLAGS) \
+            $(shell pkg-config --cflags libarchive 2>/dev/null)
 LIBS     := $(PKG_LIBS) $(ARCHIVE_LIBS) $(INOTIFY_LIBS) -lm
 # The unit suites build hostile archives with libarchive's writer, whose
 # generic format setters reach every format: they link the shared library.
-TEST_LIBS := $(PKG_LIBS) $(shell pkg-config --libs libarchive 2>/dev/null) $(INOTIFY_LIBS) -lm
+TEST_LIBS := $(PKG_LIBS) $(SECCOMP_LIBS) $(shell pkg-config --libs libarchive 2>/dev/null) $(INOTIFY_LIBS) -lm
 
 SRCS      := $(wildcard src/*.c)
 OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o)
-LIB_OBJS  := $(filter-out $(BUILD)/main.o,$(OBJS))
+
+# The seccomp filter takes no configuration, so its BPF program is a
+# constant for an architecture: a generator runs libseccomp at build time
+# and writes the program as C, which cylo embeds instead of building it at
+# every start (see sandbox_seccomp.c).  cylo links neither seccomp_rules.o nor
+# libseccomp; the unit suites link both and check that the embedded program
+# is byte for byte a fresh build.  A new libseccomp can export a different
+# program for the same rules: test_seccomp then fails until `make clean`.
+# COMPAT(cross-compiling): the generator is built with $(CC) and run on the
+# build host, and emits the filter of the architecture it runs on (syscall
+# numbers and constants come from this host's headers), so the build host
+# must be the target architecture; a cross build fails when the generator
+# cannot run.  Remove when the generator takes the target architecture.
+RULES_OBJ := $(BUILD)/seccomp_rules.o
+PROG_OBJ  := $(BUILD)/seccomp_prog.o
+GEN       := $(BUILD)/tools/seccomp_gen
+CYLO_OBJS := $(filter-out $(RULES_OBJ),$(OBJS)) $(PROG_OBJ)
+LIB_OBJS  := $(filter-out $(BUILD)/main.o,$(OBJS)) $(PROG_OBJ)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HOSTILE_SRCS := $(wildcard tests/security/hostile/*.c)
 
+# A generator that fails must not leave a half-written program behind.
+.DELETE_ON_ERROR:
+
 .PHONY: all deps check unit integration security demo bench asan valgrind clean install
 all: $(BUILD)/cylo
 
-$(BUILD)/cylo: $(OBJS)
+$(BUILD)/cylo: $(CYLO_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Depends on the generator, which depends on seccomp_rules.o and so, through
+# -MMD, on the rules and every header they include: a change regenerates.
+$(BUILD)/seccomp_prog.c: $(GEN)
+	$(GEN) >$@
+
+$(PROG_OBJ): $(BUILD)/seccomp_prog.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(GEN): $(BUILD)/tools/seccomp_gen.o $(RULES_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
+
+$(BUILD)/tools/%.o: tools/%.c | $(BUILD)/tools
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
@@ -61,7 +99,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(CHECK_LIBS)
 
-$(BUILD) $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests $(BUILD)/tools:
 	mkdir -p $@
 
 deps:
@@ -104,6 +142,6 @@ install: all
 	install -D -m 0644 man/cylo.conf.5 $(DESTDIR)/usr/share/man/man5/cylo.conf.5
 
 clean:
-	rm -rf build build-asan
+	rm -rf $(BUILD) build build-asan
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(PROG_OBJ:.o=.d) $(GEN).d $(UNIT_BINS:=.d)

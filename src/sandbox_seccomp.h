@@ -1,9 +1,10 @@
 /*
  * sandbox_seccomp.h - the job's syscall filter.
  *
- * Built once in the parent with libseccomp and exported as classic BPF
- * (libseccomp 2.5 allocates inside seccomp_load(), which the post-clone
- * child must not do); the child installs the program with prctl().
+ * A classic BPF program generated with libseccomp at build time and
+ * embedded in cylo (rules: seccomp_rules.h); the parent takes a copy, the
+ * post-clone child installs it with prctl() (libseccomp 2.5 would allocate
+ * inside seccomp_load(), which that child must not do).
  */
 #ifndef CYLO_SANDBOX_SECCOMP_H
 #define CYLO_SANDBOX_SECCOMP_H
@@ -12,10 +13,11 @@
 #include <linux/filter.h>
 
 /*
- * Builds the deny-list filter (see the table in sandbox_seccomp.c) for the
- * native architecture; other architectures' syscalls kill the process.
- * Returns 0 and an owned program in @prog, or -errno with a reason in @err.
- * Thread: any, before clone.
+ * The deny-list filter (see the table in seccomp_rules.c) for the native
+ * architecture, as embedded at build time; other architectures' syscalls
+ * kill the process.  Returns 0 and an owned copy in @prog (release with
+ * seccomp_free()), or -errno with a reason in @err: -ENOEXEC when the
+ * embedded program is not a filter, -ENOMEM.  Thread: any, before clone.
  */
 int seccomp_build(struct sock_fprog *prog, char *err, size_t errlen);
 void seccomp_free(struct sock_fprog *prog);
@@ -25,13 +27,5 @@ void seccomp_free(struct sock_fprog *prog);
  * CAP_SYS_ADMIN).  Async-signal-safe: for the post-clone child.  0 or -errno.
  */
 int seccomp_install(const struct sock_fprog *prog);
-
-/*
- * The unconditional and flag rules as data, for the tests and the docs:
- * the syscall name of row @i and its errno in @err, or NULL past the end.
- * (socket, socketpair and personality rules are generated from allow-sets
- * and are not listed here.)  Thread: any.
- */
-const char *seccomp_rule_at(size_t i, int *err);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * test_seccomp.c - the job's syscall filter (sandbox_seccomp.c), applied
- * for real.
+ * test_seccomp.c - the job's syscall filter (seccomp_rules.c, embedded by
+ * sandbox_seccomp.c), applied for real.
  *
  * Each row of the table is one syscall with arguments chosen so that a
  * call the filter lets through fails harmlessly in the kernel (EFAULT,
@@ -40,6 +40,7 @@
 
 #include "compat.h"
 #include "sandbox_seccomp.h"
+#include "seccomp_rules.h"
 
 #define KERNEL_MAY_AGREE 1
 #define OK 0		/* want: the call succeeds (returns >= 0) */
@@ -236,11 +237,13 @@ static long call(const struct row *r)
  * the test process (also in CK_FORK=no mode), and it runs natively under
  * `make valgrind` (valgrind does not follow exec by default, and knows
  * neither seccomp() nor several of these syscalls; libseccomp's API probe fails
- * there, so even seccomp_build() runs in the helper).
+ * there, so even the fresh build of the filter runs in the helper).
  */
-enum mode { M_FILTERED, M_UNFILTERED, M_X32, M_INT80, M_SPAWN, M_NNP, M_SHAPE };
+enum mode {
+	M_FILTERED, M_UNFILTERED, M_X32, M_INT80, M_SPAWN, M_NNP, M_SHAPE, M_SAME
+};
 static const char *const mode_name[] = {
-	"filtered", "unfiltered", "x32", "int80", "spawn", "nnp", "shape",
+	"filtered", "unfiltered", "x32", "int80", "spawn", "nnp", "shape", "same",
 };
 #define NMODES ((int)(sizeof(mode_name) / sizeof(mode_name[0])))
 
@@ -411,6 +414,22 @@ START_TEST(test_program_shape)
 }
 END_TEST
 
+/* The program built into cylo is, instruction for instruction, what
+ * libseccomp builds from the rules now: a rule changed without the program
+ * being regenerated, or a new libseccomp, shows here. */
+START_TEST(test_embedded_is_fresh_build)
+{
+	long v[3];
+
+	run_probe_ok(M_SAME, 0, v, 3);
+	ck_assert_msg(v[0] > 0, "embedded program: %ld instructions", v[0]);
+	ck_assert_msg(v[0] == v[1], "embedded program has %ld instructions, a "
+		      "fresh build %ld: run make clean", v[0], v[1]);
+	ck_assert_msg(v[2] < 0, "embedded program differs from a fresh build at "
+		      "instruction %ld: run make clean", v[2]);
+}
+END_TEST
+
 /* Without no_new_privs nor CAP_SYS_ADMIN the kernel refuses a filter and
  * seccomp_install() passes the errno on; with no_new_privs it works. */
 START_TEST(test_install_needs_nnp_or_admin)
@@ -545,6 +564,30 @@ static int shape_steps(long *v)
 	return 3;
 }
 
+/* v: the embedded program's length, a fresh build's, and the first
+ * instruction where they differ or -1. */
+static int same_steps(long *v)
+{
+	struct sock_fprog built, fresh;
+	char err[256];
+	long i = 0;
+
+	if (seccomp_build(&built, err, sizeof(err)) < 0 ||
+	    seccomp_rules_build(&fresh, err, sizeof(err)) < 0) {
+		fprintf(stderr, "building the filter: %s\n", err);
+		return -1;
+	}
+	v[0] = built.len;
+	v[1] = fresh.len;
+	while (i < built.len && i < fresh.len &&
+	       !memcmp(&built.filter[i], &fresh.filter[i], sizeof(built.filter[i])))
+		i++;
+	v[2] = i == built.len && i == fresh.len ? -1 : i;
+	seccomp_free(&built);
+	free(fresh.filter);
+	return 3;
+}
+
 #if defined(__x86_64__)
 static void x32_getpid(void)
 {
@@ -600,6 +643,10 @@ static int probe_main(const char *mode, const char *arg)
 	case M_SHAPE:
 		nv = shape_steps(v);
 		break;
+	case M_SAME:
+		if ((nv = same_steps(v)) < 0)
+			return 4;
+		break;
 	default:
 		return 2;
 	}
@@ -616,6 +663,7 @@ static Suite *seccomp_suite(void)
 	tcase_add_test(tc, test_table_covered);
 	tcase_add_test(tc, test_doc_agrees);
 	tcase_add_test(tc, test_program_shape);
+	tcase_add_test(tc, test_embedded_is_fresh_build);
 	tcase_add_test(tc, test_install_needs_nnp_or_admin);
 	tcase_add_test(tc, test_processes_and_threads_work);
 #if defined(__x86_64__)
