@@ -66,10 +66,9 @@ def interleaved(cands, rounds):
 
 
 def startup():
-    """`cylo exec` as shipped, and with cgroups off (rlimits): on a cgroup
-    v1 host the first move of a task into a group waits for an RCU grace
-    period, which a one-shot command pays once; the second row shows the
-    sandbox's own cost without it."""
+    """`cylo exec` as shipped, and with cgroups off (rlimits only): the
+    difference is what creating, joining and removing the command's
+    cgroups costs."""
     work = tempfile.mkdtemp(prefix="cylo-bench-")
     script = os.path.join(work, "true.sh")
     with open(script, "w") as f:
@@ -109,7 +108,7 @@ def startup():
               f"{r['cylo_rlimit_added_ms']:>10.2f}{r['bwrap_ms']:>8.2f}"
               f"{r['bwrap_added_ms']:>8.2f}{r['cylo_vs_bwrap']:>11.2f}"
               f"{r['bare_vs_cylo']:>10.2f}")
-    print("   +cylo(rl): the same with cgroups = \"none\" (no cgroup v1 move; see README)")
+    print("   +cylo(rl): the same with cgroups = \"none\" (rlimits only, no cgroup to make)")
 
 
 def write_config(path, watch, workers=WORKERS, level="warning"):
