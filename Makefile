@@ -84,8 +84,10 @@ HOSTILE_SRCS := $(wildcard tests/security/hostile/*.c)
 .PHONY: all deps check unit integration security demo bench asan valgrind clean install
 all: $(BUILD)/cylo
 
-$(BUILD)/cylo: $(CYLO_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CYLO_LIBS)
+# The static archives are prerequisites: an upgraded libarchive (which
+# parses untrusted archives) must relink cylo, not wait for `make clean`.
+$(BUILD)/cylo: $(CYLO_OBJS) $(filter %.a,$(CYLO_LIBS))
+	$(CC) $(LDFLAGS) -o $@ $(CYLO_OBJS) $(CYLO_LIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -98,8 +100,12 @@ $(BUILD)/seccomp_prog.c: $(GEN)
 $(PROG_OBJ): $(BUILD)/seccomp_prog.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(GEN): $(BUILD)/tools/seccomp_gen.o $(RULES_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
+# -MMD leaves system headers out: an upgraded libseccomp (its library or
+# seccomp.h) must regenerate the program too.
+SECCOMP_DEPS := $(wildcard $(LIBDIR)/libseccomp.so /usr/include/seccomp.h)
+$(RULES_OBJ) $(BUILD)/tools/seccomp_gen.o: $(SECCOMP_DEPS)
+$(GEN): $(BUILD)/tools/seccomp_gen.o $(RULES_OBJ) $(SECCOMP_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tools/seccomp_gen.o $(RULES_OBJ) $(SECCOMP_LIBS)
 
 $(BUILD)/tools/%.o: tools/%.c | $(BUILD)/tools
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
