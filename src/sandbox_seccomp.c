@@ -14,6 +14,7 @@
  * installs it with a bare prctl(), which allocates nothing.
  */
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,18 +26,32 @@
 #include "sandbox_seccomp.h"
 #include "seccomp_prog.h"
 
+/* COMPAT: the architectures whose audit id the check below knows; on
+ * others it checks the shape only. */
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
 /*
  * Fail closed on a broken build: the program must have a length the kernel
  * takes, begin as every libseccomp program does, by loading the
  * architecture (without that check i386 and x32 syscalls would get past
- * every rule), and end with a return.
+ * every rule) and comparing it with ours (a program generated for another
+ * ABI would let every native syscall through), and end with a return.
  */
 static bool prog_sane(const struct sock_filter *f, size_t n)
 {
-	return n > 0 && n <= BPF_MAXINSNS &&
-	       f[0].code == (BPF_LD | BPF_W | BPF_ABS) &&
-	       f[0].k == offsetof(struct seccomp_data, arch) &&
-	       BPF_CLASS(f[n - 1].code) == BPF_RET;
+	if (n < 2 || n > BPF_MAXINSNS || BPF_CLASS(f[n - 1].code) != BPF_RET ||
+	    f[0].code != (BPF_LD | BPF_W | BPF_ABS) ||
+	    f[0].k != offsetof(struct seccomp_data, arch))
+		return false;
+#ifdef NATIVE_AUDIT_ARCH
+	if (f[1].code != (BPF_JMP | BPF_JEQ | BPF_K) || f[1].k != NATIVE_AUDIT_ARCH)
+		return false;
+#endif
+	return true;
 }
 
 int seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
