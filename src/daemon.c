@@ -899,13 +899,16 @@ static void worker_loop(void *arg, int slot)
 	struct daemon *dm = arg;
 	struct queue_item *it;
 	char es[64];
-	int e;
+	int e, last = 0;
 
 	for (;;) {
-		/* The next box's network namespace is made now, off its clock. */
-		if ((e = sandbox_idle(dm->sb)) < 0)
-			log_debug("worker=%d: no spare network namespace: %s", slot,
-				  log_errstr(e, es, sizeof(es)));
+		/* The next box's network namespace is made now, off its clock;
+		 * a failure is logged when it starts or changes, not per job. */
+		if ((e = sandbox_idle(dm->sb)) < 0 && e != last)
+			log_warn("worker=%d: no spare network namespace (the next "
+				 "box makes its own): %s", slot,
+				 log_errstr(e, es, sizeof(es)));
+		last = e;
 		if (queue_pop(dm->q, &it) != 0)
 			break;
 		struct watch_set *s = set_hold(dm);

@@ -11,7 +11,7 @@
  * the child, and leaves it right after; the fd is closed, so the box's
  * namespace dies with the box.
  *
- * The spare is owned by the host's initial user namespace rather than by
+ * The spare is owned by the daemon's user namespace rather than by
  * the box's: the box holds no capability over it, which is stricter than
  * CLONE_NEWNET (its processes drop every capability anyway).  A spare is
  * never shared: one thread, one box, then gone.

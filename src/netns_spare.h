@@ -13,7 +13,11 @@
 
 #include <stdbool.h>
 
-/* Makes this thread's spare if it has none.  0 or -errno (then no spare). */
+/*
+ * Makes this thread's spare if it has none, and ends with the thread in
+ * @host_fd, also when an earlier failed setns() had left it elsewhere (a
+ * spare is spent by then).  0 or -errno (then no spare).
+ */
 int netns_spare_make(int host_fd);
 
 /*

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,7 +33,6 @@ static int host_fd(void)
 	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	ck_assert_msg(fd >= 0, "cannot open our network namespace");
-	ck_assert_msg(geteuid() == 0, "needs root (CAP_SYS_ADMIN for unshare)");
 	return fd;
 }
 
@@ -99,6 +99,23 @@ START_TEST(test_make_twice_keeps_one)
 }
 END_TEST
 
+/* A thread a failed setns() left in a box's namespace is brought home. */
+START_TEST(test_make_brings_thread_home)
+{
+	int host = host_fd();
+	ino_t home = here();
+
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	ck_assert(netns_spare_enter());		/* and no leave: stranded */
+	ck_assert_uint_ne(here(), home);
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	ck_assert_uint_eq(here(), home);
+	ck_assert(netns_spare_enter());		/* a new spare, not the old one */
+	ck_assert_int_eq(netns_spare_leave(host), 0);
+	close(host);
+}
+END_TEST
+
 START_TEST(test_drop_and_bad_host)
 {
 	int host = host_fd();
@@ -114,15 +131,24 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("netns_spare");
-	TCase *tc = tcase_create("spare");
+	Suite *s;
+	TCase *tc;
 	SRunner *sr;
 	int failed;
+
+	/* Not a pass: no Check summary, so the run counts it as failed. */
+	if (geteuid() != 0) {
+		printf("SKIP: test_netns_spare needs root (unshare(CLONE_NEWNET))\n");
+		return 77;
+	}
+	s = suite_create("netns_spare");
+	tc = tcase_create("spare");
 
 	tcase_add_test(tc, test_enter_and_leave);
 	tcase_add_test(tc, test_spent_after_one_box);
 	tcase_add_test(tc, test_each_spare_is_new);
 	tcase_add_test(tc, test_make_twice_keeps_one);
+	tcase_add_test(tc, test_make_brings_thread_home);
 	tcase_add_test(tc, test_drop_and_bad_host);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
