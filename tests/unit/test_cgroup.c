@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -562,6 +563,106 @@ START_TEST(test_v1_box_dirs)
 }
 END_TEST
 
+/* ---- a worker thread joining its slot's group (v1) ---------------------- */
+
+struct joiner {
+	struct cg_box *b;
+	int r;
+	pid_t tid;
+	int ready[2];		/* the thread says it has joined */
+	int go[2];		/* the test says when the thread may end */
+};
+
+static void *join_main(void *p)
+{
+	struct joiner *j = p;
+	char c;
+
+	j->tid = gettid();
+	j->r = cg_box_join_thread(j->b);
+	if (write(j->ready[1], "j", 1) != 1 || read(j->go[0], &c, 1) != 1)
+		j->r = -EIO;
+	return NULL;	/* a thread that ends leaves the group */
+}
+
+/* Whether the text of a `tasks` file has a line that is exactly @id. */
+static bool lists(const char *buf, pid_t id)
+{
+	char line[24];
+	size_t n;
+
+	n = (size_t)snprintf(line, sizeof(line), "%d\n", (int)id);
+	for (const char *q = buf; (q = strstr(q, line)); q += n)
+		if (q == buf || q[-1] == '\n')
+			return true;
+	return false;
+}
+
+/* How many of the box's `tasks` files, one per hierarchy, list @id. */
+static size_t tasks_listing(const struct paths *ps, const char *box, pid_t id)
+{
+	char p[4400], buf[4096];
+	size_t k = 0;
+
+	for (size_t i = 0; i < ps->n; i++) {
+		ssize_t n;
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/%s/tasks", ps->p[i], box);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		k += lists(buf, id);
+	}
+	return k;
+}
+
+/*
+ * The calling thread, and only it, ends up in the box in every hierarchy
+ * (it writes "0", which the kernel reads as "the writer"); the group is
+ * empty again once the thread is gone.
+ */
+START_TEST(test_v1_join_thread)
+{
+	struct cg_env *e = env_v1();
+	struct joiner j = { .r = -1 };
+	struct paths ps;
+	size_t thread_in, main_in;
+	pthread_t t;
+	char c;
+	int r, created, des;
+
+	env_paths(e, &ps);
+	ck_assert_int_eq(pipe(j.ready), 0);
+	ck_assert_int_eq(pipe(j.go), 0);
+	created = cg_box_create(e, "slot-join", &j.b);
+	ck_assert_int_eq(created, 0);
+	r = pthread_create(&t, NULL, join_main, &j);
+	ck_assert_int_eq(r, 0);
+	if (read(j.ready[0], &c, 1) != 1)
+		c = 0;
+	thread_in = tasks_listing(&ps, "slot-join", j.tid);
+	main_in = tasks_listing(&ps, "slot-join", getpid());
+	if (write(j.go[1], "m", 1) != 1)
+		c = 0;
+	pthread_join(t, NULL);
+	des = cg_box_destroy(j.b);
+	cg_env_free(e);
+	close(j.ready[0]);
+	close(j.ready[1]);
+	close(j.go[0]);
+	close(j.go[1]);
+
+	ck_assert_int_eq(c, 'j');
+	ck_assert_int_eq(j.r, 0);
+	ck_assert_uint_eq(thread_in, ps.n);
+	ck_assert_uint_eq(main_in, 0);
+	ck_assert_int_eq(des, 0);
+}
+END_TEST
+
 /* Lowering and raising must both work (memsw may never be below memory). */
 START_TEST(test_v1_relimit)
 {
@@ -939,6 +1040,7 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(det, test_detect_sweeps_dead_daemons);
 	tcase_add_test(det, test_detect_two_envs);
 	tcase_add_test(v1, test_v1_box_dirs);
+	tcase_add_test(v1, test_v1_join_thread);
 	tcase_add_test(v1, test_v1_relimit);
 	tcase_add_test(v1, test_v1_oom);
 	tcase_add_test(v1, test_v1_pids);
