@@ -149,8 +149,12 @@ asan:
 		LDFLAGS="-fsanitize=address,undefined -pthread" build-asan/cylo $(UNIT_BINS:$(BUILD)/%=build-asan/%)
 	CK_TIMEOUT_MULTIPLIER=10 CYLO_UNIT_DIR=build-asan/tests sh tests/run-all.sh unit
 
+# valgrind 3.19 answers ENOSYS to clone3 and the pidfd calls: the unit
+# cases tagged "pidfd" run under `make check` and `make asan`, not here.
 valgrind: all $(UNIT_BINS)
-	CK_TIMEOUT_MULTIPLIER=20 CK_FORK=no CYLO_VALGRIND=1 sh tests/run-all.sh unit
+	@echo "valgrind: leaving out the unit cases tagged pidfd (clone3, pidfds)"
+	CK_TIMEOUT_MULTIPLIER=20 CK_FORK=no CK_EXCLUDE_TAGS=pidfd CYLO_VALGRIND=1 \
+		sh tests/run-all.sh unit
 
 install: all
 	install -D -m 0755 $(BUILD)/cylo $(DESTDIR)/usr/bin/cylo

@@ -1030,7 +1030,7 @@ static Suite *cgroup_suite(void)
 {
 	Suite *s = suite_create("cgroup");
 	TCase *det = tcase_create("detect"), *v1 = tcase_create("v1"),
-	      *v2 = tcase_create("v2");
+	      *v2 = tcase_create("v2"), *pfd = tcase_create("pidfd");
 
 	tcase_add_test(det, test_detect_auto_is_v1);
 	tcase_add_test(det, test_detect_v2_fails_here);
@@ -1045,15 +1045,20 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(v1, test_v1_oom);
 	tcase_add_test(v1, test_v1_pids);
 	tcase_add_test(v1, test_v1_cpu);
-	tcase_add_test(v1, test_v1_kill_populated);
 	tcase_add_test(v1, test_v1_destroy_busy);
 	tcase_add_test(v2, test_v2_bare_box);
-	tcase_add_test(v2, test_v2_clone_into_cgroup);
+	/* clone3 and pidfds, which valgrind 3.19 does not know: `make
+	 * valgrind` leaves this case out by its tag, and says so. */
+	tcase_add_test(pfd, test_v1_kill_populated);
+	tcase_add_test(pfd, test_v2_clone_into_cgroup);
+	tcase_set_tags(pfd, "pidfd");
 	tcase_set_timeout(v1, 30);
 	tcase_set_timeout(v2, 30);
+	tcase_set_timeout(pfd, 30);
 	suite_add_tcase(s, det);
 	suite_add_tcase(s, v1);
 	suite_add_tcase(s, v2);
+	suite_add_tcase(s, pfd);
 	return s;
 }
 
