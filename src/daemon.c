@@ -89,6 +89,8 @@ struct metrics {
 	uint64_t bucket[NBUCKETS + 1];
 	double sum_s;
 	uint64_t count;
+	double publish_s;	/* writing results: the benchmark's last stage */
+	uint64_t published;
 	uint64_t publish_errors;
 };
 
@@ -556,7 +558,8 @@ static void set_swap(struct daemon *dm, struct watch_set *s)
 
 /* ---- metrics ---- */
 
-static void metrics_add(struct metrics *m, const struct job_result *r)
+static void metrics_add(struct metrics *m, const struct job_result *r,
+			int64_t publish_ns)
 {
 	double s = r->execution_time_ms / 1000.0;
 	const char *lang = r->language ? r->language : "none";
@@ -578,6 +581,8 @@ static void metrics_add(struct metrics *m, const struct job_result *r)
 	m->bucket[b]++;
 	m->sum_s += s;
 	m->count++;
+	m->publish_s += (double)publish_ns / 1e9;
+	m->published++;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -636,6 +641,11 @@ static void metrics_jobs(struct daemon *dm, struct dynbuf *b)
 	}
 	addf(b, "cylo_job_duration_seconds_sum %.6f\ncylo_job_duration_seconds_count %ju\n",
 	     m->sum_s, (uintmax_t)m->count);
+	addf(b, "# HELP cylo_result_write_seconds Writing each result file "
+	     "(temporary file, fsync off tmpfs, rename).\n"
+	     "# TYPE cylo_result_write_seconds summary\n"
+	     "cylo_result_write_seconds_sum %.6f\ncylo_result_write_seconds_count %ju\n",
+	     m->publish_s, (uintmax_t)m->published);
 	addf(b, "# TYPE cylo_result_write_errors_total counter\n"
 	     "cylo_result_write_errors_total %ju\n", (uintmax_t)m->publish_errors);
 	pthread_mutex_unlock(&m->lock);
@@ -858,7 +868,7 @@ static void run_input(struct job_env *j)
 	struct input_id id;
 	struct claim c;
 	char why[128];
-	int64_t t0;
+	int64_t t0, publish_ns = 0;
 	int e;
 
 	if (watch_input_state(j->d->dirfd, j->it->name, &j->st) != 1)
@@ -881,12 +891,15 @@ static void run_input(struct job_env *j)
 	result_init(&r);
 	r.timing.claim = (double)(now_mono_ns() - t0) / 1e6;
 	produce(j, &c, &r);
-	if (!atomic_load(&j->dm->cancel))
+	if (!atomic_load(&j->dm->cancel)) {
+		t0 = now_mono_ns();
 		publish(j, &r);
+		publish_ns = now_mono_ns() - t0;
+	}
 	claim_release(&c);	/* after the result is in place */
 	if (!atomic_load(&j->dm->cancel)) {
 		log_finished(j, &r);
-		metrics_add(&j->dm->m, &r);
+		metrics_add(&j->dm->m, &r, publish_ns);
 	} else {
 		log_info("job=%s stage=shutdown killed; it runs again at the next start",
 			 j->esc);

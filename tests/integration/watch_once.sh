@@ -70,6 +70,13 @@ expect "one log line per job, in the documented shape" \
 	"$TMPROOT/once.log"
 expect "metrics file in Prometheus text format" \
 	grep -q '^cylo_jobs_total{language="bash",status="ok"} [1-9]' "$TMPROOT/metrics.prom"
+expect "metrics times every result write" python3 -c '
+import re, sys
+t = open(sys.argv[1]).read()
+jobs = sum(int(n) for n in re.findall(r"^cylo_jobs_total\{.*\} (\d+)$", t, re.M))
+n = int(re.search(r"^cylo_result_write_seconds_count (\d+)$", t, re.M).group(1))
+s = float(re.search(r"^cylo_result_write_seconds_sum (\S+)$", t, re.M).group(1))
+sys.exit(not (jobs > 0 and n == jobs and s > 0))' "$TMPROOT/metrics.prom"
 expect "metrics has queue depth and overflows" \
 	grep -q '^cylo_inotify_overflows_total 0' "$TMPROOT/metrics.prom"
 expect "status file says stopped" grep -q '^state stopped$' "$TMPROOT/status.txt"
