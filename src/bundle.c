@@ -286,6 +286,35 @@ int bundle_walk(const struct bundle *b,
 	}
 }
 
+struct find {
+	const char *want;
+	off_t off;
+	size_t len;
+};
+
+static int find_visit(void *arg, const char *path, char type, size_t size, off_t data)
+{
+	struct find *f = arg;
+
+	if (type != 'f' || strcmp(path, f->want))
+		return 0;
+	f->off = data;
+	f->len = size;
+	return 1;
+}
+
+int bundle_find(const struct bundle *b, const char *path, off_t *off, size_t *len)
+{
+	struct find f = { .want = path };
+	int e = bundle_walk(b, find_visit, &f);
+
+	if (e <= 0)
+		return e < 0 ? e : -ENOENT;
+	*off = f.off;
+	*len = f.len;
+	return 0;
+}
+
 /* --- the reader: post-clone, async-signal-safe ------------------------ */
 
 static int read_exact(int fd, void *buf, size_t n)

@@ -61,6 +61,12 @@ int bundle_walk(const struct bundle *b,
 		int (*fn)(void *arg, const char *path, char type, size_t size, off_t data),
 		void *arg);
 
+/*
+ * Finds the regular file @path in @b: the offset and size of its data.
+ * 0, -ENOENT when @b has no such file, -EINVAL for a malformed bundle.
+ */
+int bundle_find(const struct bundle *b, const char *path, off_t *off, size_t *len);
+
 /* Rewinds the memfd for reading and seals it against writes.  0 or -errno. */
 int bundle_seal(struct bundle *b);
 void bundle_close(struct bundle *b);

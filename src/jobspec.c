@@ -477,10 +477,6 @@ struct arc_scan {
 	int nsources;
 	char single[256];	/* the only top-level source, if one */
 	char main_guess[256];	/* main.EXT or Main.java */
-	const char *want;	/* a path to look for, or NULL */
-	bool found;
-	off_t want_off;
-	size_t want_len;
 };
 
 static int arc_visit(void *arg, const char *path, char type, size_t size, off_t data)
@@ -488,14 +484,7 @@ static int arc_visit(void *arg, const char *path, char type, size_t size, off_t 
 	struct arc_scan *a = arg;
 	const struct cylo_lang *l;
 
-	if (type != 'f')
-		return 0;
-	if (a->want && !strcmp(path, a->want)) {
-		a->found = true;
-		a->want_off = data;
-		a->want_len = size;
-	}
-	if (strchr(path, '/'))
+	if (type != 'f' || strchr(path, '/'))
 		return 0;
 	if (!strcmp(path, "cylo.job")) {
 		a->has_manifest = true;
@@ -507,18 +496,6 @@ static int arc_visit(void *arg, const char *path, char type, size_t size, off_t 
 		if (!strncmp(path, "main.", 5) || !strcmp(path, "Main.java"))
 			snprintf(a->main_guess, sizeof(a->main_guess), "%s", path);
 	}
-	return 0;
-}
-
-static int arc_find(struct job_spec *s, const char *path, off_t *off, size_t *len)
-{
-	struct arc_scan a = { .want = path };
-	int e = bundle_walk(&s->files, arc_visit, &a);
-
-	if (e < 0 || !a.found)
-		return e < 0 ? e : -ENOENT;
-	*off = a.want_off;
-	*len = a.want_len;
 	return 0;
 }
 
@@ -546,7 +523,7 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 	if (e < 0)
 		return e;
 	if (s->manifest->code) {
-		if (arc_find(s, s->main, &off, &len) == 0)
+		if (bundle_find(&s->files, s->main, &off, &len) == 0)
 			return invalid_at(r, s->manifest, s->manifest->line.code, "code: the "
 					  "manifest has inline code and the archive has '%s' too",
 					  s->main);
@@ -554,7 +531,7 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 				    s->manifest->code_len, 0644) < 0)
 			return invalid_at(r, s->manifest, s->manifest->line.code,
 					  "code: cannot be added to the workspace");
-	} else if (arc_find(s, s->main, &off, &len) < 0) {
+	} else if (bundle_find(&s->files, s->main, &off, &len) < 0) {
 		return invalid_at(r, s->manifest, s->manifest->line.main,
 				  "main: '%s' is not in the archive", s->main);
 	}
@@ -563,7 +540,7 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 				-1, &s->stdin_fd);
 	if (!s->manifest->stdin_file)
 		return 0;
-	if (arc_find(s, s->manifest->stdin_file, &off, &len) < 0)
+	if (bundle_find(&s->files, s->manifest->stdin_file, &off, &len) < 0)
 		return invalid_at(r, s->manifest, s->manifest->line.stdin_file,
 				  "stdin_file: '%s' is not in the archive", s->manifest->stdin_file);
 	return memfd_copy_at(s->files.fd, off, len, &s->stdin_fd);

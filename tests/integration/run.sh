@@ -172,6 +172,27 @@ run_case run/manifest/directory-c 0 "$J/cproj.job" \
 	"d['status'] == 'ok'" "d['stdout'] == '84\n'" "d['compile'] is not None" \
 	"d['compile']['exit_code'] == 0"
 
+# ---- an archive with a cylo.job manifest --------------------------------
+# The manifest's main and stdin_file are looked up in the archive's files.
+mkdir -p "$J/arcm/src" "$J/arcbad" "$J/arcdup"
+printf 'main = "src/prog.py"\nstdin_file = "in.txt"\nargs = {"a1"}\n' >"$J/arcm/cylo.job"
+printf 'import sys\nprint("archived", sys.argv[1], sys.stdin.read().strip())\n' \
+	>"$J/arcm/src/prog.py"
+echo "from-file" >"$J/arcm/in.txt"
+tar -C "$J/arcm" -cf "$J/arcm.tar" cylo.job src in.txt
+run_case run/archive/manifest 0 "$J/arcm.tar" \
+	"d['status'] == 'ok'" "d['stdout'] == 'archived a1 from-file\n'"
+printf 'language = "python"\n\nmain = "absent.py"\n' >"$J/arcbad/cylo.job"
+echo 'print(1)' >"$J/arcbad/other.py"
+tar -C "$J/arcbad" -cf "$J/arcbad.tar" cylo.job other.py
+run_case run/archive/manifest-main-missing 125 "$J/arcbad.tar" \
+	"d['status'] == 'invalid_job'" "names('main', 3)" "'absent.py' in d['error']"
+printf 'language = "python"\ncode = "print(2)"\n' >"$J/arcdup/cylo.job"
+echo 'print(1)' >"$J/arcdup/main.py"
+tar -C "$J/arcdup" -cf "$J/arcdup.tar" cylo.job main.py
+run_case run/archive/manifest-code-and-main 125 "$J/arcdup.tar" \
+	"d['status'] == 'invalid_job'" "names('code', 2)"
+
 # ---- the --json document -----------------------------------------------
 printf 'echo "to out"\necho "to err" >&2\n' >"$TMPROOT/doc.sh"
 touch -d '2001-02-03 04:05:06.123456789' "$TMPROOT/doc.sh"
