@@ -344,27 +344,42 @@ static int open_job_dir(int dirfd, const char *name, struct job_result *r)
 	return invalid(r, "'%s/' beside the manifest is not a directory", dname);
 }
 
-static int manifest_files(const struct manifest *m, int jdir, struct job_spec *s,
-			  struct job_result *r)
+/* The job directory's files, copied into the workspace bundle. */
+static int manifest_files(int jdir, struct job_spec *s, struct job_result *r)
 {
 	char bad[1100];
-	bool have_main = false;
 	int e;
 
 	if (bundle_new(&s->files, workspace_bytes(s), BUNDLE_ENTRIES) < 0)
 		return -ENOMEM;
-	if (jdir >= 0) {
-		e = bundle_add_tree(&s->files, jdir, "", bad, sizeof(bad));
-		if (e < 0)
-			return invalid(r, "job directory entry '%s': %s", bad,
-				       e == -EFBIG ? "the files exceed the workspace" :
-				       e == -E2BIG ? "too many files or too deep" :
-				       "only regular files and directories are accepted");
-		have_main = faccessat(jdir, s->main, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	}
+	if (jdir < 0)
+		return 0;
+	e = bundle_add_tree(&s->files, jdir, "", bad, sizeof(bad));
+	if (e < 0)
+		return invalid(r, "job directory entry '%s': %s", bad,
+			       e == -EFBIG ? "the files exceed the workspace" :
+			       e == -E2BIG ? "too many files or too deep" :
+			       "only regular files and directories are accepted");
+	return 0;
+}
+
+/*
+ * What a manifest takes from its files once they are in the bundle
+ * (copied from the job directory, or extracted from the archive, named by
+ * @where): main, or inline code in its place, and stdin_file.  Looked up
+ * in the copy, never in the live folder its owner may change meanwhile.
+ */
+static int manifest_stage(const struct manifest *m, const char *where,
+			  struct job_spec *s, struct job_result *r)
+{
+	off_t off;
+	size_t len;
+	bool have_main = bundle_find(&s->files, s->main, &off, &len) == 0;
+	int e;
+
 	if (m->code && have_main)
 		return invalid_at(r, m, m->line.code, "code: the manifest has inline code "
-				  "and the directory has '%s' too", s->main);
+				  "and %s has '%s' too", where, s->main);
 	if (m->code) {
 		if (!bundle_path_ok(s->main))
 			return invalid_at(r, m, m->line.main, "main: '%s' is not a valid "
@@ -375,33 +390,16 @@ static int manifest_files(const struct manifest *m, int jdir, struct job_spec *s
 					  "larger than the workspace" : "cannot be stored");
 	} else if (!have_main) {
 		return invalid_at(r, m, m->line.main, "main: '%s' is neither inline code "
-				  "nor a file of the job directory", s->main);
+				  "nor a file of %s", s->main, where);
 	}
-	return bundle_seal(&s->files);
-}
-
-static int manifest_stdin(const struct manifest *m, int jdir, struct job_spec *s,
-			  struct job_result *r)
-{
-	struct stat st;
-	int fd, e;
-
 	if (m->stdin_text)
 		return memfd_ro(m->stdin_text, strlen(m->stdin_text), -1, &s->stdin_fd);
 	if (!m->stdin_file)
 		return 0;
-	fd = jdir < 0 ? -ENOENT : open_beneath(jdir, m->stdin_file, O_RDONLY | O_NONBLOCK, 0);
-	if (fd < 0)
+	if (bundle_find(&s->files, m->stdin_file, &off, &len) < 0)
 		return invalid_at(r, m, m->line.stdin_file, "stdin_file: '%s' is not a "
-				  "file of the job directory", m->stdin_file);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return invalid_at(r, m, m->line.stdin_file, "stdin_file: '%s' is not a "
-				  "regular file", m->stdin_file);
-	}
-	e = memfd_ro(NULL, (size_t)st.st_size, fd, &s->stdin_fd);
-	close(fd);
-	return e;
+				  "file of %s", m->stdin_file, where);
+	return memfd_copy_at(s->files.fd, off, len, &s->stdin_fd);
 }
 
 static int manifest_lang(const struct job_ctx *c, const struct manifest *m,
@@ -457,11 +455,13 @@ static int from_manifest(const struct job_ctx *c, int dirfd, const char *name,
 	jdir = open_job_dir(dirfd, name, r);
 	if (jdir < 0 && jdir != -ENOENT)
 		return jdir;
-	e = manifest_files(s->manifest, jdir, s, r);
-	if (e == 0)
-		e = manifest_stdin(s->manifest, jdir, s, r);
+	e = manifest_files(jdir, s, r);
 	if (jdir >= 0)
 		close(jdir);
+	if (e == 0)
+		e = manifest_stage(s->manifest, "the job directory", s, r);
+	if (e == 0)
+		e = bundle_seal(&s->files);
 	if (e < 0 && r->status != ST_INVALID_JOB)
 		result_set_error(r, ST_INTERNAL_ERROR, "cannot stage the job's files: %s",
 				 log_errstr(e, (char[96]){0}, 96));
@@ -504,8 +504,6 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 			struct job_result *r)
 {
 	char fname[300], *text;
-	off_t off;
-	size_t len;
 	int e;
 
 	if (a->manifest_len > MAX_MANIFEST)
@@ -522,28 +520,7 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 	free(text);
 	if (e < 0)
 		return e;
-	if (s->manifest->code) {
-		if (bundle_find(&s->files, s->main, &off, &len) == 0)
-			return invalid_at(r, s->manifest, s->manifest->line.code, "code: the "
-					  "manifest has inline code and the archive has '%s' too",
-					  s->main);
-		if (bundle_add_data(&s->files, s->main, s->manifest->code,
-				    s->manifest->code_len, 0644) < 0)
-			return invalid_at(r, s->manifest, s->manifest->line.code,
-					  "code: cannot be added to the workspace");
-	} else if (bundle_find(&s->files, s->main, &off, &len) < 0) {
-		return invalid_at(r, s->manifest, s->manifest->line.main,
-				  "main: '%s' is not in the archive", s->main);
-	}
-	if (s->manifest->stdin_text)
-		return memfd_ro(s->manifest->stdin_text, strlen(s->manifest->stdin_text),
-				-1, &s->stdin_fd);
-	if (!s->manifest->stdin_file)
-		return 0;
-	if (bundle_find(&s->files, s->manifest->stdin_file, &off, &len) < 0)
-		return invalid_at(r, s->manifest, s->manifest->line.stdin_file,
-				  "stdin_file: '%s' is not in the archive", s->manifest->stdin_file);
-	return memfd_copy_at(s->files.fd, off, len, &s->stdin_fd);
+	return manifest_stage(s->manifest, "the archive", s, r);
 }
 
 static int arc_infer(const struct job_ctx *c, const char *name,
