@@ -245,15 +245,17 @@ void bundle_close(struct bundle *b)
 
 int bundle_adopt(struct bundle *b, int fd, size_t max_bytes, size_t max_entries)
 {
-	off_t end = lseek(fd, 0, SEEK_END);
+	struct bundle t = { .fd = fd, .max_bytes = max_bytes, .max_entries = max_entries };
+	int e;
 
-	if (end < 0)
+	if (lseek(fd, 0, SEEK_END) < 0)
 		return -errno;
-	b->fd = fd;
-	b->max_bytes = max_bytes;
-	b->max_entries = max_entries;
-	b->bytes = b->entries = 0;
-	return bundle_walk(b, count_entry, b);
+	/* @b takes @fd only when it is a bundle within the caps: on failure
+	 * the caller still owns it and closes it, once. */
+	if ((e = bundle_walk(&t, count_entry, &t)) != 0)
+		return e;
+	*b = t;
+	return 0;
 }
 
 int bundle_walk(const struct bundle *b,

@@ -1,0 +1,96 @@
+/*
+ * test_bundle.c - the workspace bundle (bundle.c): adopting records
+ * written by another process (the archive extractor, which is as hostile
+ * as the archive it read) and finding a file in them.
+ *
+ * The extractor's output is adopted only when it is well formed and
+ * within the caps; otherwise the bundle must not keep the fd, which the
+ * caller closes (a kept copy would be closed twice, the second time
+ * perhaps another thread's fd).
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bundle.h"
+
+/* A bundle with a directory and two files, its fd rewound. */
+static int sample(struct bundle *b)
+{
+	ck_assert_int_eq(bundle_new(b, 1 << 20, 16), 0);
+	ck_assert_int_eq(bundle_add_dir(b, "src"), 0);
+	ck_assert_int_eq(bundle_add_data(b, "src/main.py", "print(1)\n", 9, 0644), 0);
+	ck_assert_int_eq(bundle_add_data(b, "in.txt", "42\n", 3, 0644), 0);
+	return b->fd;
+}
+
+START_TEST(test_adopt_refuses_garbage_and_keeps_no_fd)
+{
+	struct bundle b = { .fd = -1 };
+	int fd = memfd_create("junk", MFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "not a bundle at all, just bytes", 31), 31);
+	ck_assert_int_lt(bundle_adopt(&b, fd, 1 << 20, 16), 0);
+	ck_assert_int_eq(b.fd, -1);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_adopt_refuses_over_the_caps)
+{
+	struct bundle src, b = { .fd = -1 };
+	int fd = sample(&src);
+
+	ck_assert_int_eq(bundle_adopt(&b, fd, 4, 16), -EFBIG);	/* 12 bytes */
+	ck_assert_int_eq(b.fd, -1);
+	ck_assert_int_eq(bundle_adopt(&b, fd, 1 << 20, 2), -EFBIG);	/* 3 entries */
+	ck_assert_int_eq(b.fd, -1);
+	ck_assert_int_eq(bundle_adopt(&b, fd, 1 << 20, 16), 0);
+	ck_assert_int_eq(b.fd, fd);
+	ck_assert_uint_eq(b.entries, 3);
+	ck_assert_uint_eq(b.bytes, 12);
+	bundle_close(&b);
+}
+END_TEST
+
+START_TEST(test_find)
+{
+	struct bundle b;
+	char buf[16] = "";
+	off_t off = -1;
+	size_t len = 0;
+
+	sample(&b);
+	ck_assert_int_eq(bundle_find(&b, "src/main.py", &off, &len), 0);
+	ck_assert_uint_eq(len, 9);
+	ck_assert_int_eq(pread(b.fd, buf, len, off), 9);
+	ck_assert_str_eq(buf, "print(1)\n");
+	ck_assert_int_eq(bundle_find(&b, "in.txt", &off, &len), 0);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_int_eq(bundle_find(&b, "src", &off, &len), -ENOENT);	/* a dir */
+	ck_assert_int_eq(bundle_find(&b, "main.py", &off, &len), -ENOENT);
+	bundle_close(&b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("bundle");
+	TCase *tc = tcase_create("bundle");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_adopt_refuses_garbage_and_keeps_no_fd);
+	tcase_add_test(tc, test_adopt_refuses_over_the_caps);
+	tcase_add_test(tc, test_find);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
