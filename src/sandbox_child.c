@@ -311,7 +311,7 @@ static void reap_all(void)
 static void run_stage(const struct box_plan *p, uint32_t i, int fds[STAGE_FDS])
 {
 	struct box_msg m = { .kind = MSG_DONE };
-	struct rusage ru;
+	struct rusage ru = { 0 };
 	int status = 0;
 	pid_t pid, w;
 
@@ -332,9 +332,21 @@ static void run_stage(const struct box_plan *p, uint32_t i, int fds[STAGE_FDS])
 		fail(p->ctl_fd, STEP_STAGE_FDS, -errno, (int)i);
 		return;
 	}
-	do
-		w = wait4(pid, &status, 0, &ru);
-	while (w < 0 && errno == EINTR);
+	/* PID 1 of the box: orphans of the stage are ours to reap as they
+	 * die, or their zombies would count against pids.max until its end. */
+	for (;;) {
+		int st;
+		struct rusage r;
+
+		w = wait4(-1, &st, __WALL, &r);
+		if (w == pid) {
+			status = st;
+			ru = r;
+			break;
+		}
+		if (w < 0 && errno != EINTR)
+			break;
+	}
 	reap_all();
 	m.status = status;
 	m.utime_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;

@@ -193,6 +193,18 @@ tar -C "$J/arcdup" -cf "$J/arcdup.tar" cylo.job main.py
 run_case run/archive/manifest-code-and-main 125 "$J/arcdup.tar" \
 	"d['status'] == 'invalid_job'" "names('code', 2)"
 
+# ---- orphans are reaped while the stage runs ----------------------------
+# 150 short-lived orphans under a limit of 32 processes: the box's init
+# reaps them as they die, so their zombies never fill pids.max.
+cat >"$J/orphans.job" <<'EOF'
+language = "bash"
+code = "for i in $(seq 150); do ( /bin/true & ); done; echo done"
+processes = 32
+timeout = 10
+EOF
+run_case run/limits/orphans-reaped 0 "$J/orphans.job" \
+	"d['status'] == 'ok'" "d['stdout'] == 'done\n'" "'fork' not in d['stderr']"
+
 # ---- the --json document -----------------------------------------------
 printf 'echo "to out"\necho "to err" >&2\n' >"$TMPROOT/doc.sh"
 touch -d '2001-02-03 04:05:06.123456789' "$TMPROOT/doc.sh"
