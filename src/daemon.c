@@ -841,7 +841,10 @@ static void publish(struct job_env *j, const struct job_result *r)
 		po.gid = j->st.st_gid;
 	}
 	e = result_publish(j->d->dirfd, j->it->name, r, &po);
-	if (e == 0)
+	if (e == 1)
+		log_warn("job=%s stage=publish the raw output files could not be "
+			 "written; the result says why", j->esc);
+	if (e >= 0)
 		return;
 	log_err("job=%s stage=publish cannot write the result: %s", j->esc,
 		log_errstr(e, why, sizeof(why)));

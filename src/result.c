@@ -566,24 +566,43 @@ static int publish_one(int dirfd, const char *input, const char *suffix,
 			       (mode_t)o->mode, o->uid, o->gid, o->fsync);
 }
 
+/* Writes X.stdout and X.stderr; on failure a sentence for "error" in @note. */
+static int publish_raw(int dirfd, const char *input, const struct job_result *r,
+		       const struct publish_opts *o, char *note, size_t n)
+{
+	const char *which = ".stdout";
+	char es[96];
+	int rc;
+
+	rc = publish_one(dirfd, input, which, r->out, r->out_len, o);
+	if (rc == 0) {
+		which = ".stderr";
+		rc = publish_one(dirfd, input, which, r->err, r->err_len, o);
+	}
+	if (rc < 0)
+		snprintf(note, n, "%s%sraw output: cannot write %s%s (%s); stdout and "
+			 "stderr are in this result only", r->error ? r->error : "",
+			 r->error ? "; " : "", input, which, strerror_r(-rc, es, sizeof(es)));
+	return rc;
+}
+
 int result_publish(int dirfd, const char *input_name, const struct job_result *r,
 		   const struct publish_opts *o)
 {
-	char *json;
-	int rc;
+	struct job_result with_note;
+	char note[1024], *json;
+	int rc, raw = 0;
 
 	if (input_name[0] == '\0' || strchr(input_name, '/') != NULL)
 		return -EINVAL;
 	/* The longest of the names; raw files use shorter suffixes. */
 	if (strlen(input_name) + strlen(RESULT_SUFFIX) > NAME_MAX)
 		return -ENAMETOOLONG;
-	if (o->raw_output) {
-		rc = publish_one(dirfd, input_name, ".stdout", r->out, r->out_len, o);
-		if (rc == 0)
-			rc = publish_one(dirfd, input_name, ".stderr", r->err,
-					 r->err_len, o);
-		if (rc < 0)
-			return rc;
+	if (o->raw_output && publish_raw(dirfd, input_name, r, o, note, sizeof(note)) < 0) {
+		with_note = *r;		/* a shallow copy, only to render */
+		with_note.error = note;
+		r = &with_note;
+		raw = 1;
 	}
 	json = result_to_json(r, true);
 	if (json == NULL)
@@ -591,5 +610,5 @@ int result_publish(int dirfd, const char *input_name, const struct job_result *r
 	/* Last: the result marks the job complete, so the raw files are in place. */
 	rc = publish_one(dirfd, input_name, RESULT_SUFFIX, json, strlen(json), o);
 	free(json);
-	return rc;
+	return rc < 0 ? rc : raw;
 }

@@ -126,6 +126,9 @@ struct publish_opts {
  * atomically: hidden O_CREAT|O_EXCL|O_NOFOLLOW temporary, fchown, write,
  * fsync, rename over the old result.  Never opens an existing file for
  * writing.  Returns 0 or -errno; -ENAMETOOLONG when the name does not fit.
+ * When a raw file cannot be written (its name is a directory, say), the
+ * result is still written, its "error" saying which and why, and the
+ * return is 1: a job without a result would run again at every scan.
  */
 int result_publish(int dirfd, const char *input_name, const struct job_result *r,
 		   const struct publish_opts *o);

@@ -46,6 +46,9 @@ with tarfile.open(d + '/arch.tar.gz', 'w:gz') as t:
 with zipfile.ZipFile(d + '/arch2.zip', 'w') as z:
     z.writestr('main.sh', src)
 EOF
+# A raw output name taken by a directory: the result still comes, says why.
+mkdir "$D/blocked.sh.stderr"
+echo 'echo blocked' >"$D/blocked.sh"
 
 once
 rc=$?
@@ -64,6 +67,9 @@ eq "result records the input identity" \
 eq "raw_output files are byte exact" "$(cat "$D/inline.job.stdout")/$(cat "$D/inline.job.stderr")" \
 	"inline/to-stderr"
 eq "result_mode" "$(stat -c %a "$D/add.sh.result.json")" 640
+eq "a raw output name that is a directory: result with the reason" \
+	"$(r blocked.sh 'd["status"], d["stdout"], "cannot write blocked.sh.stderr" in d["error"]')" \
+	"('ok', 'blocked\\n', True)"
 expect "no claims or temporaries left" no_leftovers "$D"
 expect "one log line per job, in the documented shape" \
 	grep -q '^cylo: job=add.sh lang=bash status=ok exit=0 wall_ms=[0-9]* mem_kb=-\?[0-9]* worker=[01]$' \

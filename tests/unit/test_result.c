@@ -480,6 +480,7 @@ START_TEST(test_publish_failures_leave_no_temp)
 {
 	struct publish_opts o = opts(true);
 	struct job_result r;
+	json_t *doc;
 
 	result_init(&r);
 	/* The result name is a directory: refused, left alone. */
@@ -489,12 +490,18 @@ START_TEST(test_publish_failures_leave_no_temp)
 	ck_assert_str_eq(listing(dfd), "a.py.result.json,a.py.stderr,a.py.stdout");
 	ck_assert_int_eq(faccessat(dfd, "a.py.result.json/inside", F_OK, 0), 0);
 
-	/* A raw file name is a directory: no result (it marks completion). */
+	/* A raw file name is a directory: left alone, and the result (which
+	 * marks completion) says so, or the input would run again forever. */
 	ck_assert_int_eq(mkdirat(dfd, "b.py.stdout", 0755), 0);
-	ck_assert_int_eq(result_publish(dfd, "b.py", &r, &o), -EISDIR);
-	ck_assert_int_eq(faccessat(dfd, "b.py.result.json", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	ck_assert_int_eq(result_publish(dfd, "b.py", &r, &o), 1);
 	ck_assert_str_eq(listing(dfd), "a.py.result.json,a.py.stderr,a.py.stdout,"
-			 "b.py.stdout");
+			 "b.py.result.json,b.py.stdout");
+	doc = load_doc(dfd, "b.py.result.json");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "error")),
+			 "raw output: cannot write b.py.stdout (Is a directory); "
+			 "stdout and stderr are in this result only");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "status")), "ok");
+	json_decref(doc);
 	ck_assert_int_eq(result_publish(dfd, "", &r, &o), -EINVAL);
 	ck_assert_int_eq(result_publish(dfd, "../c.py", &r, &o), -EINVAL);
 	result_free(&r);
