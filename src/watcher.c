@@ -22,8 +22,9 @@
  * so that inputs still run oldest first.
  *
  * Completion.  With inotify, IN_CLOSE_WRITE and IN_MOVED_TO mark a name
- * complete and queue it at once; IN_CREATE and IN_MODIFY mark it dirty
- * (being written), and scans skip dirty names (for at most five minutes:
+ * complete and queue it at once, as IN_CREATE does for what no writer will
+ * close (a symlink, FIFO, socket, device or hard link); otherwise IN_CREATE
+ * and IN_MODIFY mark it dirty (being written), and scans skip dirty names (for at most five minutes:
  * a close lost with a restarted watch must not hold a file forever).  A
  * name without events (present at start, or after an overflow or a watch
  * restart cleared the marks) counts as complete once its mtime is
@@ -808,6 +809,21 @@ static void result_deleted(struct watcher *w, struct wdir *wd, const char *name)
 		consider(w, wd, input);	/* its result was removed: run it again */
 }
 
+/*
+ * IN_CREATE of something no writer will close: a symlink, FIFO, socket or
+ * device, or a hard link to an existing file.  It is whole as created (and
+ * gets a result refusing it); waiting for a close would hold it for
+ * DIRTY_MAX_NS.
+ */
+static bool created_whole(const struct wdir *wd, const struct inotify_event *ev)
+{
+	struct stat st;
+
+	return (ev->mask & IN_CREATE) &&
+	       fstatat(wd->d->dirfd, ev->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       (!S_ISREG(st.st_mode) || st.st_nlink > 1);
+}
+
 static void on_event(struct watcher *w, const struct inotify_event *ev)
 {
 	struct wdir *wd;
@@ -832,7 +848,7 @@ static void on_event(struct watcher *w, const struct inotify_event *ev)
 	}
 	if (!job_is_input_name(w->set->cfg, wd->conf, ev->name))
 		return;
-	if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+	if ((ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) || created_whole(wd, ev)) {
 		mark(wd, ev->name, MARK_COMPLETE);
 		consider(w, wd, ev->name);
 	} else {

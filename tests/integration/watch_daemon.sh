@@ -34,9 +34,26 @@ eq "its result" "$(r "$A/quick.sh" 'd["stdout"]')" quick
 
 # Writer pattern: hidden .tmp, then rename.
 printf 'echo renamed\n' >"$A/.ren.sh.tmp"
-expect "the .tmp is not a job" test ! -e "$A/.ren.sh.tmp.result.json"
 mv "$A/.ren.sh.tmp" "$A/ren.sh"
 expect "renamed into place runs" until_ok 20 test -f "$A/ren.sh.result.json"
+printf 'echo hidden\n' >"$A/.ren2.sh.tmp"
+expect "a .tmp is not a job (checked after a later job ran)" sh -c "
+	printf 'echo later\n' >'$A/later.sh' &&
+	until [ -f '$A/later.sh.result.json' ]; do sleep 0.05; done &&
+	test ! -e '$A/.ren2.sh.tmp.result.json'"
+
+# Dropped while running, never closed by a writer: a symlink, a FIFO and a
+# hard link get their refusing result at once, not after the five minutes
+# a name being written may stay dirty.
+ln -s "$A/quick.sh" "$A/link.sh"
+mkfifo "$A/fifo.sh"
+ln "$A/ren.sh" "$A/hard.sh"
+for n in link fifo hard; do
+	expect "$n dropped into the running daemon gets a result" \
+		until_ok 5 test -f "$A/$n.sh.result.json"
+	eq "... it is refused" "$(r "$A/$n.sh" 'd["status"]')" invalid_job
+done
+rm -f "$A/link.sh" "$A/fifo.sh" "$A/hard.sh" "$A"/link.sh.* "$A"/fifo.sh.* "$A"/hard.sh.*
 
 # A file still open for writing must not run, even across rescans (0.3 s)
 # and past `settle`: only its close completes it.
