@@ -253,13 +253,15 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 	char path[64];
 	int fd, e = 0;
 	size_t n = strlen(text);
+	ssize_t wr;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, text, n) != (ssize_t)n)
-		e = -errno ? -errno : -EIO;
+	wr = write(fd, text, n);
+	if (wr != (ssize_t)n)
+		e = wr < 0 ? -errno : -EIO;
 	if (close(fd) < 0 && e == 0)
 		e = -errno;
 	return e;
@@ -478,10 +480,14 @@ int box_open(struct sandbox_env *env, const struct box_spec *spec,
 	     const struct stage_spec *stages, size_t nstages, struct box **out,
 	     char *err, size_t errlen)
 {
-	struct box *b = calloc(1, sizeof(*b));
+	struct box *b;
 	int sv[2], e;
 
-	if (!b)
+	if (atomic_load(&env->cancelled)) {	/* sandbox_cancel_all() ran */
+		snprintf(err, errlen, "sandbox: cancelled");
+		return -ECANCELED;
+	}
+	if (!(b = calloc(1, sizeof(*b))))
 		return -ENOMEM;
 	int64_t t0 = now_mono_ns();
 
@@ -674,8 +680,15 @@ static void wait_stage(struct waiter *w)
 			break;
 		}
 		r = poll(pfd, 4, poll_ms(w, now));
-		if (r < 0 && errno != EINTR)
+		if (r < 0 && errno != EINTR) {	/* cannot watch it: end it */
+			if (!w->o->error) {
+				w->o->error = -errno;
+				snprintf(w->o->reason, sizeof(w->o->reason),
+					 "sandbox: poll: %s", es(w->o->error));
+			}
+			kill_box(w->b);
 			break;
+		}
 		if (r > 0 && pfd[3].revents) {	/* shutdown: the job reruns later */
 			w->o->error = -ECANCELED;
 			snprintf(w->o->reason, sizeof(w->o->reason), "sandbox: cancelled");
@@ -733,7 +746,8 @@ static void collect(struct box *b, struct waiter *w, const struct cg_stats *befo
 		if (used > w->o->memory_kb)
 			w->o->memory_kb = (long)used;
 	}
-	if (st.cpu_usec >= before->cpu_usec)
+	/* -1: no CPU accounting (v1 without cpuacct); keep init's rusage. */
+	if (st.cpu_usec >= 0 && before->cpu_usec >= 0 && st.cpu_usec >= before->cpu_usec)
 		w->o->cpu_ms = (double)(st.cpu_usec - before->cpu_usec) / 1000.0;
 	if (st.oom_kills > before->oom_kills)
 		w->o->memory_exceeded = true;
