@@ -346,15 +346,16 @@ bool fd_on_tmpfs(int fd)
 int read_long_file(const char *path, long min, long max, long *out)
 {
 	char buf[64];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);
+	e = n < 0 ? -errno : 0;	/* before close() may change errno */
 	close(fd);
-	if (n < 0)
-		return -errno;
+	if (e < 0)
+		return e;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		n--;
 	buf[n] = '\0';

@@ -571,6 +571,9 @@ static void scan_entry(struct watcher *w, struct wdir *wd, struct scan *s,
 	e = input_state(wd->d->dirfd, name, &st, may_have_result(s, name));
 	if (e == -EISDIR)
 		warn_once(wd, name, "a directory has its result name");
+	else if (e < 0 && e != -ENOENT)	/* gone meanwhile is no news */
+		warn_once(wd, name, "its result cannot be read (permissions or I/O); "
+			  "not run until that is mended");
 	if (e != 1 || !settled(w, wd, name, &st, s->now_mono, s->now_real))
 		return;
 	s->pending++;

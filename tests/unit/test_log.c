@@ -210,13 +210,22 @@ START_TEST(test_threads_whole_lines)
 }
 END_TEST
 
+/* The write itself fails (stderr read-only: EBADF), and errno survives. */
 START_TEST(test_errno_preserved)
 {
-	capture_stderr_packets();
+	int saved = dup(STDERR_FILENO), ro = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(ro, 0);
+	unsetenv("JOURNAL_STREAM");
 	log_init(LOG_INFO, "cylo");
+	ck_assert_int_eq(dup2(ro, STDERR_FILENO), STDERR_FILENO);
 	errno = EXDEV;
 	log_info("x");
+	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);
 	ck_assert_int_eq(errno, EXDEV);
+	close(saved);
+	close(ro);
 }
 END_TEST
 
