@@ -162,14 +162,17 @@ int cmd_doctor(const struct cli *cli, int argc, char **argv)
 	return rep.fails ? EXIT_NOHOST : EXIT_OK;
 }
 
-static void print_list(char *const *v)
+/* @v joined by commas into @buf ("-" when empty), cut to fit. */
+static const char *joined(char *const *v, char *buf, size_t n)
 {
 	size_t w = 0;
 
-	for (; v && *v; v++)
-		w += (size_t)printf("%s%s", w ? "," : "", *v);
-	if (!w)
-		printf("-");
+	buf[0] = '\0';
+	for (; v && *v && w < n; v++) {
+		int k = snprintf(buf + w, n - w, "%s%s", w ? "," : "", *v);
+		w += k > 0 ? (size_t)k : 0;
+	}
+	return buf[0] ? buf : "-";
 }
 
 int cmd_langs(const struct cli *cli, int argc, char **argv)
@@ -184,12 +187,11 @@ int cmd_langs(const struct cli *cli, int argc, char **argv)
 	       "ALIASES", "EXTENSIONS");
 	for (size_t i = 0; i < cfg->langs.n; i++) {
 		const struct cylo_lang *l = &cfg->langs.v[i];
-		printf("%-12s %-10s %-9s ", l->name, l->compile ? "yes" : "no",
-		       lang_installed(l) ? "yes" : "NO");
-		print_list(l->aliases);
-		printf("\t");
-		print_list(l->extensions);
-		printf("\n");
+		char al[256], ex[256];
+
+		printf("%-12s %-10s %-9s %-18s %s\n", l->name, l->compile ? "yes" : "no",
+		       lang_installed(l) ? "yes" : "NO", joined(l->aliases, al, sizeof(al)),
+		       joined(l->extensions, ex, sizeof(ex)));
 	}
 	config_free(cfg);
 	return EXIT_OK;

@@ -36,8 +36,9 @@ static const struct {
 	  "Run one job file (bare source, NAME.job manifest or archive) and print\n"
 	  "the result: a summary, or the result document with --json." },
 	{ "doctor", cmd_doctor, "doctor",
-	  "Check the host: kernel, namespaces, Landlock, seccomp, cgroups, tmpfs,\n"
-	  "inotify, every runtime.  Non-zero when jobs could not run securely." },
+	  "Check the host: kernel, namespaces, Landlock, seccomp, cgroups,\n"
+	  "inotify, a real sandboxed job, every runtime.  Non-zero when jobs could\n"
+	  "not run securely." },
 	{ "langs", cmd_langs, "langs", "List the configured languages." },
 	{ "check", cmd_check, "check", "Validate the configuration." },
 };
