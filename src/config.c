@@ -1628,6 +1628,12 @@ static int watch_languages(struct conf_run *r, cfg_t *sec, const struct lang_tab
 	char **v = NULL;
 
 	*out = NULL;
+	/* An explicit empty list would read as "every language" (NULL). */
+	if (n == 0 && (cfg_getopt(sec, "languages")->flags & CFGF_MODIFIED)) {
+		conf_error(r, conf_line(r, sec, NULL, 0), "languages", "an empty "
+			   "list would accept no job; leave the key out for every language");
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		const char *name = cfg_getnstr(sec, "languages", i);
 

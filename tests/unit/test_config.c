@@ -231,6 +231,8 @@ static const struct {
 	  "the maximum 128 is below the default 256" },
 	{ "watch \"/srv/a\" {\n  languages = { \"python\",\n    \"cobol\" }\n}\n", 3,
 	  "languages", "unknown language 'cobol'" },
+	{ "watch \"/srv/a\" {\n  languages = {}\n}\n", 1, "languages",
+	  "an empty list would accept no job" },
 	{ "watch \"/srv/a\" {\n  result_mode = 0999\n}\n", 2, "result_mode", "octal" },
 	{ "watch \"/srv/a\" {\n  result_mode = 1777\n}\n", 2, "result_mode", "between 0 and 0777" },
 	{ "watch \"/srv/a\" {\n  tmpfs = \"10K\"\n}\n", 2, "tmpfs", "below the minimum" },
