@@ -447,7 +447,9 @@ static int from_manifest(const struct job_ctx *c, int dirfd, const char *name,
 	int e, jdir = -1;
 
 	if ((e = read_fd_all(fd, MAX_MANIFEST, &text, &len)) < 0)
-		return invalid(r, "input '%s' cannot be read", name);
+		return e == -EFBIG ? invalid(r, "input '%s': a manifest is at most "
+					     "1 MiB", name) :
+		       invalid(r, "input '%s' cannot be read", name);
 	e = apply_manifest(c, text, len, name, s, r);
 	free(text);
 	if (e < 0)
@@ -507,7 +509,7 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 	int e;
 
 	if (a->manifest_len > MAX_MANIFEST)
-		return invalid(r, "%s: cylo.job is too large", name);
+		return invalid(r, "%s: cylo.job is larger than 1 MiB", name);
 	if (!(text = malloc(a->manifest_len + 1)))
 		return -ENOMEM;
 	if (pread(s->files.fd, text, a->manifest_len, a->manifest_off) !=

@@ -9,7 +9,7 @@ D=$TMPROOT/drop
 mkdir -p "$D"
 C=$TMPROOT/cylo.conf
 conf "$C" <<EOF
-$(watch_section "$D")
+$(watch_section "$D" 'max_input_size = "8M"')
 EOF
 echo 'echo secret-canary' >"$TMPROOT/outside.sh"
 echo 'top secret' >"$TMPROOT/secret"
@@ -56,6 +56,9 @@ printf 'garbage' >"$D/corrupt.tar.gz"
 printf 'echo blocked\n' >"$D/dirres.sh"
 mkdir "$D/dirres.sh.result.json"
 
+# A manifest over its own 1 MiB cap (the folder allows 8 MiB inputs).
+python3 -c 'import sys; open(sys.argv[1], "w").write("#" * (1 << 20) + "\n")' "$D/huge.job"
+
 start_t=$(date +%s)
 once
 rc=$?
@@ -63,6 +66,8 @@ end_t=$(date +%s)
 eq "--once finishes on hostile input (FIFO does not block)" "$rc" 0
 expect "... in reasonable time" test $((end_t - start_t)) -lt 30
 
+eq "an oversized manifest says so" "$(r huge.job 'd["status"], d["error"]')" \
+	"('invalid_job', \"input 'huge.job': a manifest is at most 1 MiB\")"
 for n in symlink.sh shadow.py hardlink.sh fifo.py sock.sh; do
 	eq "invalid_job: $n" "$(r "$n" 'd["status"]')" invalid_job
 done
