@@ -89,6 +89,7 @@ struct cg_box {
 	const struct cg_env *env;
 	int fd[CG_HIER_MAX];		/* O_PATH|O_DIRECTORY, -1: not created */
 	int peak_fd;			/* v2 memory.peak after a reset, or -1 */
+	bool threads;			/* joined by a thread of ours (v1) */
 	char name[CG_NAME_MAX + 1];
 };
 
@@ -1042,6 +1043,7 @@ int cg_box_join_thread(struct cg_box *b)
 
 	if (cg_env_kind(b->env) != CG_V1)
 		return -EOPNOTSUPP;
+	b->threads = true;
 	for (size_t i = 0; i < b->env->nhier; i++)
 		if ((r = cg_write(b->fd[i], "tasks", "0")) < 0)
 			return r;
@@ -1239,6 +1241,9 @@ int cg_box_kill(struct cg_box *b)
 {
 	int r;
 
+	/* v1 lists the tgid of a member thread: that would be us. */
+	if (b->threads)
+		return -EOPNOTSUPP;
 	if (b->env->kind == CG_V2) {
 		r = cg_write(b->fd[0], "cgroup.kill", "1");
 		/* COMPAT(Linux < 5.14, no cgroup.kill): drop with 5.14 as the minimum. */

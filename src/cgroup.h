@@ -123,7 +123,9 @@ int cg_box_stats(struct cg_box *b, struct cg_stats *s);
  * cgroup.kill; v1 (and v2 before Linux 5.14) sets pids.max to 0 and
  * signals each listed process through a pidfd after checking that it is
  * still listed.  Does not wait: see cg_box_populated().  v1 leaves
- * pids.max at 0 until the next cg_box_limit().
+ * pids.max at 0 until the next cg_box_limit().  -EOPNOTSUPP for a box a
+ * thread of ours joined (cg_box_join_thread()): v1 lists the whole
+ * process of a member thread, so the kill would hit the daemon.
  */
 int cg_box_kill(struct cg_box *b);
 

@@ -622,7 +622,8 @@ static size_t tasks_listing(const struct paths *ps, const char *box, pid_t id)
 /*
  * The calling thread, and only it, ends up in the box in every hierarchy
  * (it writes "0", which the kernel reads as "the writer"); the group is
- * empty again once the thread is gone.
+ * empty again once the thread is gone.  Killing such a box is refused: v1
+ * would list, and kill, this whole process.
  */
 START_TEST(test_v1_join_thread)
 {
@@ -632,7 +633,7 @@ START_TEST(test_v1_join_thread)
 	size_t thread_in, main_in;
 	pthread_t t;
 	char c;
-	int r, created, des;
+	int r, created, des, kr;
 
 	env_paths(e, &ps);
 	ck_assert_int_eq(pipe(j.ready), 0);
@@ -645,6 +646,7 @@ START_TEST(test_v1_join_thread)
 		c = 0;
 	thread_in = tasks_listing(&ps, "slot-join", j.tid);
 	main_in = tasks_listing(&ps, "slot-join", getpid());
+	kr = cg_box_kill(j.b);	/* would SIGKILL this very process */
 	if (write(j.go[1], "m", 1) != 1)
 		c = 0;
 	pthread_join(t, NULL);
@@ -659,6 +661,7 @@ START_TEST(test_v1_join_thread)
 	ck_assert_int_eq(j.r, 0);
 	ck_assert_uint_eq(thread_in, ps.n);
 	ck_assert_uint_eq(main_in, 0);
+	ck_assert_int_eq(kr, -EOPNOTSUPP);
 	ck_assert_int_eq(des, 0);
 }
 END_TEST
