@@ -1267,6 +1267,22 @@ static void warn_host(void)
 			 "own into drop folders; set it (sysctl fs.protected_hardlinks=1)");
 }
 
+/* Layers the configuration lets go when the host lacks them: say so. */
+static void warn_layers(const struct daemon *dm)
+{
+	struct sandbox_caps c;
+
+	sandbox_env_caps(dm->sb, &c);
+	if (c.landlock_abi <= 0)
+		log_warn("Landlock is not available: jobs run without it "
+			 "(require_landlock = false)");
+	if (!c.seccomp)
+		log_warn("no seccomp filter: jobs run without it (require_seccomp = false)");
+	if (!strcmp(c.limits_by, "rlimit") && dm->cfg->sandbox.cgroups != CGROUP_NONE)
+		log_warn("no usable cgroup hierarchy: limits by rlimits only (memory "
+			 "as address space, which some runtimes do not tolerate)");
+}
+
 static int start_sandbox(struct daemon *dm)
 {
 	char err[512];
@@ -1278,12 +1294,16 @@ static int start_sandbox(struct daemon *dm)
 		return EXIT_NOHOST;
 	}
 	warn_host();
+	warn_layers(dm);
 	if ((e = claim_init_self()) < 0) {
 		log_err("cannot read this host's identity for claims: %s", strerror(-e));
 		return EXIT_FAIL;
 	}
 	/* For extracting archives inside the box, and only that. */
 	dm->self_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (dm->self_fd < 0)
+		log_warn("cannot open /proc/self/exe (%s): archive jobs will fail",
+			 strerror(errno));
 	if (gethostname(dm->host, sizeof(dm->host) - 1) < 0)
 		snprintf(dm->host, sizeof(dm->host), "%s", claim_host());
 	return 0;
