@@ -49,15 +49,6 @@ static void teardown(void)
 	rm_tree_at(AT_FDCWD, tdir);
 }
 
-static void put_file(int dir, const char *name, const char *text)
-{
-	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	ck_assert_int_eq(close(fd), 0);
-}
-
 static const char *get_file(int dir, const char *name)
 {
 	static char buf[4096];
@@ -70,24 +61,6 @@ static const char *get_file(int dir, const char *name)
 	buf[n] = '\0';
 	close(fd);
 	return buf;
-}
-
-/* A 4 KiB tmpfs on @sub of tdir, in a mount namespace of this test only. */
-static int tiny_tmpfs(const char *sub)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", tdir, sub);
-	ck_assert_int_eq(mkdir(path, 0755), 0);
-	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
-	ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
-	ck_assert_int_eq(mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV,
-			       "size=4k,mode=0755"), 0);
-	snprintf(mounted, sizeof(mounted), "%s", path);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	return fd;
 }
 
 START_TEST(test_open_input_regular)
@@ -463,7 +436,7 @@ END_TEST
 START_TEST(test_atomic_write_enospc_cleans_up)
 {
 	static char big[1 << 20];
-	int small = tiny_tmpfs("small");
+	int small = tiny_tmpfs(tdir, "small", mounted, sizeof(mounted));
 
 	ck_assert(fd_on_tmpfs(small));
 	put_file(small, "old.json", "old");
@@ -525,7 +498,7 @@ END_TEST
 START_TEST(test_fd_on_tmpfs)
 {
 	int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int t = tiny_tmpfs("t");
+	int t = tiny_tmpfs(tdir, "t", mounted, sizeof(mounted));
 
 	ck_assert_int_ge(proc, 0);
 	ck_assert(!fd_on_tmpfs(proc));

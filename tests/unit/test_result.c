@@ -42,15 +42,6 @@ static void teardown(void)
 	rm_tree_at(AT_FDCWD, tdir);
 }
 
-static void put_file(int dir, const char *name, const char *text)
-{
-	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	ck_assert_int_eq(close(fd), 0);
-}
-
 /* The whole file @name (no symlink followed); owned, NUL-terminated. */
 static char *slurp(int dir, const char *name, size_t *len)
 {
@@ -512,17 +503,7 @@ START_TEST(test_publish_enospc)
 {
 	struct publish_opts o = opts(false);
 	struct job_result r;
-	char path[128];
-	int small;
-
-	snprintf(path, sizeof(path), "%s/small", tdir);
-	ck_assert_int_eq(mkdir(path, 0755), 0);
-	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
-	ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
-	ck_assert_int_eq(mount("tmpfs", path, "tmpfs", 0, "size=4k"), 0);
-	snprintf(mounted, sizeof(mounted), "%s", path);
-	small = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ck_assert_int_ge(small, 0);
+	int small = tiny_tmpfs(tdir, "small", mounted, sizeof(mounted));
 
 	result_init(&r);
 	r.out = malloc(1 << 20);

@@ -1,6 +1,7 @@
 /*
  * testutil.h - helpers the unit suites share: a temporary directory per
- * test and its removal.  Header-only: every suite is its own program.
+ * test and its removal, small files, a tiny tmpfs.  Header-only: every
+ * suite is its own program.
  */
 #ifndef CYLO_TESTUTIL_H
 #define CYLO_TESTUTIL_H
@@ -8,9 +9,12 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Removes @name below @parent, never following a link. */
@@ -36,6 +40,38 @@ static inline void rm_tree_at(int parent, const char *name)
 	if (d != NULL)
 		closedir(d);
 	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* Writes @text to @name below @dir, created or truncated. */
+static inline void put_file(int dir, const char *name, const char *text)
+{
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/*
+ * A 4 KiB tmpfs on @top/@sub, in a mount namespace of this test only (Check
+ * forks each test); its path goes to @mounted, for the teardown to detach.
+ * Returns an fd of it.
+ */
+static inline int tiny_tmpfs(const char *top, const char *sub, char *mounted, size_t n)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", top, sub);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_int_eq(mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV,
+			       "size=4k,mode=0755"), 0);
+	snprintf(mounted, n, "%s", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	return fd;
 }
 
 static inline int cmp_str(const void *a, const void *b)
