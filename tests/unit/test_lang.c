@@ -11,10 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
 #include "lang.h"
 
-#define SHIPPED_CONF "etc/cylo.conf"
 
 static struct lang_table table;
 
@@ -273,43 +271,6 @@ START_TEST(test_installed_false)
 }
 END_TEST
 
-/* etc/cylo.conf spells out the built-ins: loading it changes nothing. */
-START_TEST(test_shipped_conf_same_languages)
-{
-	struct cylo_config *c = NULL;
-	char err[4096];
-	size_t i;
-	char **a, **b;
-
-	ck_assert_msg(config_load(SHIPPED_CONF, true, &c, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_uint_eq(c->langs.n, table.n);
-	for (i = 0; i < table.n; i++) {
-		const struct cylo_lang *x = &c->langs.v[i], *y = &table.v[i];
-
-		ck_assert_str_eq(x->name, y->name);
-		ck_assert_str_eq(x->run, y->run);
-		ck_assert_msg((x->compile == NULL) == (y->compile == NULL), "%s", x->name);
-		if (x->compile)
-			ck_assert_str_eq(x->compile, y->compile);
-		ck_assert_str_eq(x->default_main, y->default_main);
-		for (a = x->aliases, b = y->aliases; *a && *b; a++, b++)
-			ck_assert_str_eq(*a, *b);
-		ck_assert(*a == NULL && *b == NULL);
-		for (a = x->extensions, b = y->extensions; *a && *b; a++, b++)
-			ck_assert_str_eq(*a, *b);
-		ck_assert(*a == NULL && *b == NULL);
-		for (a = x->paths, b = y->paths; *a && *b; a++, b++)
-			ck_assert_str_eq(*a, *b);
-		ck_assert(*a == NULL && *b == NULL);
-		for (a = x->env, b = y->env; *a && *b; a++, b++)
-			ck_assert_str_eq(*a, *b);
-		ck_assert(*a == NULL && *b == NULL);
-		ck_assert(memcmp(&x->limits, &y->limits, sizeof(x->limits)) == 0);
-	}
-	config_free(c);
-}
-END_TEST
-
 static Suite *lang_suite(void)
 {
 	Suite *s = suite_create("lang");
@@ -327,7 +288,6 @@ static Suite *lang_suite(void)
 	tcase_add_loop_test(tc, test_builtin_installed, 0, n);
 	tcase_add_loop_test(tc, test_builtin_paths_exist, 0, n);
 	tcase_add_test(tc, test_installed_false);
-	tcase_add_test(tc, test_shipped_conf_same_languages);
 	suite_add_tcase(s, tc);
 	return s;
 }
