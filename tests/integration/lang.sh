@@ -25,58 +25,9 @@ if [ "$(id -u)" = 0 ] && grep -q ' /sys/fs/cgroup/memory cgroup ' /proc/mounts; 
 	fi
 fi
 
-# The checker: chk.py RESULT STDERR RC WANT_RC EXPR...  Evaluates each Python
-# expression over the document `d`; prints one line naming every failure and
-# a summary of the result, exits 1 then.
-cat >"$TMPROOT/chk.py" <<'PY'
-import json, signal, sys
-path, errpath, rc, want = sys.argv[1:5]
-err = open(errpath, "rb").read().decode("utf-8", "replace")
-try:
-    d = json.load(open(path, "rb"))
-except ValueError as e:
-    print(f"no JSON document (cylo exit {rc}): {e}; stderr {err[-300:]!r}")
-    sys.exit(1)
-
-def sig_is(n):
-    """The signal field names signal n: its number, or its name with exit_signal = n."""
-    s = d.get("signal")
-    if isinstance(s, int) and not isinstance(s, bool):
-        return s == n
-    return s == signal.Signals(n).name and d.get("exit_signal") == n
-
-bad = [] if int(rc) == int(want) else [f"cylo exit {rc}, expected {want}"]
-for e in sys.argv[5:]:
-    try:
-        if not eval(e):
-            bad.append(f"false: {e}")
-    except Exception as x:
-        bad.append(f"error: {e}: {type(x).__name__} {x}")
-if bad:
-    comp = (d.get("compile") or {}).get("output") or ""
-    print("; ".join(bad) + " -- got status=%r exit_code=%r signal=%r exit_signal=%r "
-          "time=%r mem=%r by=%r error=%r stdout=%r stderr=%r compile=%r cylo-stderr=%r" % (
-              d.get("status"), d.get("exit_code"), d.get("signal"), d.get("exit_signal"),
-              d.get("execution_time_ms"), d.get("memory_used_kb"),
-              (d.get("limits") or {}).get("enforced_by"), d.get("error"),
-              (d.get("stdout") or "")[:120], (d.get("stderr") or "")[-300:],
-              comp[-300:], err[-200:]))
-    sys.exit(1)
-PY
-
-# run_case NAME WANT_RC FILE EXPR...: `cylo run --json FILE`, then the checks.
-run_case() {
-	rn=$1 want=$2 file=$3
-	shift 3
-	res=$TMPROOT/res.$(echo "$rn" | tr / _)
-	timeout 120 "$CYLO" run --json "$file" >"$res.json" 2>"$res.err"
-	rc=$?
-	if why=$(python3 "$TMPROOT/chk.py" "$res.json" "$res.err" "$rc" "$want" "$@"); then
-		ok "$rn"
-	else
-		not_ok "$rn" "$why"
-	fi
-}
+# Compiling languages may take a while on a cold cache.
+RUN_TIMEOUT=120
+. "$(dirname "$0")/run_lib.sh"
 
 # mkjob JOBFILE LANG MAIN SRCFILE [LINE...]: a manifest carrying SRCFILE as
 # inline code (libconfuse double-quoted string), plus extra LINEs.

@@ -12,65 +12,7 @@ mkdir -p "$J"
 SECRET_TOKEN=cylo-test-secret-$$
 export SECRET_TOKEN
 
-# chk.py RESULT STDERR RC WANT_RC EXPR...: each Python expression over the
-# document `d` (raw bytes in `raw`); one line naming every failure.
-# ident(PATH) is the input identity stat() gives; rfc3339(S) parses a time.
-cat >"$TMPROOT/chk.py" <<'PY'
-import datetime, json, os, re, sys
-path, errpath, rc, want = sys.argv[1:5]
-raw = open(path, "rb").read()
-err = open(errpath, "rb").read().decode("utf-8", "replace")
-try:
-    d = json.loads(raw)
-except ValueError as e:
-    print(f"no JSON document (cylo exit {rc}): {e}; stdout {raw[:200]!r} stderr {err[-300:]!r}")
-    sys.exit(1)
-
-def ident(p):
-    st = os.stat(p, follow_symlinks=False)
-    return {"dev": st.st_dev, "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-def rfc3339(s):
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", s), s
-    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
-
-def names(key, line):
-    """The error names KEY and LINE (as FILE:LINE: or "line LINE")."""
-    e = d.get("error") or ""
-    return key in e and re.search(rf"(:{line}\b|line {line}\b)", e) is not None
-
-bad = [] if int(rc) == int(want) else [f"cylo exit {rc}, expected {want}"]
-for e in sys.argv[5:]:
-    try:
-        if not eval(e):
-            bad.append(f"false: {e}")
-    except Exception as x:
-        bad.append(f"error: {e}: {type(x).__name__} {x}")
-if bad:
-    print("; ".join(bad) + " -- got status=%r exit_code=%r signal=%r error=%r stdout=%r "
-          "stderr=%r cylo-stderr=%r" % (d.get("status"), d.get("exit_code"), d.get("signal"),
-                                       d.get("error"), (d.get("stdout") or "")[:300],
-                                       (d.get("stderr") or "")[-300:], err[-200:]))
-    sys.exit(1)
-PY
-
-# run_case NAME WANT_RC FILE EXPR...: `cylo [$COPT] run --json FILE` under a
-# 20 s guard (no input may hang it), then the checks.
-# $RUNENV: a command prefix, e.g. `env -i ...`.
-COPT='' RUNENV=''
-run_case() {
-	rn=$1 want=$2 file=$3
-	shift 3
-	res=$TMPROOT/res.$(echo "$rn" | tr / _)
-	# shellcheck disable=SC2086
-	$RUNENV timeout 20 "$CYLO" $COPT run --json "$file" >"$res.json" 2>"$res.err" </dev/null
-	rc=$?
-	if why=$(python3 "$TMPROOT/chk.py" "$res.json" "$res.err" "$rc" "$want" "$@"); then
-		ok "$rn"
-	else
-		not_ok "$rn" "$why"
-	fi
-}
+. "$(dirname "$0")/run_lib.sh"
 
 # bad_job NAME LINE KEY [EXPR...]: J/NAME.job (written by the caller) is
 # invalid_job, names LINE and KEY, and ran nothing.
