@@ -640,7 +640,7 @@ bool job_is_input_name(const struct cylo_config *cfg, const struct watch_conf *w
 		       const char *name)
 {
 	static const char *const never[] = {
-		"~", ".tmp", ".part", ".swp", ".result.json", ".stdout", ".stderr",
+		"~", ".tmp", ".part", ".swp", RESULT_SUFFIX, ".stdout", ".stderr",
 		".stdin", NULL
 	};
 	size_t n = strlen(name);

@@ -36,7 +36,6 @@
 #include "result.h"
 #include "util.h"
 
-#define RESULT_SUFFIX	".result.json"
 /* How much of a result is read to find "input" before parsing it all. */
 #define IDENTITY_PREFIX	(16 * 1024)
 /* A result holds two streams up to the output limit, escaped. */

@@ -12,6 +12,10 @@
 
 #include "joblimits.h"
 
+/* The result of input X is X.result.json, beside it. */
+#define RESULT_SUFFIX ".result.json"
+#define RESULT_SUFFIX_LEN (sizeof(RESULT_SUFFIX) - 1)
+
 enum job_status {
 	ST_OK, ST_RUNTIME_ERROR, ST_TIMEOUT, ST_MEMORY_LIMIT, ST_OUTPUT_LIMIT,
 	ST_COMPILE_ERROR, ST_INVALID_JOB, ST_SANDBOX_ERROR, ST_INTERNAL_ERROR,

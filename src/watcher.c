@@ -67,6 +67,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inotifytools/inotify.h>
+#include <limits.h>
 #include <inotifytools/inotifytools.h>
 #include <poll.h>
 #include <pthread.h>
@@ -97,8 +98,6 @@
 #define SCAN_KEEP 16384		/* pending inputs one scan keeps (the oldest) */
 #define NAMES_MAX 65536		/* per-directory completion marks / observations */
 #define WARNED_MAX 4096		/* names we warned about once */
-#define RESULT_SUFFIX_LEN 12	/* ".result.json" */
-#define NAME_MAX_ 255
 #define WAKE_SIGNAL SIGUSR2
 #define NS 1000000000LL
 #define POLL_MIN_NS (NS / 10)
@@ -174,13 +173,13 @@ static int64_t mtime_of(const struct stat *st)
 
 bool watch_result_fits(const char *name)
 {
-	return strlen(name) + RESULT_SUFFIX_LEN <= NAME_MAX_;
+	return strlen(name) + RESULT_SUFFIX_LEN <= NAME_MAX;
 }
 
 /* @result false: the caller knows there is no result file (pending). */
 static int input_state(int dirfd, const char *name, struct stat *st, bool result)
 {
-	char rname[NAME_MAX_ + 1];
+	char rname[NAME_MAX + 1];
 	struct input_id id;
 	struct stat rst;
 	int e;
@@ -191,7 +190,7 @@ static int input_state(int dirfd, const char *name, struct stat *st, bool result
 		return 0;
 	if (!result)
 		return 1;
-	if (snprintf(rname, sizeof(rname), "%s.result.json", name) >= (int)sizeof(rname))
+	if (snprintf(rname, sizeof(rname), "%s" RESULT_SUFFIX, name) >= (int)sizeof(rname))
 		return -ENAMETOOLONG;
 	e = result_read_identity(dirfd, rname, &id);
 	/* A directory there can never be replaced by a result: not runnable. */
@@ -522,7 +521,7 @@ static int list_results(DIR *dir, struct scan *s)
 		size_t n = strlen(de->d_name);
 
 		if (n <= RESULT_SUFFIX_LEN ||
-		    strcmp(de->d_name + n - RESULT_SUFFIX_LEN, ".result.json"))
+		    strcmp(de->d_name + n - RESULT_SUFFIX_LEN, RESULT_SUFFIX))
 			continue;
 		if (s->nresults == s->capresults) {
 			size_t cap = s->capresults ? 2 * s->capresults : 1024;
@@ -801,10 +800,10 @@ static void self_event(struct watcher *w, struct wdir *wd, uint32_t mask)
 
 static void result_deleted(struct watcher *w, struct wdir *wd, const char *name)
 {
-	char input[NAME_MAX_ + 1];
+	char input[NAME_MAX + 1];
 	size_t n = strlen(name);
 
-	if (n <= RESULT_SUFFIX_LEN || strcmp(name + n - RESULT_SUFFIX_LEN, ".result.json"))
+	if (n <= RESULT_SUFFIX_LEN || strcmp(name + n - RESULT_SUFFIX_LEN, RESULT_SUFFIX))
 		return;
 	memcpy(input, name, n - RESULT_SUFFIX_LEN);
 	input[n - RESULT_SUFFIX_LEN] = '\0';
