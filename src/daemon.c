@@ -671,6 +671,8 @@ static void metrics_gauges(struct daemon *dm, struct dynbuf *b)
 	     (uintmax_t)ws.rescans);
 	addf(b, "# TYPE cylo_scans_total counter\ncylo_scans_total %ju\n",
 	     (uintmax_t)ws.scans);
+	addf(b, "# TYPE cylo_scan_result_reads_total counter\n"
+	     "cylo_scan_result_reads_total %ju\n", (uintmax_t)ws.result_reads);
 }
 
 /* Writes @text (taken) to the admin's @path atomically, unless unchanged. */

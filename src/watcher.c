@@ -39,7 +39,13 @@
  * the names), so that on a backlog the missing results are not looked up
  * one by one.  Inputs that can never get a result (its name would be over
  * 255 bytes, or a directory has taken the result's name) are logged once.
- * Deleting a result is a hint too: the input runs again.
+ * Deleting a result is a hint too: the input runs again.  A finished
+ * input's identity and that of its result (dev, ino, size, mtime, ctime)
+ * are remembered, so later scans compare two stat()s instead of opening
+ * and reading the result again: on NFS each open is a round trip to the
+ * server, and a polled folder is scanned twice a second.  Any change to
+ * either file (a re-drop, a result rewritten or replaced) changes what
+ * stat() says, and the result is read again.
  *
  * Recovery.  Every directory is scanned at start; IN_Q_OVERFLOW rescans
  * every inotify directory; `rescan_interval` rescans everything and also
@@ -117,6 +123,12 @@ struct mark {
 	uint64_t gen;		/* polling: the last scan that saw it */
 };
 
+/* A finished input as a scan last saw it (see the theory above). */
+struct done {
+	uint64_t digest;	/* of both stat()s: see done_digest() */
+	uint64_t gen;		/* the last scan that saw it */
+};
+
 struct cand {
 	int64_t mtime_ns;
 	char *name;
@@ -138,6 +150,7 @@ struct wdir {
 	size_t nlist, ilist;
 	struct namemap *marks;
 	struct namemap *warned;
+	struct namemap *done;	/* name -> struct done */
 	uint64_t gen;
 };
 
@@ -155,7 +168,7 @@ struct watcher {
 	bool inotify_on, need_restart;
 	timer_t timer;
 	bool have_timer;
-	_Atomic uint64_t overflows, rescans, scans, events;
+	_Atomic uint64_t overflows, rescans, scans, events, result_reads;
 	int64_t overflow_logged_ns;
 };
 
@@ -176,22 +189,19 @@ bool watch_result_fits(const char *name)
 	return strlen(name) + RESULT_SUFFIX_LEN <= NAME_MAX;
 }
 
-/* @result false: the caller knows there is no result file (pending). */
-static int input_state(int dirfd, const char *name, struct stat *st, bool result)
+static bool same_input(const struct input_id *id, const struct stat *st)
 {
-	char rname[NAME_MAX + 1];
+	return id->dev == (uint64_t)st->st_dev && id->ino == (uint64_t)st->st_ino &&
+	       id->size == (int64_t)st->st_size && id->mtime_ns == mtime_of(st);
+}
+
+/* Whether result @rname records input @st: 0 yes, 1 no (rerun), -errno. */
+static int result_state(int dirfd, const char *rname, const struct stat *st)
+{
 	struct input_id id;
 	struct stat rst;
 	int e;
 
-	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	if (S_ISDIR(st->st_mode))
-		return 0;
-	if (!result)
-		return 1;
-	if (snprintf(rname, sizeof(rname), "%s" RESULT_SUFFIX, name) >= (int)sizeof(rname))
-		return -ENAMETOOLONG;
 	e = result_read_identity(dirfd, rname, &id);
 	/* A directory there can never be replaced by a result: not runnable. */
 	if (e == -EINVAL && fstatat(dirfd, rname, &rst, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -201,13 +211,28 @@ static int input_state(int dirfd, const char *name, struct stat *st, bool result
 		return 1;
 	if (e < 0)
 		return e;
-	return !(id.dev == (uint64_t)st->st_dev && id.ino == (uint64_t)st->st_ino &&
-		 id.size == (int64_t)st->st_size && id.mtime_ns == mtime_of(st));
+	return !same_input(&id, st);
+}
+
+static int result_name(const char *name, char rname[NAME_MAX + 1])
+{
+	if (snprintf(rname, NAME_MAX + 1, "%s" RESULT_SUFFIX, name) >= NAME_MAX + 1)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 int watch_input_state(int dirfd, const char *name, struct stat *st)
 {
-	return input_state(dirfd, name, st, true);
+	char rname[NAME_MAX + 1];
+	int e;
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISDIR(st->st_mode))
+		return 0;
+	if ((e = result_name(name, rname)) < 0)
+		return e;
+	return result_state(dirfd, rname, st);
 }
 
 /* ---- waking the thread ---- */
@@ -273,6 +298,7 @@ static void wdir_free(struct wdir *wd)
 	list_free(wd);
 	namemap_free(wd->marks);
 	namemap_free(wd->warned);
+	namemap_free(wd->done);
 }
 
 static int wdir_init(struct wdir *wd, struct watch_dir *d, const struct watch_conf *c)
@@ -286,7 +312,8 @@ static int wdir_init(struct wdir *wd, struct watch_dir *d, const struct watch_co
 	wd->next_poll = 0;	/* due now */
 	if (namemap_new(NAMES_MAX, sizeof(struct mark), &wd->marks) < 0)
 		return -ENOMEM;
-	if (namemap_new(WARNED_MAX, 0, &wd->warned) < 0)
+	if (namemap_new(WARNED_MAX, 0, &wd->warned) < 0 ||
+	    namemap_new(NAMES_MAX, sizeof(struct done), &wd->done) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -549,6 +576,84 @@ static bool may_have_result(const struct scan *s, const char *name)
 			      bsearch(&h, s->results, s->nresults, sizeof(h), u64_cmp));
 }
 
+/* splitmix64's finaliser: every input bit moves every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * A 64-bit digest of what identifies an input and its result, so that a
+ * remembered input costs about 90 bytes with its name (6 MiB for the
+ * NAMES_MAX a folder may remember).  Two different states agree with
+ * probability 2^-64.
+ */
+static uint64_t done_digest(const struct stat *in, const struct stat *res)
+{
+	const uint64_t v[] = {
+		in->st_dev, in->st_ino, (uint64_t)in->st_size, (uint64_t)mtime_of(in),
+		res->st_dev, res->st_ino, (uint64_t)res->st_size, (uint64_t)mtime_of(res),
+		(uint64_t)res->st_ctim.tv_sec, (uint64_t)res->st_ctim.tv_nsec,
+	};
+	uint64_t h = 0;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		h ^= v[i];
+		h = mix64(h);
+	}
+	return h;
+}
+
+/*
+ * watch_input_state() for a scan (@result false: the listing showed no
+ * result file).  It remembers finished inputs: one whose input and result
+ * stat() as they did when the result was last read is still finished,
+ * without reading that result again.
+ */
+static int scan_state(struct watcher *w, struct wdir *wd, const char *name,
+		      struct stat *st, bool result)
+{
+	char rname[NAME_MAX + 1];
+	struct stat rst;
+	struct done *d;
+	void *p;
+	int e, dirfd = wd->d->dirfd;
+	bool rok;
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISDIR(st->st_mode))
+		return 0;
+	if (!result) {
+		namemap_del(wd->done, 0, name);
+		return 1;
+	}
+	if ((e = result_name(name, rname)) < 0)
+		return e;
+	/* Stat before the read: what is remembered is never newer than what
+	 * was read, so a result replaced meanwhile is read again next time. */
+	rok = fstatat(dirfd, rname, &rst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(rst.st_mode);
+	d = namemap_get(wd->done, 0, name);
+	if (d && rok && d->digest == done_digest(st, &rst)) {
+		d->gen = wd->gen;
+		return 0;
+	}
+	atomic_fetch_add(&w->result_reads, 1);
+	e = result_state(dirfd, rname, st);
+	if (e != 0 || !rok || namemap_put(wd->done, 0, name, &p) < 0) {
+		namemap_del(wd->done, 0, name);	/* full: read every time */
+		return e;
+	}
+	d = p;
+	d->digest = done_digest(st, &rst);
+	d->gen = wd->gen;
+	return 0;
+}
+
 /* Judges one directory entry for the scan. */
 static void scan_entry(struct watcher *w, struct wdir *wd, struct scan *s,
 		       const struct dirent *de)
@@ -567,7 +672,7 @@ static void scan_entry(struct watcher *w, struct wdir *wd, struct scan *s,
 	}
 	if (queue_contains(w->ops.queue, wd->d->id, name))
 		return;
-	e = input_state(wd->d->dirfd, name, &st, may_have_result(s, name));
+	e = scan_state(w, wd, name, &st, may_have_result(s, name));
 	if (e == -EISDIR)
 		warn_once(wd, name, "a directory has its result name");
 	else if (e < 0 && e != -ENOENT)	/* gone meanwhile is no news */
@@ -588,6 +693,16 @@ static bool unseen(uint32_t ns, const char *name, void *payload, void *arg)
 	(void)ns;
 	(void)name;
 	return m->kind == MARK_SEEN && m->gen != wd->gen;
+}
+
+static bool done_unseen(uint32_t ns, const char *name, void *payload, void *arg)
+{
+	const struct done *d = payload;
+	const struct wdir *wd = arg;
+
+	(void)ns;
+	(void)name;
+	return d->gen != wd->gen;
 }
 
 static void dir_gone(struct watcher *w, struct wdir *wd, const char *why);
@@ -640,6 +755,7 @@ static void scan(struct watcher *w, struct wdir *wd)
 	free(s.results);
 	if (dir_polls(wd))
 		namemap_sweep(wd->marks, unseen, wd);
+	namemap_sweep(wd->done, done_unseen, wd);
 	qsort(s.heap, s.n, sizeof(*s.heap), cand_cmp);
 	wd->list = s.heap;
 	wd->nlist = s.n;
@@ -1232,4 +1348,5 @@ void watcher_get_stats(struct watcher *w, struct watcher_stats *st)
 	st->rescans = atomic_load(&w->rescans);
 	st->scans = atomic_load(&w->scans);
 	st->events = atomic_load(&w->events);
+	st->result_reads = atomic_load(&w->result_reads);
 }

@@ -63,6 +63,7 @@ struct watcher_stats {
 	uint64_t rescans;	/* full scans: start, periodic, overflow */
 	uint64_t scans;		/* every directory scan */
 	uint64_t events;	/* inotify events read */
+	uint64_t result_reads;	/* results a scan read to judge their input */
 };
 
 /*

@@ -92,6 +92,28 @@ EOF
 expect "polling: the slow writer's file runs" until_ok 20 test -f "$P/grow.sh.result.json"
 eq "polling: only once complete (settle)" "$(r "$P/grow.sh" 'd["stdout"].count("line")')" 6
 
+# Scans remember finished inputs: P is polled twice a second and A, B
+# rescanned every 0.3 s, yet no result is read again while neither it
+# nor its input changes.  A re-drop and a replaced result still count.
+for i in 1 2 3 4 5 6; do
+	printf 'echo p%s\n' "$i" >"$P/.p$i.tmp" && mv "$P/.p$i.tmp" "$P/p$i.sh"
+done
+expect "polling: six more jobs done" until_ok 30 sh -c \
+	"for i in 1 2 3 4 5 6; do test -f '$P/p'\$i.sh.result.json || exit 1; done"
+metric() { sed -n "s/^$1 //p" "$TMPROOT/metrics.prom"; }
+scans_from() { [ "$(metric cylo_scans_total)" -ge "$1" ]; }
+expect "scans go on (warm-up)" until_ok 20 scans_from $(($(metric cylo_scans_total) + 20))
+s0=$(metric cylo_scans_total) reads0=$(metric cylo_scan_result_reads_total)
+expect "twenty scans later..." until_ok 20 scans_from $((s0 + 20))
+eq "... not one result was read again" "$(metric cylo_scan_result_reads_total)" "$reads0"
+printf 'echo p1 again\n' >"$P/.p1.tmp" && mv "$P/.p1.tmp" "$P/p1.sh"
+expect "polling: a re-dropped input runs again" until_ok 20 \
+	sh -c "grep -q 'p1 again' '$P/p1.sh.result.json'"
+sed 's/"ino":[ ]*[0-9]*/"ino": 1/' "$P/p2.sh.result.json" >"$P/.p2.tmp"
+mv "$P/.p2.tmp" "$P/p2.sh.result.json"
+expect "polling: a result replaced by one for another input: it runs again" \
+	until_ok 20 sh -c "test \"\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"input\"][\"ino\"])' '$P/p2.sh.result.json')\" != 1"
+
 # SIGHUP with a broken config: logged with file and line, old config kept.
 cp "$C" "$TMPROOT/good.conf"
 printf 'workers = 2\nwatch "%s" {\n  settle = "abc"\n}\n' "$A" >"$C"
