@@ -917,14 +917,16 @@ static void worker_loop(void *arg, int slot)
 	struct daemon *dm = arg;
 	struct queue_item *it;
 	char es[64];
+	const char *what;
 	int e, last = 0;
 
 	for (;;) {
-		/* The next box's network namespace is made now, off its clock;
-		 * a failure is logged when it starts or changes, not per job. */
-		if ((e = sandbox_idle(dm->sb)) < 0 && e != last)
-			log_warn("worker=%d: no spare network namespace (the next "
-				 "box makes its own): %s", slot,
+		/* The next box's network namespace and mount template are
+		 * made now, off its clock; a failure is logged when it starts
+		 * or changes, not per job. */
+		if ((e = sandbox_idle(dm->sb, &what)) < 0 && e != last)
+			log_warn("worker=%d: cannot make %s ahead (the next box "
+				 "makes its own): %s", slot, what,
 				 log_errstr(e, es, sizeof(es)));
 		last = e;
 		if (queue_pop(dm->q, &it) != 0)

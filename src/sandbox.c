@@ -42,6 +42,7 @@
 #include "cgroup.h"
 #include "compat.h"
 #include "fsutil.h"
+#include "mnt_template.h"
 #include "netns_spare.h"
 #include "sandbox.h"
 #include "sandbox_landlock.h"
@@ -62,6 +63,7 @@ struct sandbox_env {
 	int cap_last_cap;
 	int devnull;		/* stdin of stages that have none */
 	int host_net;		/* root mode: our network namespace, for spares */
+	int host_mnt;		/* root mode: our mount namespace, for templates */
 	struct sock_fprog seccomp;
 	bool have_seccomp;
 	struct landlock_plan landlock;
@@ -82,7 +84,7 @@ struct box {
 	int ctl;		/* our end of the control socket */
 	bool dead;		/* killed: no further stage can run */
 	bool shared_cg;		/* cg is the slot's (v1), not the box's own */
-	bool net_stuck;		/* the thread could not leave the box's netns */
+	const char *stuck;	/* the namespace the thread could not leave */
 	struct box_timing timing;
 	int64_t t_cloned;
 	char work_opts[96], tmp_opts[96], shm_opts[96];
@@ -187,7 +189,7 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 
 	if (!env)
 		return -ENOMEM;
-	env->devnull = env->cancel_fd = env->host_net = -1;
+	env->devnull = env->cancel_fd = env->host_net = env->host_mnt = -1;
 	env->gen = atomic_fetch_add(&env_seq, 1) + 1;
 	pthread_mutex_init(&env->slot_lock, NULL);
 	env->root_mode = geteuid() == 0;
@@ -195,12 +197,15 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 	env->cap_last_cap = read_cap_last_cap();
 	env->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	env->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (env->root_mode)
+	if (env->root_mode) {
 		env->host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (env->devnull < 0 || env->cancel_fd < 0 || (env->root_mode && env->host_net < 0)) {
+		env->host_mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	}
+	if (env->devnull < 0 || env->cancel_fd < 0 ||
+	    (env->root_mode && (env->host_net < 0 || env->host_mnt < 0))) {
 		e = -errno;
-		snprintf(err, errlen, "cannot open /dev/null, an eventfd or "
-			 "/proc/self/ns/net");
+		snprintf(err, errlen, "cannot open /dev/null, an eventfd, "
+			 "/proc/self/ns/net or /proc/self/ns/mnt");
 		sandbox_env_free(env);
 		return e;
 	}
@@ -230,6 +235,8 @@ void sandbox_env_free(struct sandbox_env *env)
 		close(env->cancel_fd);
 	if (env->host_net >= 0)
 		close(env->host_net);
+	if (env->host_mnt >= 0)
+		close(env->host_mnt);
 	free(env);
 }
 
@@ -330,6 +337,10 @@ static int do_clone(struct box *b)
 	long pid;
 	int e, le;
 
+	/* The child copies the namespace we stand in: the template's. */
+	b->plan.in_template = b->env->host_mnt >= 0 &&
+			      mnt_template_enter(b->plan.ro_paths);
+
 	if (cgfd >= 0) {	/* v2: born inside its cgroup, no race */
 		a.flags |= CLONE_INTO_CGROUP;
 		a.cgroup = (uint64_t)cgfd;
@@ -343,8 +354,12 @@ static int do_clone(struct box *b)
 	if (pid > 0)
 		b->pid = (pid_t)pid;
 	if (spare && (le = netns_spare_leave(b->env->host_net)) < 0) {
-		b->net_stuck = true;
-		return le;
+		b->stuck = "network";
+		e = le;
+	}
+	if (b->plan.in_template && (le = mnt_template_leave(b->env->host_mnt)) < 0) {
+		b->stuck = "mount";
+		e = le;
 	}
 	return e;
 }
@@ -508,9 +523,9 @@ int box_open(struct sandbox_env *env, const struct box_spec *spec,
 	b->t_cloned = now_mono_ns();
 	b->timing.clone = (double)(b->t_cloned - t0) / 1e6;
 	close(sv[1]);
-	if (e < 0 && b->net_stuck) {
-		snprintf(err, errlen, "namespaces: cannot leave the box's network "
-			 "namespace after clone3: %s", es(e));
+	if (e < 0 && b->stuck) {
+		snprintf(err, errlen, "namespaces: cannot leave the box's %s "
+			 "namespace after clone3: %s", b->stuck, es(e));
 		goto out;
 	}
 	if (e < 0) {
@@ -899,14 +914,21 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
-int sandbox_idle(struct sandbox_env *env)
+int sandbox_idle(struct sandbox_env *env, const char **what)
 {
-	return env->host_net >= 0 ? netns_spare_make(env->host_net) : 0;
+	int e;
+
+	*what = "a spare network namespace";
+	if (env->host_net >= 0 && (e = netns_spare_make(env->host_net)) < 0)
+		return e;
+	*what = "a mount template";
+	return env->host_mnt >= 0 ? mnt_template_idle(env->host_mnt) : 0;
 }
 
 void sandbox_thread_end(void)
 {
 	netns_spare_drop();
+	mnt_template_drop();
 }
 
 int sandbox_on_thread(void (*fn)(void *), void *arg)

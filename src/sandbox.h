@@ -134,10 +134,12 @@ void box_close(struct box *b);
 /*
  * Makes ahead, on the calling thread, what the next box it opens would
  * otherwise make on its critical path: in root mode, an empty network
- * namespace (netns_spare.h).  For a worker between jobs, after a result
- * is written.  0, or -errno (the next box then makes its own).
+ * namespace (netns_spare.h) and the read-only mount tree of the paths its
+ * last box bound (mnt_template.h).  For a worker between jobs, after a
+ * result is written.  0, or -errno with *@what naming what failed (the
+ * next box then makes its own).
  */
-int sandbox_idle(struct sandbox_env *env);
+int sandbox_idle(struct sandbox_env *env, const char **what);
 
 /* Frees what sandbox_idle() made for the calling thread: at its end. */
 void sandbox_thread_end(void);

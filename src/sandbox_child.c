@@ -368,7 +368,9 @@ void box_child_main(const struct box_plan *p)
 	if ((e = take_ids(p)) < 0)
 		die(p, STEP_USERNS, e, -1);
 	ready.t[0] = mono_ns();
-	if ((e = mount_build_root(p, &step, &arg)) < 0)
+	e = p->in_template ? mount_build_from_template(p, &step, &arg)
+			   : mount_build_root(p, &step, &arg);
+	if (e < 0)
 		die(p, step, e, arg);
 	ready.t[1] = mono_ns();
 	if (p->bundle_fd >= 0)

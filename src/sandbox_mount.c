@@ -10,6 +10,17 @@
  * and size-limited tmpfs mounts for /tmp, /dev/shm and /work.  Then the
  * root tmpfs turns read-only and pivot_root detaches the host's root.
  *
+ * A daemon in root mode builds the shared part once instead, as a
+ * template (mnt_template.c): the same root, binds, /etc and /dev, with
+ * empty /tmp and /work, in a mount namespace of its own.  A box cloned
+ * from the template's namespace copies only those few mounts and adds
+ * its /proc, /dev/shm, /tmp and /work: no copy of the host's mounts to
+ * detach, whose unmount waits for an RCU grace period (0.1-2.5 ms).  The
+ * copy belongs to the box's user namespace, so the kernel locks every
+ * mount in it: the box can neither unmount one nor lift its read-only,
+ * nosuid or nodev flag, and the template's read-only root tmpfs belongs
+ * to the daemon, not to any box.
+ *
  * Runs post-clone in a copy of a multi-threaded process: no allocation, no
  * stdio, only syscalls and string copies into stack buffers.
  * mount_setattr() (Linux 5.12) sets read-only recursively and changes only
@@ -30,6 +41,8 @@
 
 #define NEWROOT "/tmp"
 #define PATH_BYTES 4096
+/* The box's procfs: only its own processes, and only their directories. */
+#define BOX_PROC_OPTS "hidepid=invisible,subset=pid"
 
 static const char etc_passwd[] =
 	"root:x:0:0:root:/:/usr/sbin/nologin\n"
@@ -182,7 +195,8 @@ static int tmpfs_at(const char *full, unsigned long flags, const char *opts)
 	return 0;
 }
 
-static int build_dev(const struct box_plan *p)
+/* @shm_opts NULL: /dev/shm is left an empty directory (a template's). */
+static int build_dev(const char *shm_opts)
 {
 	char dst[PATH_BYTES], src[64];
 	int e;
@@ -205,21 +219,24 @@ static int build_dev(const struct box_plan *p)
 	    symlink("/proc/self/fd/1", NEWROOT "/dev/stdout") < 0 ||
 	    symlink("/proc/self/fd/2", NEWROOT "/dev/stderr") < 0)
 		return -errno;
-	e = tmpfs_at(NEWROOT "/dev/shm", MS_NOSUID | MS_NODEV, p->shm_opts);
+	e = shm_opts ? tmpfs_at(NEWROOT "/dev/shm", MS_NOSUID | MS_NODEV, shm_opts)
+		     : mkdirs(NEWROOT "/dev/shm");
 	if (e < 0)
 		return e;
 	/* The /dev tmpfs itself turns read-only; its device binds and shm stay rw. */
 	return set_ro(NEWROOT "/dev", 0);
 }
 
-static int build_work(const struct box_plan *p)
+/* /work at @path (the directory exists): the job's tmpfs and files. */
+static int build_work(const struct box_plan *p, const char *path)
 {
 	int e, fd;
 
-	e = tmpfs_at(NEWROOT "/work", MS_NOSUID | MS_NODEV, p->work_opts);
-	if (e < 0 || p->bundle_fd < 0)
-		return e;
-	fd = open(NEWROOT "/work", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, p->work_opts) < 0)
+		return -errno;
+	if (p->bundle_fd < 0)
+		return 0;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	e = bundle_unpack(p->bundle_fd, fd);
@@ -227,7 +244,8 @@ static int build_work(const struct box_plan *p)
 	return e;
 }
 
-static int pivot(void)
+/* Makes NEWROOT read-only and the root; ends in @cwd. */
+static int pivot(const char *cwd)
 {
 	if (set_ro(NEWROOT, 0) < 0)
 		return -errno;
@@ -239,14 +257,15 @@ static int pivot(void)
 		return -errno;
 	if (umount2(".", MNT_DETACH) < 0)
 		return -errno;
-	if (chdir("/work") < 0)
+	if (chdir(cwd) < 0)
 		return -errno;
 	return 0;
 }
 
 #define STEP(s, call) do { *step = (s); if ((e = (call)) < 0) return e; } while (0)
 
-int mount_build_root(const struct box_plan *p, int *step, int *arg)
+/* What every box shares: the root tmpfs, the binds, /etc.  Not /proc. */
+static int build_base(char *const *ro_paths, int *step, int *arg)
 {
 	int e;
 
@@ -258,19 +277,68 @@ int mount_build_root(const struct box_plan *p, int *step, int *arg)
 	if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
 		  "size=1m,nr_inodes=4096,mode=0755") < 0)
 		return -errno;
-	for (int i = 0; p->ro_paths && p->ro_paths[i]; i++) {
+	for (int i = 0; ro_paths && ro_paths[i]; i++) {
 		*arg = i;
-		STEP(STEP_MOUNT_RO, bind_ro(p->ro_paths[i]));
+		STEP(STEP_MOUNT_RO, bind_ro(ro_paths[i]));
 	}
 	*arg = -1;
 	STEP(STEP_MOUNT_ETC, build_etc());
 	STEP(STEP_MOUNT_PROC, mkdirs(NEWROOT "/proc"));
-	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "hidepid=invisible,subset=pid") < 0)
-		return -errno;
-	STEP(STEP_MOUNT_DEV, build_dev(p));
-	STEP(STEP_MOUNT_TMP, tmpfs_at(NEWROOT "/tmp", MS_NOSUID | MS_NODEV, p->tmp_opts));
-	STEP(STEP_MOUNT_WORK, build_work(p));
-	STEP(STEP_PIVOT, pivot());
 	return 0;
+}
+
+int mount_build_root(const struct box_plan *p, int *step, int *arg)
+{
+	int e;
+
+	if ((e = build_base(p->ro_paths, step, arg)) < 0)
+		return e;
+	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  BOX_PROC_OPTS) < 0)
+		return -errno;
+	STEP(STEP_MOUNT_DEV, build_dev(p->shm_opts));
+	STEP(STEP_MOUNT_TMP, tmpfs_at(NEWROOT "/tmp", MS_NOSUID | MS_NODEV, p->tmp_opts));
+	STEP(STEP_MOUNT_WORK, mkdirs(NEWROOT "/work"));
+	STEP(STEP_MOUNT_WORK, build_work(p, NEWROOT "/work"));
+	STEP(STEP_PIVOT, pivot("/work"));
+	return 0;
+}
+
+int mount_build_template(char *const *ro_paths, int *step, int *arg)
+{
+	int e;
+
+	if ((e = build_base(ro_paths, step, arg)) < 0)
+		return e;
+	/* The builder's own PID namespace, empty once it exits.  A box may
+	 * mount a procfs only where one is fully visible already (the
+	 * kernel's mount_too_revealing()); its own then covers this one. */
+	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
+		return -errno;
+	STEP(STEP_MOUNT_DEV, build_dev(NULL));
+	STEP(STEP_MOUNT_TMP, mkdirs(NEWROOT "/tmp"));
+	STEP(STEP_MOUNT_WORK, mkdirs(NEWROOT "/work"));
+	STEP(STEP_PIVOT, pivot("/"));
+	return 0;
+}
+
+int mount_build_from_template(const struct box_plan *p, int *step, int *arg)
+{
+	int e;
+
+	*arg = -1;
+	*step = STEP_MOUNT_PROC;
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  BOX_PROC_OPTS) < 0)
+		return -errno;
+	*step = STEP_MOUNT_DEV;
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, p->shm_opts) < 0)
+		return -errno;
+	*step = STEP_MOUNT_TMP;
+	if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, p->tmp_opts) < 0)
+		return -errno;
+	STEP(STEP_MOUNT_WORK, build_work(p, "/work"));
+	*step = STEP_PIVOT;
+	return chdir("/work") < 0 ? -errno : 0;
 }

@@ -61,6 +61,7 @@ struct box_plan {
 	const struct sock_fprog *seccomp;	/* or NULL when not required & absent */
 	const struct landlock_plan *landlock;	/* abi <= 0: none */
 	int cap_last_cap;
+	bool in_template;	/* cloned from a template's mount namespace */
 };
 
 /* With REQ_RUN: stdin, stdout, stderr, and the program to execveat() (or
@@ -97,6 +98,15 @@ void box_child_main(const struct box_plan *p) __attribute__((noreturn));
 /* Builds the new root, /work included, and pivots into it.  On failure
  * returns -errno and sets *step / *arg.  sandbox_mount.c */
 int mount_build_root(const struct box_plan *p, int *step, int *arg);
+
+/* A template for boxes binding @ro_paths: the shared part of the root,
+ * built in a fresh mount and PID namespace, then made the root.  On
+ * failure -errno with *step / *arg.  sandbox_mount.c */
+int mount_build_template(char *const *ro_paths, int *step, int *arg);
+
+/* In a copy of a template's namespace: the box's /proc, /dev/shm, /tmp
+ * and /work; ends in /work.  sandbox_mount.c */
+int mount_build_from_template(const struct box_plan *p, int *step, int *arg);
 
 /* Applies a stage's rlimits.  Async-signal-safe.  sandbox_limits.c */
 int limits_apply_stage(const struct stage_spec *s, bool rlimit_memory);

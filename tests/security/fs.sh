@@ -41,9 +41,10 @@ host F01
 # Landlock does not decide: chmod() (no Landlock right) and mkdir()/O_TRUNC
 # (the mount is checked before the LSM hook) answer EROFS, and
 # /proc/self/mountinfo shows /usr as ro,nosuid,nodev.
-run_job F02 "$(job_from F02 f02_write_ro.c)"
-expect F02 "read-only runtime paths and /etc refuse writes" 0 \
-	"d['status'] == 'ok'" \
+# f02_checks CMD ARG...: runs CMD ARG... with F02's checks appended (for
+# a cylo run and for the daemon case F02d below).
+f02_checks() {
+	"$@" "d['status'] == 'ok'" \
 	"e('open /usr/bin/python3 O_WRONLY', 'EROFS', 'EACCES')" \
 	"e('open /usr/bin/python3 O_RDWR', 'EROFS', 'EACCES')" \
 	"e('truncate /usr/lib/os-release', 'EROFS', 'EACCES')" \
@@ -56,12 +57,14 @@ expect F02 "read-only runtime paths and /etc refuse writes" 0 \
 	"re.match(r'ro,nosuid,nodev\\b', o['mount /usr'])" \
 	"re.match(r'ro,nosuid,nodev\\b', o['mount /'])" \
 	"re.match(r'rw,nosuid,nodev\\b', o['mount /work'])"
+}
+run_job F02 "$(job_from F02 f02_write_ro.c)"
+f02_checks expect F02 "read-only runtime paths and /etc refuse writes" 0
 host F02
 
 # ---- F03: mount, umount, chroot, pivot_root, shocker ---------------------
-run_job F03 "$(job_from F03 f03_mount_escape.c)"
-expect F03 "mount family, chroot, pivot_root, handles: EPERM" 0 \
-	"d['status'] == 'ok'" \
+f03_checks() {
+	"$@" "d['status'] == 'ok'" \
 	"e('mount remount /usr rw', 'EPERM')" "e('mount badptr', 'EPERM')" \
 	"e('mount proc', 'EPERM')" "e('umount2 /usr', 'EPERM')" \
 	"e('umount2 badptr', 'EPERM')" "e('chroot /work/jail', 'EPERM')" \
@@ -70,6 +73,9 @@ expect F03 "mount family, chroot, pivot_root, handles: EPERM" 0 \
 	"e('open_by_handle_at', 'EPERM')" "e('open_by_handle_at opened', '0')" \
 	"e('open_by_handle_at badptr', 'EPERM')" "e('name_to_handle_at badptr', 'EPERM')" \
 	"e('open /etc/shadow after', 'ENOENT')" "e('cwd after', '/')"
+}
+run_job F03 "$(job_from F03 f03_mount_escape.c)"
+f03_checks expect F03 "mount family, chroot, pivot_root, handles: EPERM" 0
 host F03
 
 # ---- F04: hard links to setuid binaries, own setuid copy, capabilities ----
@@ -92,6 +98,29 @@ expect F05 "mknod refused, host devices absent" 0 \
 	"all(o['open ' + p] == 'ENOENT' for p in ('/dev/mem', '/dev/kmem', '/dev/port', '/dev/kmsg', '/dev/sda', '/dev/vda', '/dev/tty', '/dev/console', '/dev/kvm', '/dev/net/tun', '/dev/fuse', '/dev/loop-control'))" \
 	"e('open /dev/urandom', 'OK')"
 host F05
+
+# ---- F02d: F02 and F03 in boxes cloned from a daemon's mount template ----
+# In root mode a daemon worker clones its boxes from a read-only mount tree
+# it built once (mnt_template.h); the first job of each worker builds its
+# own root, the next ones copy the template, whose procfs lies under the
+# box's.  The same checks must hold there, and the template must be used.
+D=$(drop_dir F02d)
+drop_snap F02d "$D"
+for n in 1 2 3 4; do
+	cp "$HOSTILE/f02_write_ro.c" "$D/f02_$n.c"
+	cp "$HOSTILE/f03_mount_escape.c" "$D/f03_$n.c"
+done
+watch_once F02d "$D" 120
+for n in 1 2 3 4; do
+	f02_checks drop_expect F02d "job f02_$n: read-only paths refuse writes" "$D" "f02_$n.c"
+	f03_checks drop_expect F02d "job f03_$n: mount family, chroot, pivot_root: EPERM" \
+		"$D" "f03_$n.c"
+done
+drop_expect F02d "later jobs were cloned from the template" "$D" "f02_4.c" \
+	"o['proc mounts'] == '2'"
+drop_expect F02d "the first job of a worker built its own root" "$D" "f02_1.c" \
+	"o['proc mounts'] == '1'"
+drop_host F02d "$D"
 
 # ---- F06: traps left for the output reader (drop folder, raw_output) ------
 D=$(drop_dir F06)

@@ -7,9 +7,9 @@
 # The box's init (PID 1, a copy of the daemon: its memory holds the daemon's
 # environment and command line) is non-dumpable, so hidepid=invisible hides
 # it; only the job's own processes are listed.
-run_job P01 "$(job_from P01 p01_proc_snoop.py)"
-expect P01 "only the job's processes are visible, pid 1 is hidden" 0 \
-	"d['status'] == 'ok'" \
+# p01_checks CMD ARG...: runs CMD ARG... with P01's checks appended.
+p01_checks() {
+	"$@" "d['status'] == 'ok'" \
 	"o['pids'] == o['self']" \
 	"e('read /proc/1/environ', 'ENOENT', 'EACCES')" \
 	"e('read /proc/1/cmdline', 'ENOENT', 'EACCES')" \
@@ -17,8 +17,26 @@ expect P01 "only the job's processes are visible, pid 1 is hidden" 0 \
 	"'env 1' not in o and 'cmdline 1' not in o" \
 	"o['env ' + o['self']] == 'HOME,LANG,PATH,PYTHONDONTWRITEBYTECODE,TMPDIR,USER'" \
 	"o['uid ' + o['self']] == '1000 1000 1000 1000'" \
-	"'$TMPROOT' not in out and 'SEC_C' not in out"
+	"'$TMPROOT' not in out and 'SEC_C' not in out" \
+	"e('umount2 /proc', 'EPERM')"
+}
+run_job P01 "$(job_from P01 p01_proc_snoop.py)"
+p01_checks expect P01 "only the job's processes are visible, pid 1 is hidden" 0
 host P01
+
+# P01d: the same in boxes cloned from a daemon's mount template (see F02d),
+# where the template's own procfs (of an empty PID namespace) lies under
+# the box's: it stays covered.
+D=$(drop_dir P01d)
+drop_snap P01d "$D"
+for n in 1 2 3 4; do cp "$HOSTILE/p01_proc_snoop.py" "$D/p01_$n.py"; done
+watch_once P01d "$D" 60
+for n in 1 2 3 4; do
+	p01_checks drop_expect P01d "job $n: only its own processes, pid 1 hidden" "$D" "p01_$n.py"
+done
+drop_expect P01d "later jobs were cloned from the template" "$D" "p01_4.py" \
+	"o['proc mounts'] == '2'"
+drop_host P01d "$D"
 
 # ---- P02: kernel knobs and memory through /proc, /sys --------------------
 run_job P02 "$(job_from P02 p02_proc_sys.c)"

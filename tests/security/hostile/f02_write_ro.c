@@ -1,6 +1,7 @@
 /* F02: write to the read-only runtime paths and to the box's /etc.
  * Prints "CALL PATH: ERRNO" (or OK), then the mount options of /, /usr and
- * /work.  The ro bind itself must hold, not only Landlock: chmod() is no
+ * /work, and how many mounts /proc holds (2 in a box cloned from a daemon's
+ * mount template).  The ro bind itself must hold, not only Landlock: chmod() is no
  * Landlock right at all and mkdir() checks the mount before the LSM hook,
  * so EROFS there is the bind's answer on any Landlock ABI. */
 #define _GNU_SOURCE
@@ -22,6 +23,7 @@ int main(void)
 {
 	char line[4096];
 	FILE *f;
+	int procs = 0;
 
 	say("open /usr/bin/python3 O_WRONLY", open("/usr/bin/python3", O_WRONLY));
 	say("open /usr/bin/python3 O_RDWR", open("/usr/bin/python3", O_RDWR));
@@ -45,6 +47,8 @@ int main(void)
 		    (strcmp(mnt, "/usr") == 0 || strcmp(mnt, "/") == 0 ||
 		     strcmp(mnt, "/work") == 0))
 			printf("mount %s: %s\n", mnt, opts);
+		procs += strcmp(mnt, "/proc") == 0;
 	}
+	printf("proc mounts: %d\n", procs);
 	return 0;
 }

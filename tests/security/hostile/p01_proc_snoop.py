@@ -1,7 +1,11 @@
 # P01: what /proc shows of other processes.  Prints the visible pids, then
 # for pid 1 and every visible pid its environ/cmdline/status outcome:
 # "read /proc/N/FILE: OK <len>" or the errno; "uid N: ...", "env N: KEYS",
-# "cmdline N: ARGV".
+# "cmdline N: ARGV".  Then whether the procfs can be unmounted to see what
+# lies beneath ("umount2 /proc": the errno), and how many procfs mounts
+# /proc holds ("proc mounts": 2 in a box cloned from a daemon's mount
+# template, whose own procfs lies under the box's).
+import ctypes
 import errno
 import os
 
@@ -20,6 +24,12 @@ def read(path):
         print(f"read {path}: {errno.errorcode[e.errno]}")
         return None
 
+
+libc = ctypes.CDLL(None, use_errno=True)
+rc = libc.umount2(b"/proc", 2)      # MNT_DETACH
+print("umount2 /proc: " + ("OK" if rc == 0 else errno.errorcode[ctypes.get_errno()]))
+with open("/proc/self/mountinfo") as f:
+    print("proc mounts: %d" % sum(line.split()[4] == "/proc" for line in f))
 
 for pid in sorted(set([1] + pids)):
     env = read(f"/proc/{pid}/environ")

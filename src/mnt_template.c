@@ -1,0 +1,267 @@
+/*
+ * mnt_template.c - read-only mount trees built once, copied per box.
+ *
+ * A template is a mount namespace whose root is the shared part of every
+ * box's root (sandbox_mount.c, mount_build_template()).  A child cloned
+ * into new mount and PID namespaces builds it and waits; the worker
+ * thread opens /proc/PID/ns/mnt, which keeps the namespace alive after
+ * the child exits.  To clone a box from it, the thread setns()es into the
+ * template just for the clone3(), whose CLONE_NEWNS then copies the
+ * template's few mounts instead of the host's, and returns at once.
+ * setns() into a mount namespace needs a thread with its own fs_struct
+ * (root and cwd), so each thread unshares CLONE_FS once.
+ *
+ * The template belongs to the daemon's user namespace: the copy a box
+ * gets belongs to the box's, so the kernel locks its mounts (see
+ * sandbox_mount.c).  Templates are never written after they are built.
+ *
+ * Nothing here runs in a box: on the worker thread, and in the builder
+ * child, which only makes syscalls (a copy of a multi-threaded process).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mnt_template.h"
+#include "sandbox_plan.h"
+#include "util.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define TMPL_MAX 4
+#define NS 1000000000LL
+#define TMPL_FRESH_NS (10 * NS)	/* rebuilt when older, if used */
+#define TMPL_UNUSED_NS (120 * NS)	/* dropped when unused that long */
+
+struct tmpl {
+	char *key;		/* the read-only paths, each with its NUL */
+	size_t keylen;
+	int fd;			/* the mount namespace; -1: free slot */
+	int64_t born, used;
+};
+
+static __thread struct tmpl cache[TMPL_MAX];
+static __thread bool cache_init, fs_own;
+static __thread char *wanted;	/* a box's paths that had no template */
+static __thread size_t wantedlen;
+
+static void init_cache(void)
+{
+	if (cache_init)
+		return;
+	for (int i = 0; i < TMPL_MAX; i++)
+		cache[i].fd = -1;
+	cache_init = true;
+}
+
+/* @ro_paths as one key: every path with its NUL.  NULL on ENOMEM. */
+static char *make_key(char *const *ro_paths, size_t *len)
+{
+	size_t n = 0, off = 0;
+	char *k;
+
+	for (int i = 0; ro_paths && ro_paths[i]; i++)
+		n += strlen(ro_paths[i]) + 1;
+	if (!(k = malloc(n + 1)))
+		return NULL;
+	for (int i = 0; ro_paths && ro_paths[i]; i++) {
+		size_t l = strlen(ro_paths[i]) + 1;
+		memcpy(k + off, ro_paths[i], l);
+		off += l;
+	}
+	*len = n;
+	return k;
+}
+
+static struct tmpl *find(const char *key, size_t len)
+{
+	init_cache();
+	for (int i = 0; i < TMPL_MAX; i++)
+		if (cache[i].fd >= 0 && cache[i].keylen == len &&
+		    memcmp(cache[i].key, key, len) == 0)
+			return &cache[i];
+	return NULL;
+}
+
+static void forget(struct tmpl *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->key);
+	t->key = NULL;
+	t->fd = -1;
+}
+
+bool mnt_template_enter(char *const *ro_paths)
+{
+	size_t len;
+	char *key = make_key(ro_paths, &len);
+	struct tmpl *t;
+
+	if (!key)
+		return false;
+	t = find(key, len);
+	if (!t) {
+		free(wanted);
+		wanted = key;
+		wantedlen = len;
+		return false;
+	}
+	free(key);
+	if (setns(t->fd, CLONE_NEWNS) < 0)
+		return false;
+	t->used = now_mono_ns();
+	return true;
+}
+
+int mnt_template_leave(int host_fd)
+{
+	return setns(host_fd, CLONE_NEWNS) < 0 ? -errno : 0;
+}
+
+/* The builder child: builds, reports, waits for the parent to look. */
+static __attribute__((noreturn)) void builder(const char *key, size_t len, int sock)
+{
+	char *paths[64];
+	int n = 0, step, arg, e;
+	char c;
+
+	/* Only our end of the socket: with the parent's end (or any fd of
+	 * the daemon's) still open here, EOF would never come. */
+	if ((sock > 0 && syscall(SYS_close_range, 0, sock - 1, 0) < 0) ||
+	    syscall(SYS_close_range, sock + 1, ~0U, 0) < 0)
+		_exit(1);
+	for (size_t off = 0; off < len && n < 63; off += strlen(key + off) + 1)
+		paths[n++] = (char *)key + off;
+	paths[n] = NULL;
+	e = n == 63 ? -E2BIG : mount_build_template(paths, &step, &arg);
+	if (send(sock, &e, sizeof(e), 0) != (ssize_t)sizeof(e))
+		_exit(1);
+	/* Until the parent closes its end, having opened our namespace. */
+	while (recv(sock, &c, 1, 0) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* A new template's namespace fd for @key, or -errno. */
+static int build(const char *key, size_t len)
+{
+	int sv[2], pidfd = -1, e = 0, fd = -1;
+	char path[64];
+	struct clone_args a = {
+		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = 0,	/* reaped through the pidfd, no SIGCHLD */
+	};
+	long pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = syscall(SYS_clone3, &a, sizeof(a));
+	if (pid == 0)
+		builder(key, len, sv[1]);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -errno;
+	}
+	if (recv(sv[0], &e, sizeof(e), 0) != (ssize_t)sizeof(e))
+		e = -EIO;	/* the child died before reporting */
+	if (e == 0) {
+		/* Our unreaped child: the pid cannot have been reused. */
+		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			e = -errno;
+	}
+	close(sv[0]);
+	while (waitid(P_PIDFD, (id_t)pidfd, NULL, WEXITED | __WALL) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+	return e < 0 ? e : fd;
+}
+
+/* Builds (or rebuilds) the template of @key; takes @key. */
+static int add(char *key, size_t len, int64_t now)
+{
+	struct tmpl *t = find(key, len), *lru = &cache[0];
+	int fd;
+
+	if (!fs_own) {
+		if (unshare(CLONE_FS) < 0) {
+			free(key);
+			return -errno;
+		}
+		fs_own = true;
+	}
+	if ((fd = build(key, len)) < 0) {
+		free(key);
+		return fd;
+	}
+	if (!t) {
+		for (int i = 0; i < TMPL_MAX && !t; i++)
+			if (cache[i].fd < 0)
+				t = &cache[i];
+		for (int i = 1; i < TMPL_MAX && !t; i++)
+			if (cache[i].used < lru->used)
+				lru = &cache[i];
+		t = t ? t : lru;
+	}
+	forget(t);
+	t->key = key;
+	t->keylen = len;
+	t->fd = fd;
+	t->born = t->used = now;
+	return 0;
+}
+
+int mnt_template_idle(int host_fd)
+{
+	int64_t now = now_mono_ns();
+	int e = 0, r;
+
+	if (host_fd < 0)
+		return -EBADF;
+	init_cache();
+	if (wanted) {
+		e = add(wanted, wantedlen, now);
+		wanted = NULL;
+	}
+	for (int i = 0; i < TMPL_MAX; i++) {
+		struct tmpl *t = &cache[i];
+		char *key;
+
+		if (t->fd < 0)
+			continue;
+		if (now - t->used > TMPL_UNUSED_NS) {
+			forget(t);
+		} else if (now - t->born > TMPL_FRESH_NS && t->used > t->born) {
+			if (!(key = malloc(t->keylen ? t->keylen : 1)))
+				return -ENOMEM;
+			memcpy(key, t->key, t->keylen);
+			if ((r = add(key, t->keylen, now)) < 0 && e == 0)
+				e = r;
+		}
+	}
+	return e;
+}
+
+void mnt_template_drop(void)
+{
+	init_cache();
+	for (int i = 0; i < TMPL_MAX; i++)
+		forget(&cache[i]);
+	free(wanted);
+	wanted = NULL;
+}

@@ -1,0 +1,44 @@
+/*
+ * mnt_template.h - read-only mount trees built once per worker thread and
+ * copied by each box's clone3() (see sandbox_mount.c for what they hold).
+ *
+ * Root mode and daemon workers only: building one needs CAP_SYS_ADMIN,
+ * and it pays off only for a thread that runs many boxes.  A thread keeps
+ * up to four, one per set of read-only paths (a language's), and builds
+ * them while idle: a box whose paths have no template yet builds its own
+ * root, and the next idle moment builds the template.  A template older
+ * than ten seconds is rebuilt when idle, so a host file bound by path
+ * (/etc/ld.so.cache, replaced by ldconfig) is never older than that.
+ * @host_fd is an fd of the daemon's mount namespace (/proc/self/ns/mnt),
+ * where the calling thread always returns.
+ */
+#ifndef CYLO_MNT_TEMPLATE_H
+#define CYLO_MNT_TEMPLATE_H
+
+#include <stdbool.h>
+
+/*
+ * Moves the calling thread into its template for @ro_paths, which the next
+ * clone3() with CLONE_NEWNS copies.  true when it did; false when there is
+ * none yet (noted for mnt_template_idle()) or entering failed.
+ */
+bool mnt_template_enter(char *const *ro_paths);
+
+/*
+ * Right after that clone3(): back to @host_fd.  -errno when the thread
+ * could not leave; the caller must then fail the box, since the thread
+ * no longer sees the host's files.
+ */
+int mnt_template_leave(int host_fd);
+
+/*
+ * Between jobs: builds the template a box lacked and rebuilds old ones;
+ * drops those unused for two minutes.  0 or -errno (nothing is lost: the
+ * next box builds its own root).
+ */
+int mnt_template_idle(int host_fd);
+
+/* Closes this thread's templates: at the end of a worker thread. */
+void mnt_template_drop(void);
+
+#endif
