@@ -36,8 +36,14 @@
 #include "result.h"
 #include "util.h"
 
-/* How much of a result is read to find "input" before parsing it all. */
-#define IDENTITY_PREFIX	(16 * 1024)
+/*
+ * How much of a result is read to find "input" before parsing it all: the
+ * schema, the job's name (255 bytes, at most 1.5 KiB escaped) and the
+ * input come first.  The buffer is on the stack of threads whose pages
+ * every clone of a box write-protects, and the compiler touches each of
+ * its pages on entry: one page, not four.
+ */
+#define IDENTITY_PREFIX	4000
 /* A result holds two streams up to the output limit, escaped. */
 #define RESULT_MAX_SIZE	((size_t)256 << 20)
 

@@ -141,7 +141,8 @@ void box_close(struct box *b);
  */
 int sandbox_idle(struct sandbox_env *env, const char **what);
 
-/* Frees what sandbox_idle() made for the calling thread: at its end. */
+/* Frees what sandbox_idle() and box_run() keep for the calling thread:
+ * at its end. */
 void sandbox_thread_end(void);
 
 /*
