@@ -828,7 +828,8 @@ static void produce(struct job_env *j, const struct claim *c, struct job_result 
 	r->finished_at_ns = now_real_ns();
 }
 
-static void publish(struct job_env *j, const struct job_result *r)
+/* Writes the result next to the input.  false when there is none. */
+static bool publish(struct job_env *j, const struct job_result *r)
 {
 	struct publish_opts po = {
 		.raw_output = j->conf->raw_output, .mode = j->conf->result_mode,
@@ -847,13 +848,14 @@ static void publish(struct job_env *j, const struct job_result *r)
 		log_warn("job=%s stage=publish the raw output files could not be "
 			 "written; the result says why", j->esc);
 	if (e >= 0)
-		return;
-	log_err("job=%s stage=publish cannot write the result: %s", j->esc,
-		log_errstr(e, why, sizeof(why)));
+		return true;
+	log_err("job=%s stage=publish cannot write the result: %s; the job runs "
+		"again later", j->esc, log_errstr(e, why, sizeof(why)));
 	atomic_store(&j->dm->failed, true);
 	pthread_mutex_lock(&j->dm->m.lock);
 	j->dm->m.publish_errors++;
 	pthread_mutex_unlock(&j->dm->m.lock);
+	return false;
 }
 
 static void log_finished(const struct job_env *j, const struct job_result *r)
@@ -874,6 +876,7 @@ static void run_input(struct job_env *j)
 	struct claim c;
 	char why[128];
 	int64_t t0, publish_ns = 0;
+	bool published = false;
 	int e;
 
 	if (watch_input_state(j->d->dirfd, j->it->name, &j->st) != 1)
@@ -898,14 +901,15 @@ static void run_input(struct job_env *j)
 	produce(j, &c, &r);
 	if (!atomic_load(&j->dm->cancel)) {
 		t0 = now_mono_ns();
-		publish(j, &r);
+		published = publish(j, &r);
 		publish_ns = now_mono_ns() - t0;
 	}
 	claim_release(&c);	/* after the result is in place */
-	if (!atomic_load(&j->dm->cancel)) {
+	/* Finished means a result exists: no line, no count otherwise. */
+	if (published) {
 		log_finished(j, &r);
 		metrics_add(&j->dm->m, &r, publish_ns);
-	} else {
+	} else if (atomic_load(&j->dm->cancel)) {
 		log_info("job=%s stage=shutdown killed; it runs again at the next start",
 			 j->esc);
 	}

@@ -15,7 +15,7 @@ chmod 0775 "$T"
 trap 'while mountpoint -q "$T"; do umount "$T"; done; watch_cleanup' EXIT
 C=$TMPROOT/cylo.conf
 conf "$C" <<EOF
-$(watch_section "$T" 'tmpfs = "8M"')
+$(watch_section "$T" 'tmpfs = "8M"' 'rescan_interval = 1')
 EOF
 start d "$C"
 expect "tmpfs mounted on the folder" until_ok 20 mountpoint -q "$T"
@@ -36,6 +36,23 @@ until_ok 20 grep -q 'watching 1 directory' "$TMPROOT/d2.log"
 eq "not mounted twice after a restart" "$(findmnt -n -o TARGET "$T" | wc -l)" 1
 expect "earlier results still there (the mount outlived the restart)" \
 	test -f "$T/t.sh.result.json"
+
+# A full folder: the job runs and its claim takes the last free page, so
+# its result cannot be written.  That is logged as such, the job is not
+# logged as finished, and once there is room again it runs to a result.
+printf 'echo after-full\n' >"$T/.full.tmp"
+avail=$(stat -f -c %a "$T")
+head -c $(((avail - 1) * $(stat -f -c %S "$T"))) /dev/zero >"$T/.fill" 2>/dev/null
+mv "$T/.full.tmp" "$T/full.sh"
+expect "full folder: the failed result write is logged" until_ok 20 \
+	grep -q 'job=full.sh stage=publish cannot write the result' "$TMPROOT/d2.log"
+expect "... the daemon goes on" alive "$d2_pid"
+rm "$T/.fill"
+expect "... and with room again the job gets its result" until_ok 20 \
+	test -f "$T/full.sh.result.json"
+eq "... the right one" "$(field "$T/full.sh.result.json" 'd["stdout"]')" after-full
+eq "... logged as finished once, when its result was written" \
+	"$(grep -c 'job=full.sh lang=' "$TMPROOT/d2.log")" 1
 stop "$d2_pid"
 
 U=$TMPROOT/unpriv
