@@ -928,7 +928,7 @@ static void worker_loop(void *arg, int slot)
 		/* The next box's network namespace and mount template are
 		 * made now, off its clock; a failure is logged when it starts
 		 * or changes, not per job. */
-		if ((e = sandbox_idle(dm->sb, &what)) < 0 && e != last)
+		if ((e = sandbox_idle(dm->sb, slot, &what)) < 0 && e != last)
 			log_warn("worker=%d: cannot make %s ahead (the next box "
 				 "makes its own): %s", slot, what,
 				 log_errstr(e, es, sizeof(es)));

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,9 +42,12 @@
 #endif
 
 #define TMPL_MAX 4
+#define TMPL_PATHS 128		/* a language's paths and extra_ro_paths */
 #define NS 1000000000LL
-#define TMPL_FRESH_NS (10 * NS)	/* rebuilt when older, if used */
+#define TMPL_FRESH_NS (10 * NS)	/* not used, and rebuilt, when older */
 #define TMPL_UNUSED_NS (120 * NS)	/* dropped when unused that long */
+#define TMPL_RETRY_NS (60 * NS)	/* no build that long after one failed */
+#define BUILD_TIMEOUT_MS 10000	/* a bind of a hung NFS or FUSE path */
 
 struct tmpl {
 	char *key;		/* the read-only paths, each with its NUL */
@@ -54,8 +58,10 @@ struct tmpl {
 
 static __thread struct tmpl cache[TMPL_MAX];
 static __thread bool cache_init, fs_own;
+static __thread bool active;	/* the thread calls mnt_template_idle() */
 static __thread char *wanted;	/* a box's paths that had no template */
 static __thread size_t wantedlen;
+static __thread int64_t retry_at;	/* after a failed build */
 
 static void init_cache(void)
 {
@@ -107,13 +113,16 @@ static void forget(struct tmpl *t)
 bool mnt_template_enter(char *const *ro_paths)
 {
 	size_t len;
-	char *key = make_key(ro_paths, &len);
+	char *key;
 	struct tmpl *t;
 
-	if (!key)
+	if (!active)		/* a one-shot command: no template pays off */
+		return false;
+	if (!(key = make_key(ro_paths, &len)))
 		return false;
 	t = find(key, len);
-	if (!t) {
+	/* Too old to use: what it binds by path may have been replaced. */
+	if (!t || now_mono_ns() - t->born > TMPL_FRESH_NS) {
 		free(wanted);
 		wanted = key;
 		wantedlen = len;
@@ -132,9 +141,10 @@ int mnt_template_leave(int host_fd)
 }
 
 /* The builder child: builds, reports, waits for the parent to look. */
-static __attribute__((noreturn)) void builder(const char *key, size_t len, int sock)
+static __attribute__((noreturn)) void builder(const char *key, size_t len,
+					      const struct fs_as *as, int sock)
 {
-	char *paths[64];
+	char *paths[TMPL_PATHS + 1];
 	int n = 0, step, arg, e;
 	char c;
 
@@ -143,10 +153,16 @@ static __attribute__((noreturn)) void builder(const char *key, size_t len, int s
 	if ((sock > 0 && syscall(SYS_close_range, 0, sock - 1, 0) < 0) ||
 	    syscall(SYS_close_range, sock + 1, ~0U, 0) < 0)
 		_exit(1);
-	for (size_t off = 0; off < len && n < 63; off += strlen(key + off) + 1)
+	for (size_t off = 0; off < len; off += strlen(key + off) + 1) {
+		if (n == TMPL_PATHS) {
+			e = -E2BIG;
+			goto report;
+		}
 		paths[n++] = (char *)key + off;
+	}
 	paths[n] = NULL;
-	e = n == 63 ? -E2BIG : mount_build_template(paths, &step, &arg);
+	e = mount_build_template(paths, as, &step, &arg);
+report:
 	if (send(sock, &e, sizeof(e), 0) != (ssize_t)sizeof(e))
 		_exit(1);
 	/* Until the parent closes its end, having opened our namespace. */
@@ -155,10 +171,29 @@ static __attribute__((noreturn)) void builder(const char *key, size_t len, int s
 	_exit(0);
 }
 
-/* A new template's namespace fd for @key, or -errno. */
-static int build(const char *key, size_t len)
+/* Waits up to BUILD_TIMEOUT_MS for the builder's report: 0 or -errno. */
+static int report_of(int sock, int *e)
 {
-	int sv[2], pidfd = -1, e = 0, fd = -1;
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&pfd, 1, BUILD_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return -ETIMEDOUT;
+	if (r < 0)
+		return -errno;
+	do
+		r = (int)recv(sock, e, sizeof(*e), 0);
+	while (r < 0 && errno == EINTR);
+	return r == (int)sizeof(*e) ? 0 : -EIO;	/* died before reporting */
+}
+
+/* A new template's namespace fd for @key, or -errno. */
+static int build(const char *key, size_t len, const struct fs_as *as)
+{
+	int sv[2], pidfd = -1, e = 0, fd = -1, r;
 	char path[64];
 	struct clone_args a = {
 		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_PIDFD,
@@ -171,14 +206,16 @@ static int build(const char *key, size_t len)
 		return -errno;
 	pid = syscall(SYS_clone3, &a, sizeof(a));
 	if (pid == 0)
-		builder(key, len, sv[1]);
+		builder(key, len, as, sv[1]);
 	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);
 		return -errno;
 	}
-	if (recv(sv[0], &e, sizeof(e), 0) != (ssize_t)sizeof(e))
-		e = -EIO;	/* the child died before reporting */
+	if ((r = report_of(sv[0], &e)) < 0) {
+		e = r;
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	}
 	if (e == 0) {
 		/* Our unreaped child: the pid cannot have been reused. */
 		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
@@ -193,11 +230,15 @@ static int build(const char *key, size_t len)
 }
 
 /* Builds (or rebuilds) the template of @key; takes @key. */
-static int add(char *key, size_t len, int64_t now)
+static int add(char *key, size_t len, const struct fs_as *as, int64_t now)
 {
 	struct tmpl *t = find(key, len), *lru = &cache[0];
 	int fd;
 
+	if (now < retry_at) {
+		free(key);
+		return 0;	/* the failure was reported already */
+	}
 	if (!fs_own) {
 		if (unshare(CLONE_FS) < 0) {
 			free(key);
@@ -205,8 +246,11 @@ static int add(char *key, size_t len, int64_t now)
 		}
 		fs_own = true;
 	}
-	if ((fd = build(key, len)) < 0) {
+	if ((fd = build(key, len, as)) < 0) {
 		free(key);
+		if (t)
+			forget(t);	/* boxes build their own meanwhile */
+		retry_at = now + TMPL_RETRY_NS;
 		return fd;
 	}
 	if (!t) {
@@ -226,16 +270,18 @@ static int add(char *key, size_t len, int64_t now)
 	return 0;
 }
 
-int mnt_template_idle(int host_fd)
+int mnt_template_idle(int host_fd, unsigned uid, unsigned gid)
 {
+	const struct fs_as as = { uid, gid };
 	int64_t now = now_mono_ns();
 	int e = 0, r;
 
 	if (host_fd < 0)
 		return -EBADF;
 	init_cache();
+	active = true;
 	if (wanted) {
-		e = add(wanted, wantedlen, now);
+		e = add(wanted, wantedlen, &as, now);
 		wanted = NULL;
 	}
 	for (int i = 0; i < TMPL_MAX; i++) {
@@ -250,7 +296,7 @@ int mnt_template_idle(int host_fd)
 			if (!(key = malloc(t->keylen ? t->keylen : 1)))
 				return -ENOMEM;
 			memcpy(key, t->key, t->keylen);
-			if ((r = add(key, t->keylen, now)) < 0 && e == 0)
+			if ((r = add(key, t->keylen, &as, now)) < 0 && e == 0)
 				e = r;
 		}
 	}
@@ -264,4 +310,6 @@ void mnt_template_drop(void)
 		forget(&cache[i]);
 	free(wanted);
 	wanted = NULL;
+	active = false;
+	retry_at = 0;
 }

@@ -3,12 +3,16 @@
  * copied by each box's clone3() (see sandbox_mount.c for what they hold).
  *
  * Root mode and daemon workers only: building one needs CAP_SYS_ADMIN,
- * and it pays off only for a thread that runs many boxes.  A thread keeps
- * up to four, one per set of read-only paths (a language's), and builds
- * them while idle: a box whose paths have no template yet builds its own
- * root, and the next idle moment builds the template.  A template older
- * than ten seconds is rebuilt when idle, so a host file bound by path
- * (/etc/ld.so.cache, replaced by ldconfig) is never older than that.
+ * and it pays off only for a thread that runs many boxes, so only a
+ * thread that calls mnt_template_idle() uses them.  A thread keeps up to
+ * four, one per set of read-only paths (a language's), and builds them
+ * while idle: a box whose paths have no template yet builds its own root,
+ * and the next idle moment builds the template.  A template older than
+ * ten seconds is not used but rebuilt, so a host file bound by path
+ * (/etc/ld.so.cache, replaced by ldconfig) is never older than that.  A
+ * failed build is retried a minute later; meanwhile boxes build their own.
+ * Between jobs a worker keeps its templates, which hold the filesystems
+ * of the bound paths, as a running box does.
  * @host_fd is an fd of the daemon's mount namespace (/proc/self/ns/mnt),
  * where the calling thread always returns.
  */
@@ -33,10 +37,11 @@ int mnt_template_leave(int host_fd);
 
 /*
  * Between jobs: builds the template a box lacked and rebuilds old ones;
- * drops those unused for two minutes.  0 or -errno (nothing is lost: the
- * next box builds its own root).
+ * drops those unused for two minutes.  Host paths are looked up as
+ * @uid/@gid, the host ids of the worker's boxes, never as root.  0 or
+ * -errno (nothing is lost: the next box builds its own root).
  */
-int mnt_template_idle(int host_fd);
+int mnt_template_idle(int host_fd, unsigned uid, unsigned gid);
 
 /* Closes this thread's templates: at the end of a worker thread. */
 void mnt_template_drop(void);

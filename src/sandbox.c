@@ -325,6 +325,13 @@ static void plan_init(struct box *b, const struct box_spec *spec,
 	p->cap_last_cap = b->env->cap_last_cap;
 }
 
+/*
+ * Set when this thread could not return from a box's network namespace
+ * or a template's mount namespace: it then opens no box again, since it
+ * would clone the next one from the wrong place.
+ */
+static __thread const char *thread_stuck;
+
 static int do_clone(struct box *b)
 {
 	struct clone_args a = {
@@ -355,11 +362,11 @@ static int do_clone(struct box *b)
 	if (pid > 0)
 		b->pid = (pid_t)pid;
 	if (spare && (le = netns_spare_leave(b->env->host_net)) < 0) {
-		b->stuck = "network";
+		thread_stuck = b->stuck = "network";
 		e = le;
 	}
 	if (b->plan.in_template && (le = mnt_template_leave(b->env->host_mnt)) < 0) {
-		b->stuck = "mount";
+		thread_stuck = b->stuck = "mount";
 		e = le;
 	}
 	return e;
@@ -509,6 +516,13 @@ int box_open(struct sandbox_env *env, const struct box_spec *spec,
 
 	b->env = env;
 	b->pidfd = b->ctl = -1;
+	if (thread_stuck) {
+		e = -ENOTRECOVERABLE;
+		snprintf(err, errlen, "namespaces: this worker could not leave a box's "
+			 "%s namespace earlier and opens no more boxes; restart cylo",
+			 thread_stuck);
+		goto out;
+	}
 	if ((e = box_cgroup(b, spec->slot, err, errlen)) < 0)
 		goto out;
 	b->timing.cgroup = (double)(now_mono_ns() - t0) / 1e6;
@@ -947,15 +961,22 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
-int sandbox_idle(struct sandbox_env *env, const char **what)
+int sandbox_idle(struct sandbox_env *env, int slot, const char **what)
 {
-	int e;
+	unsigned id = (unsigned)env->uid_base + (unsigned)slot;
+	int e = 0, r;
 
-	*what = "a spare network namespace";
-	if (env->host_net >= 0 && (e = netns_spare_make(env->host_net)) < 0)
-		return e;
-	*what = "a mount template";
-	return env->host_mnt >= 0 ? mnt_template_idle(env->host_mnt) : 0;
+	*what = NULL;
+	if (env->host_net >= 0 && (r = netns_spare_make(env->host_net)) < 0) {
+		e = r;
+		*what = "a spare network namespace";
+	}
+	if (env->host_mnt >= 0 && (r = mnt_template_idle(env->host_mnt, id, id)) < 0 &&
+	    e == 0) {
+		e = r;
+		*what = "a mount template";
+	}
+	return e;
 }
 
 void sandbox_thread_end(void)

@@ -135,11 +135,11 @@ void box_close(struct box *b);
  * Makes ahead, on the calling thread, what the next box it opens would
  * otherwise make on its critical path: in root mode, an empty network
  * namespace (netns_spare.h) and the read-only mount tree of the paths its
- * last box bound (mnt_template.h).  For a worker between jobs, after a
- * result is written.  0, or -errno with *@what naming what failed (the
- * next box then makes its own).
+ * last box bound (mnt_template.h), for worker slot @slot.  For a worker
+ * between jobs, after a result is written.  0, or -errno with *@what
+ * naming the first thing that failed (the next box then makes its own).
  */
-int sandbox_idle(struct sandbox_env *env, const char **what);
+int sandbox_idle(struct sandbox_env *env, int slot, const char **what);
 
 /* Frees what sandbox_idle() and box_run() keep for the calling thread:
  * at its end. */

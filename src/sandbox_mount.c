@@ -16,10 +16,14 @@
  * from the template's namespace copies only those few mounts and adds
  * its /proc, /dev/shm, /tmp and /work: no copy of the host's mounts to
  * detach, whose unmount waits for an RCU grace period (0.1-2.5 ms).  The
- * copy belongs to the box's user namespace, so the kernel locks every
- * mount in it: the box can neither unmount one nor lift its read-only,
- * nosuid or nodev flag, and the template's read-only root tmpfs belongs
- * to the daemon, not to any box.
+ * copy belongs to the box's user namespace, so the kernel locks the
+ * template's mounts in it: the box can neither unmount one nor lift its
+ * read-only, nosuid or nodev flag, and the template's read-only root
+ * tmpfs belongs to the daemon, not to any box.  The box's own four
+ * mounts are not locked, as in a root built per box; the template's full
+ * procfs lies under the box's (no job holds the capability to unmount).
+ * The builder is root on the host, so it looks host paths up with the
+ * box's host ids (look_up()).
  *
  * Runs post-clone in a copy of a multi-threaded process: no allocation, no
  * stdio, only syscalls and string copies into stack buffers.
@@ -123,35 +127,103 @@ static int set_ro(const char *full, unsigned flags)
 	return 0;
 }
 
-/* Binds host @path read-only at the same place; recreates a symlink. */
-static int bind_ro(const char *path)
+/* Sets the ids the kernel checks file access against; 0 or -EPERM. */
+static int fs_ids(unsigned uid, unsigned gid)
 {
-	char dst[PATH_BYTES], target[PATH_BYTES];
+	syscall(SYS_setfsgid, gid);
+	syscall(SYS_setfsuid, uid);
+	/* They answer the previous id, never an error: an invalid id (-1)
+	 * changes nothing and reads the current one back. */
+	if ((unsigned)syscall(SYS_setfsuid, -1) != uid ||
+	    (unsigned)syscall(SYS_setfsgid, -1) != gid)
+		return -EPERM;
+	return 0;
+}
+
+/* A host path as the box's ids see it. */
+struct looked {
 	struct stat st;
+	char target[PATH_BYTES];	/* a symlink's */
+	int fd;				/* O_PATH, when not a symlink */
+};
+
+/*
+ * Looks host @path up as @as (NULL: with our own ids, already the box's).
+ * A template's builder is root on the host: looking paths up as the
+ * worker's slot keeps closed to the box what a box's own root would find
+ * closed (a 0700 parent), and the bind then starts from the fd, never
+ * from a second lookup as root.
+ */
+static int look_up(const char *path, const struct fs_as *as, struct looked *l)
+{
 	ssize_t n;
+	int e = 0;
+
+	l->fd = -1;
+	if (as && (e = fs_ids(as->uid, as->gid)) < 0)
+		goto back;
+	if (lstat(path, &l->st) < 0) {
+		e = -errno;
+	} else if (S_ISLNK(l->st.st_mode)) {
+		if ((n = readlink(path, l->target, sizeof(l->target) - 1)) < 0)
+			e = -errno;
+		else
+			l->target[n] = '\0';
+	} else if ((l->fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		e = -errno;	/* swapped for a symlink since the lstat: ELOOP */
+	}
+back:
+	if (as && fs_ids(0, 0) < 0)
+		e = -EPERM;
+	return e;
+}
+
+/* "/proc/self/fd/@fd" into @buf (32 bytes), without stdio. */
+static void fd_path(char *buf, int fd)
+{
+	char digits[12];
+	size_t n = 0, k = sizeof("/proc/self/fd/") - 1;
+
+	memcpy(buf, "/proc/self/fd/", k);
+	do
+		digits[n++] = (char)('0' + fd % 10);
+	while ((fd /= 10) > 0);
+	while (n > 0)
+		buf[k++] = digits[--n];
+	buf[k] = '\0';
+}
+
+/* Binds host @path read-only at the same place; recreates a symlink. */
+static int bind_ro(const char *path, const struct fs_as *as)
+{
+	char dst[PATH_BYTES], src[32];
+	struct looked l;
 	int e;
 
-	if (path[0] != '/' || (e = in_root(dst, path)) < 0)
+	if (path[0] != '/' || in_root(dst, path) < 0)
 		return -EINVAL;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;	/* optional path */
-	if ((e = mkparent(dst)) < 0)
-		return e;
-	if (S_ISLNK(st.st_mode)) {
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n < 0)
-			return -errno;
-		target[n] = '\0';
-		if (symlink(target, dst) < 0 && errno != EEXIST)
-			return -errno;
-		return 0;
+	e = look_up(path, as, &l);
+	if (e == -ENOENT)
+		return 0;	/* an optional path */
+	if (e < 0 || (e = mkparent(dst)) < 0)
+		goto out;
+	if (S_ISLNK(l.st.st_mode)) {
+		if (symlink(l.target, dst) < 0 && errno != EEXIST)
+			e = -errno;
+		goto out;
 	}
-	e = S_ISDIR(st.st_mode) ? mkdirs(dst) : touch(dst, 0644);
+	e = S_ISDIR(l.st.st_mode) ? mkdirs(dst) : touch(dst, 0644);
 	if (e < 0)
-		return e;
-	if (mount(path, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return -errno;
-	return set_ro(dst, AT_RECURSIVE);
+		goto out;
+	fd_path(src, l.fd);
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+		e = -errno;
+	else
+		e = set_ro(dst, AT_RECURSIVE);
+out:
+	if (l.fd >= 0)
+		close(l.fd);
+	return e;
 }
 
 static int write_file(const char *full, const char *text)
@@ -171,7 +243,7 @@ static int write_file(const char *full, const char *text)
 	return close(fd) < 0 ? -errno : 0;
 }
 
-static int build_etc(void)
+static int build_etc(const struct fs_as *as)
 {
 	int e;
 
@@ -181,7 +253,7 @@ static int build_etc(void)
 	    (e = write_file(NEWROOT "/etc/group", etc_group)) < 0 ||
 	    (e = write_file(NEWROOT "/etc/hosts", etc_hosts)) < 0)
 		return e;
-	return bind_ro("/etc/ld.so.cache");
+	return bind_ro("/etc/ld.so.cache", as);
 }
 
 static int tmpfs_at(const char *full, unsigned long flags, const char *opts)
@@ -265,7 +337,7 @@ static int pivot(const char *cwd)
 #define STEP(s, call) do { *step = (s); if ((e = (call)) < 0) return e; } while (0)
 
 /* What every box shares: the root tmpfs, the binds, /etc.  Not /proc. */
-static int build_base(char *const *ro_paths, int *step, int *arg)
+static int build_base(char *const *ro_paths, const struct fs_as *as, int *step, int *arg)
 {
 	int e;
 
@@ -279,10 +351,10 @@ static int build_base(char *const *ro_paths, int *step, int *arg)
 		return -errno;
 	for (int i = 0; ro_paths && ro_paths[i]; i++) {
 		*arg = i;
-		STEP(STEP_MOUNT_RO, bind_ro(ro_paths[i]));
+		STEP(STEP_MOUNT_RO, bind_ro(ro_paths[i], as));
 	}
 	*arg = -1;
-	STEP(STEP_MOUNT_ETC, build_etc());
+	STEP(STEP_MOUNT_ETC, build_etc(as));
 	STEP(STEP_MOUNT_PROC, mkdirs(NEWROOT "/proc"));
 	return 0;
 }
@@ -291,7 +363,7 @@ int mount_build_root(const struct box_plan *p, int *step, int *arg)
 {
 	int e;
 
-	if ((e = build_base(p->ro_paths, step, arg)) < 0)
+	if ((e = build_base(p->ro_paths, NULL, step, arg)) < 0)
 		return e;
 	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  BOX_PROC_OPTS) < 0)
@@ -304,11 +376,15 @@ int mount_build_root(const struct box_plan *p, int *step, int *arg)
 	return 0;
 }
 
-int mount_build_template(char *const *ro_paths, int *step, int *arg)
+int mount_build_template(char *const *ro_paths, const struct fs_as *as,
+			 int *step, int *arg)
 {
 	int e;
 
-	if ((e = build_base(ro_paths, step, arg)) < 0)
+	*step = STEP_USERNS;
+	if (syscall(SYS_setgroups, 0, NULL) < 0)	/* raw: see take_ids() */
+		return -errno;
+	if ((e = build_base(ro_paths, as, step, arg)) < 0)
 		return e;
 	/* The builder's own PID namespace, empty once it exits.  A box may
 	 * mount a procfs only where one is fully visible already (the

@@ -99,10 +99,17 @@ void box_child_main(const struct box_plan *p) __attribute__((noreturn));
  * returns -errno and sets *step / *arg.  sandbox_mount.c */
 int mount_build_root(const struct box_plan *p, int *step, int *arg);
 
+/* Host ids to look host paths up as. */
+struct fs_as {
+	unsigned uid, gid;
+};
+
 /* A template for boxes binding @ro_paths: the shared part of the root,
- * built in a fresh mount and PID namespace, then made the root.  On
- * failure -errno with *step / *arg.  sandbox_mount.c */
-int mount_build_template(char *const *ro_paths, int *step, int *arg);
+ * built in a fresh mount and PID namespace, then made the root; host
+ * paths are looked up as @as, the box's host ids.  On failure -errno
+ * with *step / *arg.  sandbox_mount.c */
+int mount_build_template(char *const *ro_paths, const struct fs_as *as,
+			 int *step, int *arg);
 
 /* In a copy of a template's namespace: the box's /proc, /dev/shm, /tmp
  * and /work; ends in /work.  sandbox_mount.c */

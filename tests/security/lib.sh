@@ -185,6 +185,17 @@ watch_once() {
 	CPID=${1:-0} RC=${2:-999} MS=${3:-0} RSS=${4:-0}
 }
 
+# templated ID WHAT DIR GLOB: passes when at least one of DIR's jobs GLOB
+# ran in a box cloned from a daemon's mount template, whose procfs lies
+# under the box's ("proc mounts: 2" in its output).  Not a given job: a
+# worker that started late may run a later job as its first.
+templated() {
+	n_=$(python3 -c 'import glob, json, sys
+print(sum("proc mounts: 2" in json.load(open(f))["stdout"]
+          for f in glob.glob(sys.argv[1] + "/" + sys.argv[2] + ".result.json")))' "$3" "$4")
+	if [ "$n_" -ge 1 ]; then ok "$1 $2"; else not_ok "$1 $2" "no job $4 was"; fi
+}
+
 # drop_expect ID WHAT DIR NAME EXPR...: DIR/NAME's one result (sec.py dropres).
 drop_expect() {
 	eid=$1 what=$2 ddir=$3 dname=$4

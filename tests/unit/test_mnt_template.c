@@ -2,16 +2,26 @@
  * test_mnt_template.c - read-only mount trees built once and entered per
  * box (mnt_template.c), on the real kernel, as root.
  *
- * What a box relies on: no template exists until the thread was idle after
- * a box asked for one; the template holds exactly the paths asked for,
- * read-only, with an empty /tmp and /work and a procfs to cover; entering
- * and leaving puts the thread back in the host's namespace; templates are
- * told apart by their paths; dropping them leaves none.  Check forks each
- * test, so what a test leaves dies with its process.
+ * What a box relies on: only a thread that is idle between jobs (a daemon
+ * worker) uses templates; none exists until the thread was idle after a
+ * box asked for one; the template holds exactly the paths asked for,
+ * looked up as the box's ids, not as root; its mounts are read-only and
+ * locked in a box's copy; it has an empty /tmp and /work and a procfs to
+ * cover; entering and leaving puts the thread back in the host's
+ * namespace; templates are told apart by their paths; dropping them
+ * leaves none.  Check forks each test, so what a test leaves dies with
+ * its process.
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +59,41 @@ static bool exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-START_TEST(test_built_when_idle_after_a_miss)
+/* A worker's first idle moment, before any box: it uses templates. */
+static int start_worker(void)
 {
 	int host = host_fd();
+
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);
+	return host;
+}
+
+/* A template for @paths, built as @uid: the result of the build. */
+static int build_as(char *const *paths, unsigned uid, int host)
+{
+	ck_assert(!mnt_template_enter(paths));
+	return mnt_template_idle(host, uid, uid);
+}
+
+START_TEST(test_one_shot_threads_use_none)
+{
+	int host = host_fd();
+
+	ck_assert(!mnt_template_enter(usr_only));	/* never idle: a command */
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);	/* nothing noted */
+	ck_assert(!mnt_template_enter(usr_only));
+	close(host);
+}
+END_TEST
+
+START_TEST(test_built_when_idle_after_a_miss)
+{
+	int host = start_worker();
 	ino_t home = here();
 
 	ck_assert(!mnt_template_enter(usr_only));	/* none yet: noted */
 	ck_assert_uint_eq(here(), home);
-	ck_assert_int_eq(mnt_template_idle(host), 0);
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);
 	ck_assert_uint_eq(here(), home);		/* building does not move us */
 	ck_assert(mnt_template_enter(usr_only));
 	ck_assert_uint_ne(here(), home);
@@ -70,18 +107,20 @@ END_TEST
 
 START_TEST(test_holds_only_what_was_asked)
 {
-	int host = host_fd();
+	int host = start_worker();
+	struct statfs sf;
 	struct stat st;
 
-	ck_assert(!mnt_template_enter(usr_only));
-	ck_assert_int_eq(mnt_template_idle(host), 0);
+	ck_assert_int_eq(build_as(usr_only, 65534, host), 0);
 	ck_assert(mnt_template_enter(usr_only));
 	ck_assert(exists("/usr/bin/sh"));
 	ck_assert(exists("/etc/passwd") && exists("/etc/ld.so.cache"));
 	ck_assert(exists("/dev/null") && exists("/dev/shm"));
 	ck_assert_int_eq(stat("/work", &st), 0);
 	ck_assert(S_ISDIR(st.st_mode));
-	ck_assert(exists("/tmp") && exists("/proc/self"));
+	ck_assert(exists("/tmp"));
+	ck_assert_int_eq(statfs("/proc", &sf), 0);	/* a procfs, to be covered */
+	ck_assert(sf.f_type == PROC_SUPER_MAGIC);
 	ck_assert(!exists("/var") && !exists("/root") && !exists("/home"));
 	ck_assert(!exists("/etc/shadow"));
 	ck_assert_int_eq(mkdir("/x", 0755), -1);
@@ -96,12 +135,10 @@ END_TEST
 
 START_TEST(test_told_apart_by_paths)
 {
-	int host = host_fd();
+	int host = start_worker();
 
-	ck_assert(!mnt_template_enter(usr_only));
-	ck_assert_int_eq(mnt_template_idle(host), 0);
-	ck_assert(!mnt_template_enter(usr_var));	/* another language */
-	ck_assert_int_eq(mnt_template_idle(host), 0);
+	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
+	ck_assert_int_eq(build_as(usr_var, 0, host), 0);	/* another language */
 	ck_assert(mnt_template_enter(usr_var));
 	ck_assert(exists("/var"));
 	ck_assert_int_eq(mnt_template_leave(host), 0);
@@ -114,13 +151,80 @@ END_TEST
 
 START_TEST(test_drop_and_bad_host)
 {
-	int host = host_fd();
+	int host = start_worker();
 
 	ck_assert(!mnt_template_enter(usr_only));
-	ck_assert_int_eq(mnt_template_idle(-1), -EBADF);
-	ck_assert_int_eq(mnt_template_idle(host), 0);
+	ck_assert_int_eq(mnt_template_idle(-1, 0, 0), -EBADF);
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);
 	mnt_template_drop();
 	ck_assert(!mnt_template_enter(usr_only));
+	close(host);
+}
+END_TEST
+
+/* A directory closed to the box's ids stays closed: the builder is root,
+ * but looks paths up as the box would. */
+START_TEST(test_paths_looked_up_as_the_box)
+{
+	char dir[] = "/var/tmp/cylo-tmpl-XXXXXX", pub[64];
+	char *const paths[] = { "/usr", pub, NULL };
+	int host = start_worker();
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));		/* 0700, root's */
+	snprintf(pub, sizeof(pub), "%s/pub", dir);
+	ck_assert_int_eq(mkdir(pub, 0755), 0);
+	ck_assert_int_eq(build_as(paths, 65534, host), -EACCES);
+	ck_assert(!mnt_template_enter(paths));		/* boxes build their own */
+	mnt_template_drop();
+	host = start_worker();
+	ck_assert_int_eq(build_as(paths, 0, host), 0);	/* root may */
+	ck_assert(mnt_template_enter(paths));
+	ck_assert(exists(pub));
+	ck_assert_int_eq(mnt_template_leave(host), 0);
+	ck_assert_int_eq(rmdir(pub), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	close(host);
+}
+END_TEST
+
+/* What a box's copy of the template allows, seen from a child in new user
+ * and mount namespaces as the box's clone makes them: 0 or the step that
+ * failed. */
+static int box_copy_check(void)
+{
+	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return 1;
+	if (umount2("/usr", MNT_DETACH) == 0 || errno != EINVAL)
+		return 2;			/* locked: cannot be unmounted */
+	if (umount2("/proc", MNT_DETACH) == 0 || errno != EINVAL)
+		return 3;
+	if (syscall(SYS_mount_setattr, AT_FDCWD, "/usr", 0, &rw, sizeof(rw)) == 0 ||
+	    errno != EPERM)
+		return 4;			/* read-only is locked */
+	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &rw, sizeof(rw)) == 0 ||
+	    errno != EPERM)
+		return 5;
+	if (mkdir("/x", 0755) == 0 || errno != EROFS)
+		return 6;
+	return 0;
+}
+
+START_TEST(test_locked_in_a_box_copy)
+{
+	int host = start_worker(), st;
+	pid_t pid;
+
+	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
+	ck_assert(mnt_template_enter(usr_only));
+	pid = fork();
+	if (pid == 0)
+		_exit(box_copy_check());
+	ck_assert_int_eq(mnt_template_leave(host), 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "box copy check failed at step %d", WEXITSTATUS(st));
 	close(host);
 }
 END_TEST
@@ -145,10 +249,13 @@ int main(void)
 	s = suite_create("mnt_template");
 	tc = tcase_create("template");
 
+	tcase_add_test(tc, test_one_shot_threads_use_none);
 	tcase_add_test(tc, test_built_when_idle_after_a_miss);
 	tcase_add_test(tc, test_holds_only_what_was_asked);
 	tcase_add_test(tc, test_told_apart_by_paths);
 	tcase_add_test(tc, test_drop_and_bad_host);
+	tcase_add_test(tc, test_paths_looked_up_as_the_box);
+	tcase_add_test(tc, test_locked_in_a_box_copy);
 	/* Templates are built with clone3() and reaped through a pidfd,
 	 * which valgrind 3.19 does not know: `make valgrind` leaves these
 	 * out by their tag. */
