@@ -14,8 +14,10 @@ conf "$C" <<EOF
 $(watch_section "$D" 'max_attempts = 100' 'claim_timeout = 1' 'rescan_interval = 0.3')
 EOF
 i=0
+# Jobs long enough (60 x 0.2 s on 2 workers) that the kills below, at most
+# 3.6 s in all, surely land while some are still to run.
 while [ $i -lt $N ]; do
-	printf 'sleep 0.05; echo "job %d"\n' "$i" >"$D/.j$i.tmp"
+	printf 'sleep 0.2; echo "job %d"\n' "$i" >"$D/.j$i.tmp"
 	mv "$D/.j$i.tmp" "$D/j$i.sh"
 	i=$((i + 1))
 done
