@@ -61,7 +61,10 @@ static __thread bool cache_init, fs_own;
 static __thread bool active;	/* the thread calls mnt_template_idle() */
 static __thread char *wanted;	/* a box's paths that had no template */
 static __thread size_t wantedlen;
-static __thread int64_t retry_at;	/* after a failed build */
+static __thread char *failed;	/* the paths whose build failed last */
+static __thread size_t failedlen;
+static __thread int64_t retry_at;	/* ... and when to try them again */
+static __thread int failed_err;
 
 static void init_cache(void)
 {
@@ -235,9 +238,9 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now)
 	struct tmpl *t = find(key, len), *lru = &cache[0];
 	int fd;
 
-	if (now < retry_at) {
+	if (failed && failedlen == len && memcmp(failed, key, len) == 0 && now < retry_at) {
 		free(key);
-		return 0;	/* the failure was reported already */
+		return failed_err;	/* the same error: not logged again */
 	}
 	if (!fs_own) {
 		if (unshare(CLONE_FS) < 0) {
@@ -247,11 +250,13 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now)
 		fs_own = true;
 	}
 	if ((fd = build(key, len, as)) < 0) {
-		free(key);
 		if (t)
 			forget(t);	/* boxes build their own meanwhile */
+		free(failed);
+		failed = key;
+		failedlen = len;
 		retry_at = now + TMPL_RETRY_NS;
-		return fd;
+		return failed_err = fd;
 	}
 	if (!t) {
 		for (int i = 0; i < TMPL_MAX && !t; i++)
@@ -311,5 +316,6 @@ void mnt_template_drop(void)
 	free(wanted);
 	wanted = NULL;
 	active = false;
-	retry_at = 0;
+	free(failed);
+	failed = NULL;
 }

@@ -10,7 +10,8 @@
  * and the next idle moment builds the template.  A template older than
  * ten seconds is not used but rebuilt, so a host file bound by path
  * (/etc/ld.so.cache, replaced by ldconfig) is never older than that.  A
- * failed build is retried a minute later; meanwhile boxes build their own.
+ * failed build of a set of paths is retried a minute later; meanwhile
+ * its boxes build their own roots.
  * Between jobs a worker keeps its templates, which hold the filesystems
  * of the bound paths, as a running box does.
  * @host_fd is an fd of the daemon's mount namespace (/proc/self/ns/mnt),

@@ -34,7 +34,9 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <string.h>
+#include <linux/securebits.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -156,6 +158,7 @@ struct looked {
  */
 static int look_up(const char *path, const struct fs_as *as, struct looked *l)
 {
+	struct stat now;
 	ssize_t n;
 	int e = 0;
 
@@ -169,8 +172,18 @@ static int look_up(const char *path, const struct fs_as *as, struct looked *l)
 			e = -errno;
 		else
 			l->target[n] = '\0';
-	} else if ((l->fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		e = -errno;	/* swapped for a symlink since the lstat: ELOOP */
+	} else {
+		/* O_DIRECTORY triggers an automount as mount() did.  What is
+		 * opened must still be what lstat() saw, not a link put there
+		 * since. */
+		l->fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC |
+			     (S_ISDIR(l->st.st_mode) ? O_DIRECTORY : 0));
+		if (l->fd < 0)
+			e = -errno;
+		else if (fstat(l->fd, &now) < 0)
+			e = -errno;
+		else if ((now.st_mode & S_IFMT) != (l->st.st_mode & S_IFMT))
+			e = -ELOOP;
 	}
 back:
 	if (as && fs_ids(0, 0) < 0)
@@ -204,7 +217,7 @@ static int bind_ro(const char *path, const struct fs_as *as)
 		return -EINVAL;
 	e = look_up(path, as, &l);
 	if (e == -ENOENT)
-		return 0;	/* an optional path */
+		return 0;	/* an optional path (no fd open) */
 	if (e < 0 || (e = mkparent(dst)) < 0)
 		goto out;
 	if (S_ISLNK(l.st.st_mode)) {
@@ -382,6 +395,10 @@ int mount_build_template(char *const *ro_paths, const struct fs_as *as,
 	int e;
 
 	*step = STEP_USERNS;
+	/* Paths are looked up as the box: that takes the kernel's fix-up of
+	 * capabilities when fsuid leaves 0, which this securebit turns off. */
+	if (prctl(PR_GET_SECUREBITS) & SECBIT_NO_SETUID_FIXUP)
+		return -EPERM;
 	if (syscall(SYS_setgroups, 0, NULL) < 0)	/* raw: see take_ids() */
 		return -errno;
 	if ((e = build_base(ro_paths, as, step, arg)) < 0)
