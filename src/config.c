@@ -1159,6 +1159,26 @@ static const char *check_abspath(const char *s)
 	return strlen(s) >= PATH_MAX ? "longer than PATH_MAX" : NULL;
 }
 
+/*
+ * A path bound read-only into boxes.  Every box mounts its own /tmp,
+ * /work, /proc and /dev over the binds, and builds its root over /tmp, so
+ * a path there would be hidden or silently missing: refused here.
+ */
+static const char *check_bind_path(const char *s)
+{
+	static const char *const covered[] = { "/tmp", "/work", "/proc", "/dev", NULL };
+	const char *why = check_abspath(s);
+
+	for (int i = 0; !why && covered[i]; i++) {
+		size_t n = strlen(covered[i]);
+
+		if (strncmp(s, covered[i], n) == 0 && (s[n] == '\0' || s[n] == '/'))
+			why = "lies in /tmp, /work, /proc or /dev, which every box "
+			      "mounts its own of";
+	}
+	return why;
+}
+
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
 static const int log_prios[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 static const char *const cgroup_modes[] = { "auto", "v2", "v1", "none", NULL };
@@ -1232,7 +1252,7 @@ static const struct conf_key config_keys[] = {
 	{ "uid_base", CONF_LONG, 1, 4294000000.0, 0, 0, NULL },
 	{ "cgroups", CONF_STR, 0, 0, 16, 0, check_cgroups },
 	{ "cgroup_root", CONF_STR, 0, 0, PATH_MAX, 0, check_abspath },
-	{ "extra_ro_paths", CONF_STR, 0, 0, PATH_MAX, 64, check_abspath },
+	{ "extra_ro_paths", CONF_STR, 0, 0, PATH_MAX, 64, check_bind_path },
 	{ "tmpfs", CONF_SIZE, 1L << 20, 1L << 40, 32, 0, NULL },
 	{ "settle", CONF_DOUBLE, 0, 3600, 0, 0, NULL },
 	{ "rescan_interval", CONF_DOUBLE, 0.1, 86400, 0, 0, NULL },
@@ -1244,7 +1264,7 @@ static const struct conf_key config_keys[] = {
 	{ "extensions", CONF_STR, 0, 0, 16, 16, check_extension },
 	{ "compile", CONF_STR, 0, 0, 4096, 0, check_template },
 	{ "run", CONF_STR, 0, 0, 4096, 0, check_template },
-	{ "paths", CONF_STR, 0, 0, PATH_MAX, 64, check_abspath },
+	{ "paths", CONF_STR, 0, 0, PATH_MAX, 64, check_bind_path },
 	{ "env", CONF_STR, 0, 0, 4096, 64, conf_check_env },
 	{ "main", CONF_STR, 0, 0, 255, 0, conf_check_relpath },
 	{ "timeout", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
