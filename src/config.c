@@ -1159,24 +1159,49 @@ static const char *check_abspath(const char *s)
 	return strlen(s) >= PATH_MAX ? "longer than PATH_MAX" : NULL;
 }
 
+/* Whether @s is @dir or lies below it. */
+static bool path_in(const char *s, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(s, dir, n) == 0 && (s[n] == '\0' || s[n] == '/');
+}
+
 /*
- * A path bound read-only into boxes.  Every box mounts its own /tmp,
- * /work, /proc and /dev over the binds, and builds its root over /tmp, so
- * a path there would be hidden or silently missing: refused here.
+ * A path bound read-only into boxes, spelled plainly (no "//", "." or
+ * "..", so that the checks below see where it really is).  Every box
+ * mounts its own /tmp, /work, /proc and /dev over the binds, and builds
+ * its root over /tmp, so a path there would be hidden or silently
+ * missing; "/" would cover the whole root, and /etc or the files the box
+ * writes there would make every box fail.
  */
 static const char *check_bind_path(const char *s)
 {
 	static const char *const covered[] = { "/tmp", "/work", "/proc", "/dev", NULL };
+	static const char *const whole[] = { "/", "/etc", "/etc/passwd", "/etc/group",
+					     "/etc/hosts", NULL };
 	const char *why = check_abspath(s);
 
-	for (int i = 0; !why && covered[i]; i++) {
-		size_t n = strlen(covered[i]);
+	if (why)
+		return why;
+	for (const char *p = s; *p; p++) {
+		const char *c = p + 1;	/* a component starts after each '/' */
+		size_t n = strcspn(c, "/");
 
-		if (strncmp(s, covered[i], n) == 0 && (s[n] == '\0' || s[n] == '/'))
-			why = "lies in /tmp, /work, /proc or /dev, which every box "
-			      "mounts its own of";
+		if (*p != '/')
+			continue;
+		if ((n == 0 && c[0] == '/') || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return "must be spelled without \"//\", \".\" or \"..\"";
 	}
-	return why;
+	for (int i = 0; covered[i]; i++)
+		if (path_in(s, covered[i]))
+			return "lies in /tmp, /work, /proc or /dev, which every box "
+			       "mounts its own of";
+	for (int i = 0; whole[i]; i++)
+		if (strcmp(s, whole[i]) == 0)
+			return "would cover the box's own root or /etc";
+	return NULL;
 }
 
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };

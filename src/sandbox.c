@@ -620,7 +620,6 @@ struct waiter {
 	long long cpu_base_us;
 };
 
-/* Reads what a pipe has; kills the box when a stream is over budget. */
 #define PUMP_BYTES 65536
 
 /*
@@ -647,6 +646,7 @@ static char *pump_buffer(void)
 	return pump_buf = p;
 }
 
+/* Reads what a pipe has; kills the box when a stream is over budget. */
 static void pump(struct waiter *w, int k)
 {
 	char small[512], *buf = pump_buffer();

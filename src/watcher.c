@@ -886,6 +886,7 @@ static void dir_gone(struct watcher *w, struct wdir *wd, const char *why)
 	wd->wd = -1;
 	list_free(wd);
 	namemap_clear(wd->marks);
+	namemap_clear(wd->done);
 	log_warn("watch %s: the directory %s; its jobs stop until a directory is "
 		 "there again", wd->d->path, why);
 	w->need_restart = true;
