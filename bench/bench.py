@@ -234,14 +234,19 @@ def drop_run(n, ext, body, interp):
     return cylo, bare, bw, timings
 
 
+def show_rate(key, title, n, cylo, bare, bw, goal=""):
+    report[key] = {"jobs": n, "workers": WORKERS, "cylo_jobs_s": cylo,
+                   "bare_jobs_s": bare, "bwrap_jobs_s": bw,
+                   "cylo_vs_bare": cylo / bare, "cylo_vs_bwrap": cylo / bw}
+    print(f"\n{title}")
+    print(f"   cylo {cylo:8.0f} jobs/s   bare {bare:8.0f} jobs/s   bwrap {bw:8.0f} jobs/s")
+    print(f"   cylo/bare {cylo / bare:.2f}{goal}   cylo/bwrap {cylo / bw:.2f}")
+
+
 def throughput():
     cylo, bare, bw, timings = drop_run(N, "sh", "true\n", "/bin/bash")
-    report["throughput"] = {"jobs": N, "workers": WORKERS, "cylo_jobs_s": cylo,
-                            "bare_jobs_s": bare, "bwrap_jobs_s": bw,
-                            "cylo_vs_bare": cylo / bare, "cylo_vs_bwrap": cylo / bw}
-    print(f"\n2. throughput ({N} trivial sh jobs dropped at once, {WORKERS} workers, tmpfs)")
-    print(f"   cylo {cylo:8.0f} jobs/s   bare {bare:8.0f} jobs/s   bwrap {bw:8.0f} jobs/s")
-    print(f"   cylo/bare {cylo / bare:.2f}   cylo/bwrap {cylo / bw:.2f}")
+    show_rate("throughput", f"2. throughput ({N} trivial sh jobs dropped at once, "
+              f"{WORKERS} workers, tmpfs)", N, cylo, bare, bw)
     show_breakdown(timings)
 
 
@@ -249,12 +254,8 @@ def python():
     """The same with `pass` in Python, whose interpreter start-up dominates:
     the project's goal is at least 90 % of the bare interpreter's rate."""
     cylo, bare, bw, _ = drop_run(N_PY, "py", "pass\n", "/usr/bin/python3")
-    report["python_throughput"] = {"jobs": N_PY, "workers": WORKERS, "cylo_jobs_s": cylo,
-                                   "bare_jobs_s": bare, "bwrap_jobs_s": bw,
-                                   "cylo_vs_bare": cylo / bare, "cylo_vs_bwrap": cylo / bw}
-    print(f"\n2b. Python throughput ({N_PY} `pass` jobs dropped at once, {WORKERS} workers)")
-    print(f"   cylo {cylo:8.0f} jobs/s   bare {bare:8.0f} jobs/s   bwrap {bw:8.0f} jobs/s")
-    print(f"   cylo/bare {cylo / bare:.2f} (goal 0.90)   cylo/bwrap {cylo / bw:.2f}")
+    show_rate("python_throughput", f"2b. Python throughput ({N_PY} `pass` jobs dropped "
+              f"at once, {WORKERS} workers)", N_PY, cylo, bare, bw, " (goal 0.90)")
 
 
 def breakdown(d):
