@@ -85,10 +85,13 @@ struct cg_env {
 	int ctl[CTL_N];			/* hierarchy of each controller, -1: none */
 };
 
+#define CG_STATS 5			/* the counters cg_box_stats() reads */
+
 struct cg_box {
 	const struct cg_env *env;
 	int fd[CG_HIER_MAX];		/* O_PATH|O_DIRECTORY, -1: not created */
 	int peak_fd;			/* v2 memory.peak after a reset, or -1 */
+	int stat_fd[CG_STATS];		/* opened at the first read, or -1 */
 	bool threads;			/* joined by a thread of ours (v1) */
 	char name[CG_NAME_MAX + 1];
 };
@@ -910,6 +913,8 @@ int cg_box_create(const struct cg_env *e, const char *name, struct cg_box **out)
 		return -ENOMEM;
 	b->env = e;
 	b->peak_fd = -1;
+	for (size_t i = 0; i < CG_STATS; i++)
+		b->stat_fd[i] = -1;
 	memcpy(b->name, name, strlen(name) + 1);
 	for (size_t i = 0; i < CG_HIER_MAX; i++)
 		b->fd[i] = -1;
@@ -1076,18 +1081,27 @@ static const struct stat_src v1_stats[] = {
 	{ CTL_MEMORY, "memory.usage_in_bytes", NULL, 1024, FIELD(usage_kb) },
 };
 
-/* One counter; -ENOENT when this kernel or host does not provide it. */
-static int stat_read(const struct cg_box *b, const struct stat_src *s, long *v)
+/*
+ * Counter @i; -ENOENT when this kernel or host does not provide it.  Its
+ * file stays open for the next read (a stage reads them at its start, at
+ * its end, and every 100 ms against a CPU budget): a cgroup file read
+ * again from offset 0 says what holds now.
+ */
+static int stat_read(struct cg_box *b, size_t i, const struct stat_src *s, long *v)
 {
 	char buf[CG_FILE_MAX];
 	int fd = ctl_fd(b, s->ctl), r;
 
 	if (fd < 0)
 		return -ENOENT;
-	if (s->off == FIELD(peak_kb) && b->peak_fd >= 0)
+	if (s->off == FIELD(peak_kb) && b->peak_fd >= 0) {
 		r = pread_small(b->peak_fd, buf, sizeof(buf));
-	else
-		r = cg_read(fd, s->file, buf, sizeof(buf));
+	} else {
+		if (b->stat_fd[i] < 0 &&
+		    (b->stat_fd[i] = openat(fd, s->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+			return -errno;
+		r = pread_small(b->stat_fd[i], buf, sizeof(buf));
+	}
 	if (r < 0)
 		return r;
 	return keyed_value(buf, s->key, v);
@@ -1100,8 +1114,8 @@ int cg_box_stats(struct cg_box *b, struct cg_stats *s)
 	int r;
 
 	s->peak_kb = s->oom_kills = s->cpu_usec = s->pids_max_hits = s->usage_kb = -1;
-	for (size_t i = 0; i < sizeof(v1_stats) / sizeof(v1_stats[0]); i++) {
-		r = stat_read(b, &t[i], &v);
+	for (size_t i = 0; i < CG_STATS; i++) {
+		r = stat_read(b, i, &t[i], &v);
 		if (r == -ENOENT)
 			continue;
 		if (r < 0)
@@ -1112,6 +1126,7 @@ int cg_box_stats(struct cg_box *b, struct cg_stats *s)
 }
 #undef FIELD
 _Static_assert(sizeof(v1_stats) == sizeof(v2_stats), "one source per field");
+_Static_assert(sizeof(v1_stats) / sizeof(v1_stats[0]) == CG_STATS, "a fd per counter");
 
 /* ---- kill and emptiness ---------------------------------------------------- */
 
@@ -1297,6 +1312,9 @@ int cg_box_destroy(struct cg_box *b)
 		return 0;
 	if (b->peak_fd >= 0)
 		close(b->peak_fd);
+	for (size_t i = 0; i < CG_STATS; i++)
+		if (b->stat_fd[i] >= 0)
+			close(b->stat_fd[i]);
 	for (size_t i = 0; i < b->env->nhier; i++) {
 		if (b->fd[i] < 0)
 			continue;
