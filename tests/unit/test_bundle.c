@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "testutil.h"
 
 /* A bundle with a directory and two files, its fd rewound. */
 static int sample(struct bundle *b)
@@ -81,16 +82,10 @@ int main(void)
 {
 	Suite *s = suite_create("bundle");
 	TCase *tc = tcase_create("bundle");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_adopt_refuses_garbage_and_keeps_no_fd);
 	tcase_add_test(tc, test_adopt_refuses_over_the_caps);
 	tcase_add_test(tc, test_find);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -102,6 +103,58 @@ static inline const char *listing(int dir)
 		free(names[i]);
 	}
 	return out;
+}
+
+/* Runs suite @s: the exit status of the suite's program. */
+static inline int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/*
+ * A suite that needs root says so and returns true without root: its
+ * program then exits 77, with no Check summary, which the run counts as
+ * failed, not passed.
+ */
+static inline bool lacks_root(const char *suite, const char *why)
+{
+	if (geteuid() == 0)
+		return false;
+	printf("SKIP: %s needs root (%s)\n", suite, why);
+	return true;
+}
+
+/* An fd of this process's namespace @kind ("net", "mnt"), to setns() home. */
+static inline int own_ns_fd(const char *kind)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "cannot open %s", path);
+	return fd;
+}
+
+/*
+ * The inode of the calling thread's namespace @kind, looked up in @proc,
+ * the host's /proc opened beforehand: a mount namespace the thread has
+ * entered may have another procfs at /proc.
+ */
+static inline ino_t thread_ns(int proc, const char *kind)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "thread-self/ns/%s", kind);
+	ck_assert_int_eq(fstatat(proc, path, &st, 0), 0);
+	return st.st_ino;
 }
 
 /* mkdtemp of /tmp/cylo-test-@what-XXXXXX into @buf; returns its dirfd. */
