@@ -62,8 +62,8 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o)
 # and writes the program as C, which cylo embeds instead of building it at
 # every start (see sandbox_seccomp.c).  cylo links neither seccomp_rules.o nor
 # libseccomp; the unit suites link both and check that the embedded program
-# is byte for byte a fresh build.  A new libseccomp can export a different
-# program for the same rules: test_seccomp then fails until `make clean`.
+# is byte for byte a fresh build.  The program is regenerated when the
+# rules, libseccomp's library or its header change (SECCOMP_DEPS).
 # COMPAT(cross-compiling): the generator is built with $(CC) and run on the
 # build host, and emits the filter of the architecture it runs on (syscall
 # numbers and constants come from this host's headers), so the build host

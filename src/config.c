@@ -1169,7 +1169,7 @@ static bool path_in(const char *s, const char *dir)
 
 /*
  * A path bound read-only into boxes, spelled plainly (no "//", "." or
- * "..", so that the checks below see where it really is).  Every box
+ * "..", no trailing "/", so that the checks below see where it really is).  Every box
  * mounts its own /tmp, /work, /proc and /dev over the binds, and builds
  * its root over /tmp, so a path there would be hidden or silently
  * missing; "/" would cover the whole root, and /etc or the files the box
@@ -1190,9 +1190,10 @@ static const char *check_bind_path(const char *s)
 
 		if (*p != '/')
 			continue;
-		if ((n == 0 && c[0] == '/') || (n == 1 && c[0] == '.') ||
+		if ((n == 0 && (c[0] == '/' || p != s)) || (n == 1 && c[0] == '.') ||
 		    (n == 2 && c[0] == '.' && c[1] == '.'))
-			return "must be spelled without \"//\", \".\" or \"..\"";
+			return "must be spelled without \"//\", \".\", \"..\" "
+			       "or a trailing \"/\"";
 	}
 	for (int i = 0; covered[i]; i++)
 		if (path_in(s, covered[i]))

@@ -139,6 +139,7 @@ struct daemon {
 	bool stopping;
 	atomic_bool cancel;		/* shutdown kill: drop the results */
 	atomic_bool failed;		/* a result could not be written */
+	atomic_bool broken;		/* a worker is stuck: stop, exit 1 */
 	atomic_int busy;
 	struct metrics m;
 	struct out_file metrics_out, status_out;
@@ -916,6 +917,11 @@ static void run_input(struct job_env *j)
 	result_free(&r);
 }
 
+/* How often an idle worker renews what it makes ahead (mnt_template.h). */
+#define IDLE_TICK_MS 4000
+
+static void notify_main(struct daemon *dm);
+
 static void worker_loop(void *arg, int slot)
 {
 	struct daemon *dm = arg;
@@ -926,14 +932,28 @@ static void worker_loop(void *arg, int slot)
 
 	for (;;) {
 		/* The next box's network namespace and mount template are
-		 * made now, off its clock; a failure is logged when it starts
-		 * or changes, not per job. */
+		 * made now, off its clock, and renewed while no job comes; a
+		 * failure is logged when it starts or changes, not per job. */
 		if ((e = sandbox_idle(dm->sb, slot, &what)) < 0 && e != last)
 			log_warn("worker=%d: cannot make %s ahead (the next box "
 				 "makes its own): %s", slot, what,
 				 log_errstr(e, es, sizeof(es)));
 		last = e;
-		if (queue_pop(dm->q, &it) != 0)
+		if (sandbox_thread_stuck()) {
+			/* Fail closed: no box is cloned from a namespace we
+			 * could not leave.  The daemon stops (exit 1) so that
+			 * its supervisor restarts it; the jobs stay queued in
+			 * their folders. */
+			log_err("worker=%d: it could not leave a box's namespace; "
+				"stopping cylo", slot);
+			atomic_store(&dm->broken, true);
+			notify_main(dm);
+			break;
+		}
+		e = queue_pop_for(dm->q, &it, IDLE_TICK_MS);
+		if (e == -ETIMEDOUT)
+			continue;
+		if (e != 0)
 			break;
 		struct watch_set *s = set_hold(dm);
 		struct job_env j = { .dm = dm, .slot = slot, .cfg = s->cfg, .it = it };
@@ -1097,7 +1117,7 @@ static void handle_notes(struct daemon *dm)
 	n = dm->nnotes;
 	memcpy(notes, dm->notes, n * sizeof(notes[0]));
 	dm->nnotes = 0;
-	if (dm->once_done)
+	if (dm->once_done || atomic_load(&dm->broken))
 		dm->stopping = true;
 	pthread_mutex_unlock(&dm->note_lock);
 	for (size_t i = 0; i < n; i++)
@@ -1437,7 +1457,8 @@ int daemon_run(const struct daemon_opts *o, struct cylo_config *cfg)
 		write_status(&dm, "running");
 		main_loop(&dm);
 		stop_all(&dm);
-		code = o->once && atomic_load(&dm.failed) ? EXIT_FAIL : EXIT_OK;
+		code = (o->once && atomic_load(&dm.failed)) || atomic_load(&dm.broken) ?
+		       EXIT_FAIL : EXIT_OK;
 	}
 	daemon_free(&dm);
 	return code;

@@ -44,7 +44,9 @@
 #define TMPL_MAX 4
 #define TMPL_PATHS 128		/* a language's paths and extra_ro_paths */
 #define NS 1000000000LL
-#define TMPL_FRESH_NS (10 * NS)	/* not used, and rebuilt, when older */
+#define TMPL_FRESH_NS (10 * NS)	/* not used when older */
+#define TMPL_RENEW_NS (5 * NS)	/* rebuilt when idle and older: an idle worker
+				   wakes every 4 s, so it is never stale */
 #define TMPL_UNUSED_NS (120 * NS)	/* dropped when unused that long */
 #define TMPL_RETRY_NS (60 * NS)	/* no build that long after one failed */
 #define BUILD_TIMEOUT_MS 10000	/* a bind of a hung NFS or FUSE path */
@@ -297,7 +299,7 @@ int mnt_template_idle(int host_fd, unsigned uid, unsigned gid)
 			continue;
 		if (now - t->used > TMPL_UNUSED_NS) {
 			forget(t);
-		} else if (now - t->born > TMPL_FRESH_NS && t->used > t->born) {
+		} else if (now - t->born > TMPL_RENEW_NS) {
 			if (!(key = malloc(t->keylen ? t->keylen : 1)))
 				return -ENOMEM;
 			memcpy(key, t->key, t->keylen);

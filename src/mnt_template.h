@@ -8,12 +8,13 @@
  * four, one per set of read-only paths (a language's), and builds them
  * while idle: a box whose paths have no template yet builds its own root,
  * and the next idle moment builds the template.  A template older than
- * ten seconds is not used but rebuilt, so a host file bound by path
- * (/etc/ld.so.cache, replaced by ldconfig) is never older than that.  A
- * failed build of a set of paths is retried a minute later; meanwhile
- * its boxes build their own roots.
- * Between jobs a worker keeps its templates, which hold the filesystems
- * of the bound paths, as a running box does.
+ * ten seconds is never used, so a host file bound by path
+ * (/etc/ld.so.cache, replaced by ldconfig) is never older than that; an
+ * idle worker (woken every 4 s, see daemon.c) rebuilds those older than
+ * five, and drops those unused for two minutes.  A failed build of a set
+ * of paths is retried a minute later; meanwhile its boxes build their own
+ * roots.  Templates hold the filesystems of the bound paths, as a running
+ * box does.
  * @host_fd is an fd of the daemon's mount namespace (/proc/self/ns/mnt),
  * where the calling thread always returns.
  */

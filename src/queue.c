@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "queue.h"
 #include "util.h"
@@ -244,7 +245,11 @@ int queue_new(size_t capacity, size_t low_water, void (*on_space)(void *arg),
 		return e;
 	}
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_cond_init(&q->nonempty, NULL);
+	pthread_condattr_t ca;	/* a timed pop waits on the monotonic clock */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->nonempty, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&q->space, NULL);
 	pthread_cond_init(&q->idle, NULL);
 	q->cap = capacity ? capacity : 1;
@@ -329,14 +334,30 @@ out:
 	return r;
 }
 
-int queue_pop(struct queue *q, struct queue_item **out)
+int queue_pop_for(struct queue *q, struct queue_item **out, int timeout_ms)
 {
 	void (*cb)(void *) = NULL;
 	struct queue_item *it;
+	struct timespec until;
 
+	if (timeout_ms >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += timeout_ms / 1000;
+		until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+	}
 	pthread_mutex_lock(&q->lock);
-	while (!q->head && !q->closed)
-		pthread_cond_wait(&q->nonempty, &q->lock);
+	while (!q->head && !q->closed) {
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&q->nonempty, &q->lock);
+		} else if (pthread_cond_timedwait(&q->nonempty, &q->lock, &until) == ETIMEDOUT) {
+			pthread_mutex_unlock(&q->lock);
+			return -ETIMEDOUT;
+		}
+	}
 	/* Closed: stop taking jobs at once, even with some left (queue_drain). */
 	it = q->closed ? NULL : q->head;
 	if (it) {
@@ -360,6 +381,11 @@ int queue_pop(struct queue *q, struct queue_item **out)
 		cb(q->arg);
 	*out = it;
 	return 0;
+}
+
+int queue_pop(struct queue *q, struct queue_item **out)
+{
+	return queue_pop_for(q, out, -1);
 }
 
 void queue_done(struct queue *q, struct queue_item *it)

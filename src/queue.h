@@ -70,6 +70,8 @@ int queue_push(struct queue *q, uint32_t watch, const char *name, bool wait);
  * Any thread.
  */
 int queue_pop(struct queue *q, struct queue_item **out);
+/* The same, waiting at most @timeout_ms (< 0: forever): -ETIMEDOUT then. */
+int queue_pop_for(struct queue *q, struct queue_item **out, int timeout_ms);
 
 /* The item's job is over (run or not): it may be queued again.  Frees it. */
 void queue_done(struct queue *q, struct queue_item *it);

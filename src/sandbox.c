@@ -979,6 +979,11 @@ int sandbox_idle(struct sandbox_env *env, int slot, const char **what)
 	return e;
 }
 
+bool sandbox_thread_stuck(void)
+{
+	return thread_stuck != NULL;
+}
+
 void sandbox_thread_end(void)
 {
 	netns_spare_drop();

@@ -141,6 +141,10 @@ void box_close(struct box *b);
  */
 int sandbox_idle(struct sandbox_env *env, int slot, const char **what);
 
+/* Whether the calling thread could not leave a box's namespace: it then
+ * opens no box again (box_open() fails) and should take no more jobs. */
+bool sandbox_thread_stuck(void);
+
 /* Frees what sandbox_idle() and box_run() keep for the calling thread:
  * at its end. */
 void sandbox_thread_end(void);

@@ -137,16 +137,23 @@ static int wait_go(int fd)
 	return n == sizeof(r) && r.op == REQ_GO ? 0 : -EPIPE;
 }
 
+/*
+ * In the template path these go through the template's procfs, mounted
+ * before the box's own covers it: these sysctls act on the writer's user
+ * namespace, the box's, whichever procfs carries them.
+ */
 static int write_sysctl(const char *path, const char *val)
 {
 	size_t n = strlen(val);
 	int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
+	ssize_t w;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, val, n) != (ssize_t)n)
-		e = -EIO;
-	close(fd);
+	if ((w = write(fd, val, n)) != (ssize_t)n)
+		e = w < 0 ? -errno : -EIO;
+	if (close(fd) < 0 && e == 0)
+		e = -errno;
 	return e;
 }
 

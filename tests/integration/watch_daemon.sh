@@ -37,10 +37,10 @@ printf 'echo renamed\n' >"$A/.ren.sh.tmp"
 mv "$A/.ren.sh.tmp" "$A/ren.sh"
 expect "renamed into place runs" until_ok 20 test -f "$A/ren.sh.result.json"
 printf 'echo hidden\n' >"$A/.ren2.sh.tmp"
-expect "a .tmp is not a job (checked after a later job ran)" sh -c "
-	printf 'echo later\n' >'$A/later.sh' &&
-	until [ -f '$A/later.sh.result.json' ]; do sleep 0.05; done &&
-	test ! -e '$A/.ren2.sh.tmp.result.json'"
+printf 'echo later\n' >"$A/later.sh"
+expect "a later job ran..." until_ok 20 test -f "$A/later.sh.result.json"
+expect "... and the .tmp written before it is not a job" \
+	test ! -e "$A/.ren2.sh.tmp.result.json"
 
 # Dropped while running, never closed by a writer: a symlink, a FIFO and a
 # hard link get their refusing result at once, not after the five minutes

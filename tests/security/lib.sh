@@ -239,7 +239,10 @@ daemon_start() {
 	"$CYLO" "$@" 2>"$WLOG" &
 	DPID=$!
 	i=0
-	while ! grep -q 'watching' "$WLOG" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	# The start-up scan, not "watching": the watcher thread adds its
+	# inotify watches just before, and a case that floods the folder
+	# (X08) must not start before them.
+	while ! grep -q 'start-up scan' "$WLOG" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 }
 
 # daemon_stop: SIGTERM, then up to 30 s for it to exit (SIGKILL after);

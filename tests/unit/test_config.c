@@ -227,6 +227,8 @@ static const struct {
 	  "root or /etc" },
 	{ "sandbox {\n  extra_ro_paths = { \"/etc/hosts\" }\n}\n", 2, "extra_ro_paths",
 	  "root or /etc" },
+	{ "sandbox {\n  extra_ro_paths = { \"/etc/\" }\n}\n", 2, "extra_ro_paths",
+	  "trailing" },
 	{ "log_level = \"loud\"\n", 1, "log_level", "error, warning, info or debug" },
 	{ "metrics_file = \"m.prom\"\n", 1, "metrics_file", "absolute" },
 	{ "max_input_size = \"12Q\"\n", 1, "max_input_size", "not a size" },

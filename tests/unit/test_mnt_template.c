@@ -157,6 +157,31 @@ START_TEST(test_drop_and_bad_host)
 }
 END_TEST
 
+/* Never used when over ten seconds old; an idle worker renews it after
+ * five, so a job after a quiet spell still finds one.  Takes 11 s. */
+START_TEST(test_stale_never_used_and_renewed_when_idle)
+{
+	int host = start_worker();
+	char *const other[] = { "/usr", "/opt", NULL };
+
+	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
+	ck_assert_int_eq(build_as(other, 0, host), 0);
+	sleep(6);
+	ck_assert(mnt_template_enter(other));		/* 6 s old: still fresh */
+	ck_assert_int_eq(mnt_template_leave(host), 0);
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);	/* renews both */
+	sleep(5);
+	ck_assert(mnt_template_enter(usr_only));	/* 11 s since the first build */
+	ck_assert_int_eq(mnt_template_leave(host), 0);
+	mnt_template_drop();
+	host = start_worker();
+	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
+	sleep(11);
+	ck_assert(!mnt_template_enter(usr_only));	/* stale and not renewed */
+	close(host);
+}
+END_TEST
+
 /* A directory closed to the box's ids stays closed: the builder is root,
  * but looks paths up as the box would. */
 START_TEST(test_paths_looked_up_as_the_box)
@@ -245,6 +270,8 @@ int main(void)
 	tcase_add_test(tc, test_drop_and_bad_host);
 	tcase_add_test(tc, test_paths_looked_up_as_the_box);
 	tcase_add_test(tc, test_locked_in_a_box_copy);
+	tcase_add_test(tc, test_stale_never_used_and_renewed_when_idle);
+	tcase_set_timeout(tc, 40);
 	/* Templates are built with clone3() and reaped through a pidfd,
 	 * which valgrind 3.19 does not know: `make valgrind` leaves these
 	 * out by their tag. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "queue.h"
@@ -28,6 +29,29 @@ static struct queue *mkq(size_t cap, size_t low)
 	atomic_store(&space_calls, 0);
 	return q;
 }
+
+/* An idle worker wakes now and then (mnt_template.h): a timed pop. */
+START_TEST(test_pop_for_times_out)
+{
+	struct queue *q = mkq(8, 4);
+	struct queue_item *it;
+	struct timespec a, b;
+	double ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ck_assert_int_eq(queue_pop_for(q, &it, 150), -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	ck_assert_msg(ms >= 150, "woke after %.1f ms", ms);
+	ck_assert_int_eq(queue_push(q, 1, "a.py", false), 0);
+	ck_assert_int_eq(queue_pop_for(q, &it, 150), 0);
+	ck_assert_str_eq(it->name, "a.py");
+	queue_done(q, it);
+	queue_close(q);
+	ck_assert_int_eq(queue_pop_for(q, &it, 150), -EPIPE);
+	queue_free(q);
+}
+END_TEST
 
 START_TEST(test_fifo_order)
 {
@@ -383,6 +407,7 @@ static Suite *queue_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_pop_for_times_out);
 	tcase_add_test(tc, test_fifo_order);
 	tcase_add_test(tc, test_dedupe_until_done);
 	tcase_add_test(tc, test_full_and_low_water);

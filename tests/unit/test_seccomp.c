@@ -425,9 +425,9 @@ START_TEST(test_embedded_is_fresh_build)
 	run_probe_ok(M_SAME, 0, v, 3);
 	ck_assert_msg(v[0] > 0, "embedded program: %ld instructions", v[0]);
 	ck_assert_msg(v[0] == v[1], "embedded program has %ld instructions, a "
-		      "fresh build %ld: run make clean", v[0], v[1]);
+		      "fresh build %ld: the generated program is stale", v[0], v[1]);
 	ck_assert_msg(v[2] < 0, "embedded program differs from a fresh build at "
-		      "instruction %ld: run make clean", v[2]);
+		      "instruction %ld: the generated program is stale", v[2]);
 }
 END_TEST
 
