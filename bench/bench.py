@@ -8,7 +8,8 @@ lone absolute time, because the machines are noisy.
      run bare and under bubblewrap with a comparable set of namespaces;
   2. throughput: N trivial jobs dropped at once into a tmpfs watch with 2
      workers, first drop to last result, against the bare programs and
-     bwrap at the same parallelism; then the same with Python `pass` jobs;
+     bwrap at the same parallelism, in rounds with the three candidates'
+     order rotated each round; then the same with Python `pass` jobs;
   3. latency: single jobs dropped one at a time into an idle daemon;
   4. memory: the daemon's RSS idle and with a 100,000-input backlog, and
      the time of the start-up scan of that backlog;
@@ -17,9 +18,11 @@ lone absolute time, because the machines are noisy.
 
 The summary is printed and written as JSON under bench/ (ignored by git).
 Environment: BENCH_N (throughput jobs, 2000), BENCH_N_PY (Python
-throughput jobs, 400), BENCH_ROUNDS (start-up rounds, 20), BENCH_BACKLOG
-(100000), BENCH_LATENCY (100).  Sections can be named on the command
-line: startup, throughput, python, latency, memory.
+throughput jobs, 400), BENCH_ROUNDS (start-up rounds, 20), BENCH_TP_ROUNDS
+(throughput rounds, 3), BENCH_BACKLOG (100000), BENCH_LATENCY (100),
+BENCH_CYLO (the binary to measure, build/cylo: to compare two builds).
+Sections can be named on the command line: startup, throughput, python,
+latency, memory.
 """
 import concurrent.futures
 import json
@@ -33,10 +36,11 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CYLO = os.path.join(TOP, "build", "cylo")
+CYLO = os.environ.get("BENCH_CYLO") or os.path.join(TOP, "build", "cylo")
 N = int(os.environ.get("BENCH_N", "2000"))
 N_PY = int(os.environ.get("BENCH_N_PY", "400"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
+TP_ROUNDS = max(1, int(os.environ.get("BENCH_TP_ROUNDS", "3")))
 BACKLOG = int(os.environ.get("BENCH_BACKLOG", "100000"))
 LATENCY_N = int(os.environ.get("BENCH_LATENCY", "100"))
 WORKERS = 2
@@ -60,11 +64,12 @@ def run(cmd, **kw):
 
 
 def interleaved(cands, rounds):
-    """Runs each candidate once per round, in turn; medians in ms."""
-    times = {k: [] for k in cands}
-    for _ in range(rounds):
-        for k, cmd in cands.items():
-            times[k].append(run(cmd))
+    """Runs each candidate once per round, the order rotated each round so
+    that none always goes first; medians in ms."""
+    times, order = {k: [] for k in cands}, list(cands)
+    for r in range(rounds):
+        for k in order[r % len(order):] + order[:r % len(order)]:
+            times[k].append(run(cands[k]))
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -201,79 +206,110 @@ def parallel(cmds):
 
 def drop_run(n, ext, body, interp):
     """@n jobs dropped at once into a tmpfs watch: jobs/s through cylo, and
-    the same files run bare and under bwrap at the same parallelism.
-    Returns (cylo, bare, bwrap, per-stage timings)."""
+    the same files run bare and under bwrap at the same parallelism.  The
+    three run TP_ROUNDS rounds, interleaved, the order rotated each round
+    so that none always goes first; each cylo round has a fresh watch and
+    daemon.  Returns ({candidate: [jobs/s per round]}, per-stage timings
+    over the results of all cylo rounds)."""
     base = tempfile.mkdtemp(prefix="cylo-bench-", dir=SHM)
     os.chmod(base, 0o755)
-    watch, stage = os.path.join(base, "watch"), os.path.join(base, "stage")
-    os.mkdir(watch)
-    os.mkdir(stage)
-    os.chmod(watch, 0o755)
-    conf = os.path.join(base, "cylo.conf")
-    write_config(conf, watch)
-    make_jobs(stage, n, body, ext)
-    names = sorted(os.listdir(stage))
-    d = Daemon(conf)
-    try:
-        wait_idle(watch)
-        results = [os.path.join(watch, n + ".result.json") for n in names]
-        start = time.perf_counter()
-        for name in names:
-            os.rename(os.path.join(stage, name), os.path.join(watch, name))
-        wait_results(results)
-        cylo = len(names) / (time.perf_counter() - start)
-    finally:
-        d.stop()
-    timings = breakdown(watch)
-    timings["result_write"] = result_write_ms(conf)   # mean, not median
-    scripts = [os.path.join(watch, n) for n in names]
-    bare = parallel([[interp, s] for s in scripts])
-    bw = parallel([BWRAP + ["--ro-bind", s, "/tmp/job." + ext, interp, "/tmp/job." + ext]
-                   for s in scripts])
+    files = os.path.join(base, "jobs")
+    os.mkdir(files)
+    make_jobs(files, n, body, ext)
+    scripts = [os.path.join(files, x) for x in sorted(os.listdir(files))]
+    watches, write_ms = [], []
+
+    def cylo():
+        rnd = os.path.join(base, f"round{len(watches)}")
+        watch, stage = os.path.join(rnd, "watch"), os.path.join(rnd, "stage")
+        os.makedirs(watch)
+        os.mkdir(stage)
+        os.chmod(rnd, 0o755)
+        os.chmod(watch, 0o755)
+        conf = os.path.join(rnd, "cylo.conf")
+        write_config(conf, watch)
+        make_jobs(stage, n, body, ext)
+        names = sorted(os.listdir(stage))
+        d = Daemon(conf)
+        try:
+            wait_idle(watch)
+            results = [os.path.join(watch, x + ".result.json") for x in names]
+            start = time.perf_counter()
+            for name in names:
+                os.rename(os.path.join(stage, name), os.path.join(watch, name))
+            wait_results(results)
+            rate = len(names) / (time.perf_counter() - start)
+        finally:
+            d.stop()
+        watches.append(watch)
+        write_ms.append(result_write_ms(conf))
+        return rate
+
+    cands = {
+        "cylo": cylo,
+        "bare": lambda: parallel([[interp, s] for s in scripts]),
+        "bwrap": lambda: parallel([BWRAP + ["--ro-bind", s, "/tmp/job." + ext, interp,
+                                            "/tmp/job." + ext] for s in scripts]),
+    }
+    rates, order = {k: [] for k in cands}, list(cands)
+    for r in range(TP_ROUNDS):
+        for k in order[r % 3:] + order[:r % 3]:
+            rates[k].append(cands[k]())
+    timings = breakdown(watches)
+    # mean of the rounds' means (each round writes the same number of results)
+    timings["result_write"] = statistics.mean(write_ms)
     shutil.rmtree(base)
-    return cylo, bare, bw, timings
+    return rates, timings
 
 
-def show_rate(key, title, n, cylo, bare, bw, goal=""):
-    report[key] = {"jobs": n, "workers": WORKERS, "cylo_jobs_s": cylo,
-                   "bare_jobs_s": bare, "bwrap_jobs_s": bw,
-                   "cylo_vs_bare": cylo / bare, "cylo_vs_bwrap": cylo / bw}
+def show_rate(key, title, n, rates, goal=""):
+    """Medians of the rounds and the ratios of the medians."""
+    cylo, bare, bw = (statistics.median(rates[k]) for k in ("cylo", "bare", "bwrap"))
+    report[key] = {"jobs": n, "workers": WORKERS, "rounds": TP_ROUNDS,
+                   "cylo_jobs_s": cylo, "bare_jobs_s": bare, "bwrap_jobs_s": bw,
+                   "cylo_vs_bare": cylo / bare, "cylo_vs_bwrap": cylo / bw,
+                   "rounds_jobs_s": rates}
     print(f"\n{title}")
     print(f"   cylo {cylo:8.0f} jobs/s   bare {bare:8.0f} jobs/s   bwrap {bw:8.0f} jobs/s")
     print(f"   cylo/bare {cylo / bare:.2f}{goal}   cylo/bwrap {cylo / bw:.2f}")
+    print("   rounds: " + "   ".join(f"{k} " + " ".join(f"{v:.0f}" for v in rates[k])
+                                     for k in rates))
 
 
 def throughput():
-    cylo, bare, bw, timings = drop_run(N, "sh", "true\n", "/bin/bash")
+    rates, timings = drop_run(N, "sh", "true\n", "/bin/bash")
     show_rate("throughput", f"2. throughput ({N} trivial sh jobs dropped at once, "
-              f"{WORKERS} workers, tmpfs)", N, cylo, bare, bw)
+              f"{WORKERS} workers, tmpfs; median of {TP_ROUNDS} interleaved rounds)",
+              N, rates)
     show_breakdown(timings)
 
 
 def python():
     """The same with `pass` in Python, whose interpreter start-up dominates:
     the project's goal is at least 90 % of the bare interpreter's rate."""
-    cylo, bare, bw, _ = drop_run(N_PY, "py", "pass\n", "/usr/bin/python3")
+    rates, _ = drop_run(N_PY, "py", "pass\n", "/usr/bin/python3")
     show_rate("python_throughput", f"2b. Python throughput ({N_PY} `pass` jobs dropped "
-              f"at once, {WORKERS} workers)", N_PY, cylo, bare, bw, " (goal 0.90)")
+              f"at once, {WORKERS} workers; median of {TP_ROUNDS} interleaved rounds)",
+              N_PY, rates, " (goal 0.90)")
 
 
-def breakdown(d):
-    """Medians of the per-stage timing each result carries."""
+def breakdown(dirs):
+    """Medians of the per-stage timing each result in @dirs carries."""
     keys, rows = None, []
-    for n in os.listdir(d):
-        if n.endswith(".result.json"):
-            with open(os.path.join(d, n)) as f:
-                t = json.load(f).get("timing_ms") or {}
-            keys = keys or list(t)
-            rows.append(t)
+    for d in dirs:
+        for n in os.listdir(d):
+            if n.endswith(".result.json"):
+                with open(os.path.join(d, n)) as f:
+                    t = json.load(f).get("timing_ms") or {}
+                keys = keys or list(t)
+                rows.append(t)
     return {k: statistics.median(r.get(k, 0) for r in rows) for k in keys or []}
 
 
 def show_breakdown(t):
     report["breakdown_ms"] = t
-    print("\n5. where the time goes (median per job, ms, from the daemon's own stamps;"
-          " result_write: the mean, from its metrics)")
+    print(f"\n5. where the time goes (median per job over all {TP_ROUNDS} cylo rounds, ms,"
+          " from the daemon's own stamps; result_write: the mean, from its metrics)")
     total = sum(t.values()) or 1
     for k, v in t.items():
         print(f"   {k:<13}{v:8.3f}  {100 * v / total:5.1f} %")
