@@ -50,6 +50,7 @@
 #define TMPL_UNUSED_NS (120 * NS)	/* dropped when unused that long */
 #define TMPL_RETRY_NS (60 * NS)	/* no build that long after one failed */
 #define BUILD_TIMEOUT_MS 10000	/* a bind of a hung NFS or FUSE path */
+#define TMPL_FAILED_MAX 8	/* failed sets of paths remembered */
 
 struct tmpl {
 	char *key;		/* the read-only paths, each with its NUL */
@@ -63,10 +64,16 @@ static __thread bool cache_init, fs_own;
 static __thread bool active;	/* the thread calls mnt_template_idle() */
 static __thread char *wanted;	/* a box's paths that had no template */
 static __thread size_t wantedlen;
-static __thread char *failed;	/* the paths whose build failed last */
-static __thread size_t failedlen;
-static __thread int64_t retry_at;	/* ... and when to try them again */
-static __thread int failed_err;
+
+/* A set of paths whose build failed, and when to try it again. */
+struct failure {
+	char *key;		/* NULL: a free entry */
+	size_t keylen;
+	int64_t retry_at;
+	int err;
+};
+
+static __thread struct failure failures[TMPL_FAILED_MAX];
 
 static void init_cache(void)
 {
@@ -234,15 +241,52 @@ static int build(const char *key, size_t len, const struct fs_as *as)
 	return e < 0 ? e : fd;
 }
 
+static struct failure *failure_of(const char *key, size_t len)
+{
+	for (int i = 0; i < TMPL_FAILED_MAX; i++)
+		if (failures[i].key && failures[i].keylen == len &&
+		    memcmp(failures[i].key, key, len) == 0)
+			return &failures[i];
+	return NULL;
+}
+
+static void failure_clear(struct failure *f)
+{
+	free(f->key);
+	f->key = NULL;
+}
+
+/*
+ * Remembers that @key's build failed with @err; takes @key.  Each set of
+ * paths has its own entry: two languages failing in turn must not retry
+ * each other's build (up to BUILD_TIMEOUT_MS each) at every job.
+ */
+static void failure_note(char *key, size_t len, int err, int64_t now)
+{
+	struct failure *f = failure_of(key, len), *oldest = &failures[0];
+
+	for (int i = 0; i < TMPL_FAILED_MAX && !f; i++)
+		if (!failures[i].key)
+			f = &failures[i];
+	for (int i = 1; i < TMPL_FAILED_MAX && !f; i++)
+		if (failures[i].retry_at < oldest->retry_at)
+			oldest = &failures[i];
+	f = f ? f : oldest;
+	failure_clear(f);
+	*f = (struct failure){ .key = key, .keylen = len,
+			       .retry_at = now + TMPL_RETRY_NS, .err = err };
+}
+
 /* Builds (or rebuilds) the template of @key; takes @key. */
 static int add(char *key, size_t len, const struct fs_as *as, int64_t now)
 {
 	struct tmpl *t = find(key, len), *lru = &cache[0];
+	struct failure *f = failure_of(key, len);
 	int fd;
 
-	if (failed && failedlen == len && memcmp(failed, key, len) == 0 && now < retry_at) {
+	if (f && now < f->retry_at) {
 		free(key);
-		return failed_err;	/* the same error: not logged again */
+		return f->err;	/* the same error: not logged again */
 	}
 	if (!fs_own) {
 		if (unshare(CLONE_FS) < 0) {
@@ -254,12 +298,11 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now)
 	if ((fd = build(key, len, as)) < 0) {
 		if (t)
 			forget(t);	/* boxes build their own meanwhile */
-		free(failed);
-		failed = key;
-		failedlen = len;
-		retry_at = now + TMPL_RETRY_NS;
-		return failed_err = fd;
+		failure_note(key, len, fd, now);
+		return fd;
 	}
+	if (f)
+		failure_clear(f);
 	if (!t) {
 		for (int i = 0; i < TMPL_MAX && !t; i++)
 			if (cache[i].fd < 0)
@@ -318,6 +361,6 @@ void mnt_template_drop(void)
 	free(wanted);
 	wanted = NULL;
 	active = false;
-	free(failed);
-	failed = NULL;
+	for (int i = 0; i < TMPL_FAILED_MAX; i++)
+		failure_clear(&failures[i]);
 }

@@ -8,8 +8,9 @@
  * looked up as the box's ids, not as root; its mounts are read-only and
  * locked in a box's copy; it has an empty /tmp and /work and a procfs to
  * cover; entering and leaving puts the thread back in the host's
- * namespace; templates are told apart by their paths; dropping them
- * leaves none.  Check forks each test, so what a test leaves dies with
+ * namespace; templates are told apart by their paths; a failed build
+ * waits its own minute before it is tried again; dropping them leaves
+ * none.  Check forks each test, so what a test leaves dies with
  * its process.
  */
 #include <check.h>
@@ -207,6 +208,34 @@ START_TEST(test_paths_looked_up_as_the_box)
 }
 END_TEST
 
+/* Each failed set of paths waits its own minute before it is built
+ * again: another set failing meanwhile does not bring the retry forward. */
+START_TEST(test_failures_remembered_per_set)
+{
+	char dir1[] = "/var/tmp/cylo-tmpl-XXXXXX", dir2[] = "/var/tmp/cylo-tmpl-XXXXXX";
+	char pub1[64], pub2[64];
+	char *const one[] = { "/usr", pub1, NULL }, *const two[] = { "/usr", pub2, NULL };
+	int host = start_worker();
+
+	ck_assert_ptr_nonnull(mkdtemp(dir1));		/* 0700, root's */
+	ck_assert_ptr_nonnull(mkdtemp(dir2));
+	snprintf(pub1, sizeof(pub1), "%s/pub", dir1);
+	snprintf(pub2, sizeof(pub2), "%s/pub", dir2);
+	ck_assert_int_eq(mkdir(pub1, 0755), 0);
+	ck_assert_int_eq(mkdir(pub2, 0755), 0);
+	ck_assert_int_eq(build_as(one, 65534, host), -EACCES);
+	ck_assert_int_eq(chmod(dir1, 0755), 0);		/* it would build now */
+	ck_assert_int_eq(build_as(two, 65534, host), -EACCES);
+	ck_assert_int_eq(build_as(one, 65534, host), -EACCES);	/* not yet tried */
+	ck_assert(!mnt_template_enter(one));
+	ck_assert_int_eq(rmdir(pub1), 0);
+	ck_assert_int_eq(rmdir(pub2), 0);
+	ck_assert_int_eq(rmdir(dir1), 0);
+	ck_assert_int_eq(rmdir(dir2), 0);
+	close(host);
+}
+END_TEST
+
 /* What a box's copy of the template allows, seen from a child in new user
  * and mount namespaces as the box's clone makes them: 0 or the step that
  * failed. */
@@ -269,6 +298,7 @@ int main(void)
 	tcase_add_test(tc, test_told_apart_by_paths);
 	tcase_add_test(tc, test_drop_and_bad_host);
 	tcase_add_test(tc, test_paths_looked_up_as_the_box);
+	tcase_add_test(tc, test_failures_remembered_per_set);
 	tcase_add_test(tc, test_locked_in_a_box_copy);
 	tcase_add_test(tc, test_stale_never_used_and_renewed_when_idle);
 	tcase_set_timeout(tc, 40);
