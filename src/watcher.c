@@ -89,6 +89,7 @@
 
 #include "claim.h"
 #include "config.h"
+#include "hashset.h"
 #include "job.h"
 #include "log.h"
 #include "queue.h"
@@ -123,12 +124,6 @@ struct mark {
 	uint64_t gen;		/* polling: the last scan that saw it */
 };
 
-/* A finished input as a scan last saw it (see the theory above). */
-struct done {
-	uint64_t digest;	/* of both stat()s: see done_digest() */
-	uint64_t gen;		/* the last scan that saw it */
-};
-
 struct cand {
 	int64_t mtime_ns;
 	char *name;
@@ -150,7 +145,8 @@ struct wdir {
 	size_t nlist, ilist;
 	struct namemap *marks;
 	struct namemap *warned;
-	struct namemap *done;	/* name -> struct done */
+	/* Finished inputs, as done_key()s: the last scan's, and this one's. */
+	struct hashset *done, *done_next;
 	uint64_t gen;
 };
 
@@ -298,7 +294,8 @@ static void wdir_free(struct wdir *wd)
 	list_free(wd);
 	namemap_free(wd->marks);
 	namemap_free(wd->warned);
-	namemap_free(wd->done);
+	hashset_free(wd->done);
+	hashset_free(wd->done_next);
 }
 
 static int wdir_init(struct wdir *wd, struct watch_dir *d, const struct watch_conf *c)
@@ -313,7 +310,8 @@ static int wdir_init(struct wdir *wd, struct watch_dir *d, const struct watch_co
 	if (namemap_new(NAMES_MAX, sizeof(struct mark), &wd->marks) < 0)
 		return -ENOMEM;
 	if (namemap_new(WARNED_MAX, 0, &wd->warned) < 0 ||
-	    namemap_new(NAMES_MAX, sizeof(struct done), &wd->done) < 0)
+	    hashset_new(NAMES_MAX, &wd->done) < 0 ||
+	    hashset_new(NAMES_MAX, &wd->done_next) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -587,19 +585,19 @@ static uint64_t mix64(uint64_t x)
 }
 
 /*
- * A 64-bit digest of what identifies an input and its result, so that a
- * remembered input costs about 90 bytes with its name (6 MiB for the
- * NAMES_MAX a folder may remember).  Two different states agree with
- * probability 2^-64.
+ * A 64-bit hash of an input's name and of what identifies the input and
+ * its result, so that a remembered input costs 8 bytes, at most 1 MiB a
+ * set for the NAMES_MAX a folder may remember (hashset.h).  Two different
+ * states agree with probability 2^-64.
  */
-static uint64_t done_digest(const struct stat *in, const struct stat *res)
+static uint64_t done_key(const char *name, const struct stat *in, const struct stat *res)
 {
 	const uint64_t v[] = {
 		in->st_dev, in->st_ino, (uint64_t)in->st_size, (uint64_t)mtime_of(in),
 		res->st_dev, res->st_ino, (uint64_t)res->st_size, (uint64_t)mtime_of(res),
 		(uint64_t)res->st_ctim.tv_sec, (uint64_t)res->st_ctim.tv_nsec,
 	};
-	uint64_t h = 0;
+	uint64_t h = name_hash(name, strlen(name));
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		h ^= v[i];
@@ -619,8 +617,7 @@ static int scan_state(struct watcher *w, struct wdir *wd, const char *name,
 {
 	char rname[NAME_MAX + 1];
 	struct stat rst;
-	struct done *d;
-	void *p;
+	uint64_t key = 0;
 	int e, dirfd = wd->d->dirfd;
 	bool rok;
 
@@ -628,30 +625,25 @@ static int scan_state(struct watcher *w, struct wdir *wd, const char *name,
 		return -errno;
 	if (S_ISDIR(st->st_mode))
 		return 0;
-	if (!result) {
-		namemap_del(wd->done, 0, name);
+	if (!result)
 		return 1;
-	}
 	if ((e = result_name(name, rname)) < 0)
 		return e;
 	/* Stat before the read: what is remembered is never newer than what
-	 * was read, so a result replaced meanwhile is read again next time. */
+	 * was read, so a result replaced meanwhile is read again next time.
+	 * A set that is full is not remembered: read every time. */
 	rok = fstatat(dirfd, rname, &rst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(rst.st_mode);
-	d = namemap_get(wd->done, 0, name);
-	if (d && rok && d->digest == done_digest(st, &rst)) {
-		d->gen = wd->gen;
+	if (rok)
+		key = done_key(name, st, &rst);
+	if (rok && hashset_has(wd->done, key)) {
+		(void)hashset_add(wd->done_next, key);
 		return 0;
 	}
 	atomic_fetch_add(&w->result_reads, 1);
 	e = result_state(dirfd, rname, st);
-	if (e != 0 || !rok || namemap_put(wd->done, 0, name, &p) < 0) {
-		namemap_del(wd->done, 0, name);	/* full: read every time */
-		return e;
-	}
-	d = p;
-	d->digest = done_digest(st, &rst);
-	d->gen = wd->gen;
-	return 0;
+	if (e == 0 && rok)
+		(void)hashset_add(wd->done_next, key);
+	return e;
 }
 
 /* Judges one directory entry for the scan. */
@@ -695,16 +687,6 @@ static bool unseen(uint32_t ns, const char *name, void *payload, void *arg)
 	return m->kind == MARK_SEEN && m->gen != wd->gen;
 }
 
-static bool done_unseen(uint32_t ns, const char *name, void *payload, void *arg)
-{
-	const struct done *d = payload;
-	const struct wdir *wd = arg;
-
-	(void)ns;
-	(void)name;
-	return d->gen != wd->gen;
-}
-
 static void dir_gone(struct watcher *w, struct wdir *wd, const char *why);
 
 /* Polling directories get no IN_IGNORED: look at the link count. */
@@ -729,6 +711,7 @@ static void scan(struct watcher *w, struct wdir *wd)
 	list_free(wd);
 	wd->gen++;
 	wd->next_settle = NEVER;
+	hashset_clear(wd->done_next);	/* what a scan cut short left */
 	fd = openat(wd->d->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(dir = fdopendir(fd))) {
 		int e = errno;
@@ -755,7 +738,9 @@ static void scan(struct watcher *w, struct wdir *wd)
 	free(s.results);
 	if (dir_polls(wd))
 		namemap_sweep(wd->marks, unseen, wd);
-	namemap_sweep(wd->done, done_unseen, wd);
+	/* What this scan did not see finished is forgotten. */
+	hashset_swap(wd->done, wd->done_next);
+	hashset_clear(wd->done_next);
 	qsort(s.heap, s.n, sizeof(*s.heap), cand_cmp);
 	wd->list = s.heap;
 	wd->nlist = s.n;
@@ -886,7 +871,8 @@ static void dir_gone(struct watcher *w, struct wdir *wd, const char *why)
 	wd->wd = -1;
 	list_free(wd);
 	namemap_clear(wd->marks);
-	namemap_clear(wd->done);
+	hashset_clear(wd->done);
+	hashset_clear(wd->done_next);
 	log_warn("watch %s: the directory %s; its jobs stop until a directory is "
 		 "there again", wd->d->path, why);
 	w->need_restart = true;
