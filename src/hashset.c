@@ -4,7 +4,8 @@
  * The values are hashes already, so their low bits index the table
  * directly; linear probing, no deletion (a scan builds a new set and
  * swaps it in).  0 marks a free slot, so the value 0 is stored as 1: a
- * set of hashes loses nothing that matters by that.
+ * set of hashes loses nothing that matters by that.  The table is never
+ * more than half full, so a probe always reaches a free slot.
  *
  * Tables are mapped, not malloc()ed: a scan builds a new set of up to
  * 1 MiB and frees the old one, and from malloc's arena that memory stayed
@@ -16,19 +17,22 @@
 
 #include "hashset.h"
 
-#define MIN_SLOTS 512		/* one page */
+#define MIN_SLOTS 512		/* 4 KiB */
+#define MAX_VALUES (SIZE_MAX / 64)	/* slots * 8 bytes cannot overflow */
 
 struct hashset {
 	uint64_t *slot;		/* 0: free */
-	size_t nslots;		/* a power of two, or 0 before the first add */
+	size_t nslots;		/* a power of two, or 0 when no table */
 	size_t count, max;
 };
 
 int hashset_new(size_t max, struct hashset **out)
 {
-	struct hashset *s = calloc(1, sizeof(*s));
+	struct hashset *s;
 
-	if (!s)
+	if (max > MAX_VALUES)
+		return -EINVAL;
+	if (!(s = calloc(1, sizeof(*s))))
 		return -ENOMEM;
 	s->max = max;
 	*out = s;
@@ -43,6 +47,7 @@ static uint64_t *table_new(size_t n)
 	return p == MAP_FAILED ? NULL : p;	/* zero-filled */
 }
 
+/* munmap() of a whole mapping of ours can only fail on a bad argument. */
 static void table_free(uint64_t *t, size_t n)
 {
 	if (t)
@@ -74,12 +79,12 @@ static uint64_t *find(const struct hashset *s, uint64_t v)
 
 bool hashset_has(const struct hashset *s, uint64_t v)
 {
-	return s->nslots && *find(s, stored(v)) != 0;
+	return s && s->nslots && *find(s, stored(v)) != 0;
 }
 
-static int grow(struct hashset *s)
+/* A table of @n slots (a power of two) holding what @s holds. */
+static int resize(struct hashset *s, size_t n)
 {
-	size_t n = s->nslots ? s->nslots * 2 : MIN_SLOTS;
 	struct hashset bigger = { .nslots = n };
 
 	if (!(bigger.slot = table_new(n)))
@@ -93,18 +98,43 @@ static int grow(struct hashset *s)
 	return 0;
 }
 
+/* Slots for @n values at most half full. */
+static size_t slots_for(size_t n)
+{
+	size_t k = MIN_SLOTS;
+
+	while (k < 2 * n)
+		k *= 2;
+	return k;
+}
+
+int hashset_reserve(struct hashset *s, size_t n)
+{
+	if (!s)
+		return -ENOMEM;
+	if (n > s->max)
+		n = s->max;
+	if (n == 0 || slots_for(n) <= s->nslots)
+		return 0;
+	return resize(s, slots_for(n));
+}
+
 int hashset_add(struct hashset *s, uint64_t v)
 {
 	uint64_t *p;
 	int e;
 
+	if (!s)
+		return -ENOMEM;
 	v = stored(v);
-	if (hashset_has(s, v))
-		return 0;
+	if (s->nslots && *(p = find(s, v)))
+		return 0;			/* there already */
 	if (s->count >= s->max)
 		return -ENOSPC;
-	if ((s->count + 1) * 2 > s->nslots && (e = grow(s)) < 0)
-		return e;
+	if ((s->count + 1) * 2 > s->nslots) {
+		if ((e = resize(s, slots_for(s->count + 1))) < 0)
+			return e;
+	}
 	p = find(s, v);
 	*p = v;
 	s->count++;
@@ -113,6 +143,8 @@ int hashset_add(struct hashset *s, uint64_t v)
 
 void hashset_clear(struct hashset *s)
 {
+	if (!s)
+		return;
 	table_free(s->slot, s->nslots);
 	s->slot = NULL;
 	s->nslots = s->count = 0;
@@ -120,17 +152,5 @@ void hashset_clear(struct hashset *s)
 
 size_t hashset_count(const struct hashset *s)
 {
-	return s->count;
-}
-
-void hashset_swap(struct hashset *a, struct hashset *b)
-{
-	struct hashset t = *a;
-
-	a->slot = b->slot;
-	a->nslots = b->nslots;
-	a->count = b->count;
-	b->slot = t.slot;
-	b->nslots = t.nslots;
-	b->count = t.count;
+	return s ? s->count : 0;
 }

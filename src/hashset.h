@@ -4,8 +4,11 @@
  * What a directory scan remembers of the inputs it found finished
  * (watcher.c): one hash of each name with the stat() of its input and
  * result, 8 bytes a name instead of a copy of the name.  Open addressing,
- * at most half full; the table is allocated on the first add and freed
- * by hashset_clear().  Not thread-safe: one watcher thread owns it.
+ * at most half full; the table is mapped on the first add (or reserve)
+ * and unmapped by hashset_clear().  Not thread-safe: one watcher thread
+ * owns it.  As with the name map (queue.h), a NULL set is an empty set
+ * that refuses values with -ENOMEM, so a folder whose sets could not be
+ * allocated still works, reading every result.
  */
 #ifndef CYLO_HASHSET_H
 #define CYLO_HASHSET_H
@@ -16,7 +19,8 @@
 
 struct hashset;
 
-/* An empty set of at most @max values.  0 or -ENOMEM. */
+/* An empty set of at most @max values (0: it refuses every value).
+ * 0, -EINVAL for a @max no table could hold, or -ENOMEM. */
 int hashset_new(size_t max, struct hashset **out);
 void hashset_free(struct hashset *s);
 
@@ -26,12 +30,13 @@ bool hashset_has(const struct hashset *s, uint64_t v);
  * -ENOMEM. */
 int hashset_add(struct hashset *s, uint64_t v);
 
-/* Empties the set and frees its table. */
+/* Sizes the table for @n values (up to @max) at once, so that filling
+ * it does not grow it step by step.  0 or -ENOMEM. */
+int hashset_reserve(struct hashset *s, size_t n);
+
+/* Empties the set and unmaps its table. */
 void hashset_clear(struct hashset *s);
 
 size_t hashset_count(const struct hashset *s);
-
-/* Exchanges the contents of @a and @b (both bounds stay). */
-void hashset_swap(struct hashset *a, struct hashset *b);
 
 #endif

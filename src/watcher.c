@@ -81,6 +81,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -103,7 +104,7 @@
 #endif
 
 #define SCAN_KEEP 16384		/* pending inputs one scan keeps (the oldest) */
-#define NAMES_MAX 65536		/* per-directory completion marks / observations */
+#define NAMES_MAX 65536		/* per directory: marks, observations, finished inputs */
 #define WARNED_MAX 4096		/* names we warned about once */
 #define WAKE_SIGNAL SIGUSR2
 #define NS 1000000000LL
@@ -574,6 +575,9 @@ static bool may_have_result(const struct scan *s, const char *name)
 			      bsearch(&h, s->results, s->nresults, sizeof(h), u64_cmp));
 }
 
+/* Set once, before the watcher thread starts: see done_key(). */
+static uint64_t done_seed;
+
 /* splitmix64's finaliser: every input bit moves every output bit. */
 static uint64_t mix64(uint64_t x)
 {
@@ -586,9 +590,11 @@ static uint64_t mix64(uint64_t x)
 
 /*
  * A 64-bit hash of an input's name and of what identifies the input and
- * its result, so that a remembered input costs 8 bytes, at most 1 MiB a
- * set for the NAMES_MAX a folder may remember (hashset.h).  Two different
- * states agree with probability 2^-64.
+ * its result, so that a remembered input costs 8 bytes: 1 MiB a set for
+ * the NAMES_MAX a folder may remember (hashset.h), twice that during a
+ * scan.  A state never read as finished matches one of n remembered keys
+ * with probability about n * 2^-64; the per-process seed keeps anyone who
+ * drops files from aiming at one.
  */
 static uint64_t done_key(const char *name, const struct stat *in, const struct stat *res)
 {
@@ -597,7 +603,7 @@ static uint64_t done_key(const char *name, const struct stat *in, const struct s
 		res->st_dev, res->st_ino, (uint64_t)res->st_size, (uint64_t)mtime_of(res),
 		(uint64_t)res->st_ctim.tv_sec, (uint64_t)res->st_ctim.tv_nsec,
 	};
-	uint64_t h = name_hash(name, strlen(name));
+	uint64_t h = done_seed ^ name_hash(name, strlen(name));
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		h ^= v[i];
@@ -711,7 +717,6 @@ static void scan(struct watcher *w, struct wdir *wd)
 	list_free(wd);
 	wd->gen++;
 	wd->next_settle = NEVER;
-	hashset_clear(wd->done_next);	/* what a scan cut short left */
 	fd = openat(wd->d->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(dir = fdopendir(fd))) {
 		int e = errno;
@@ -732,6 +737,8 @@ static void scan(struct watcher *w, struct wdir *wd)
 	}
 	if (list_results(dir, &s) < 0)
 		rewinddir(dir);		/* s.listed false: look every result up */
+	/* Sized at once: as many finished as last time, most likely. */
+	(void)hashset_reserve(wd->done_next, hashset_count(wd->done));
 	while ((de = readdir(dir)))
 		scan_entry(w, wd, &s, de);
 	closedir(dir);
@@ -739,7 +746,10 @@ static void scan(struct watcher *w, struct wdir *wd)
 	if (dir_polls(wd))
 		namemap_sweep(wd->marks, unseen, wd);
 	/* What this scan did not see finished is forgotten. */
-	hashset_swap(wd->done, wd->done_next);
+	struct hashset *seen = wd->done_next;
+
+	wd->done_next = wd->done;
+	wd->done = seen;
 	hashset_clear(wd->done_next);
 	qsort(s.heap, s.n, sizeof(*s.heap), cand_cmp);
 	wd->list = s.heap;
@@ -1271,6 +1281,11 @@ int watcher_start(const struct watcher_ops *ops, struct watch_set *set,
 
 	if (!w)
 		return -ENOMEM;
+	/* Without entropy yet (early boot), time and pid still differ per
+	 * process; the seed only keeps collisions from being aimed. */
+	if (!done_seed && getrandom(&done_seed, sizeof(done_seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(done_seed))
+		done_seed = mix64((uint64_t)now_real_ns() ^ (uint64_t)getpid());
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_wake_signal;
 	sigemptyset(&sa.sa_mask);

@@ -5,11 +5,13 @@
  * What the watcher relies on: a value added is found, one never added is
  * not (also when many share the low bits that index the table); adding
  * twice counts once; a full set refuses new values but keeps its own;
- * clearing empties it; a swap exchanges the contents and keeps the bounds.
+ * reserving keeps what is there; clearing empties it; a NULL set is an
+ * empty one that refuses values.
  */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stddef.h>
 
 #include "hashset.h"
 #include "testutil.h"
@@ -84,30 +86,41 @@ START_TEST(test_full_keeps_its_own)
 }
 END_TEST
 
-START_TEST(test_clear_and_swap)
+START_TEST(test_clear_and_reserve)
 {
-	struct hashset *a = mkset(2), *b = mkset(100);
+	struct hashset *s = mkset(1000);
 
-	ck_assert_int_eq(hashset_add(a, 1), 0);
-	ck_assert_int_eq(hashset_add(b, 2), 0);
-	ck_assert_int_eq(hashset_add(b, 3), 0);
-	ck_assert_int_eq(hashset_add(b, 4), 0);
-	hashset_swap(a, b);
-	ck_assert(hashset_has(a, 2) && hashset_has(a, 3) && hashset_has(a, 4));
-	ck_assert(!hashset_has(a, 1));
-	ck_assert(hashset_has(b, 1) && !hashset_has(b, 2));
-	ck_assert_uint_eq(hashset_count(a), 3);
-	ck_assert_int_eq(hashset_add(a, 5), -ENOSPC);	/* a kept its bound, 2 */
-	ck_assert_int_eq(hashset_add(b, 5), 0);		/* and b its 100 */
-	ck_assert_int_eq(hashset_add(b, 6), 0);
-	hashset_clear(a);
-	ck_assert_uint_eq(hashset_count(a), 0);
-	ck_assert(!hashset_has(a, 2));
-	ck_assert_int_eq(hashset_add(a, 9), 0);		/* usable after a clear */
-	ck_assert(hashset_has(a, 9));
-	hashset_free(a);
-	hashset_free(b);
+	ck_assert_int_eq(hashset_reserve(s, 600), 0);	/* no value yet */
+	for (uint64_t v = 1; v <= 600; v++)
+		ck_assert_int_eq(hashset_add(s, v << 20), 0);
+	ck_assert_int_eq(hashset_reserve(s, 5000), 0);	/* capped at max */
+	for (uint64_t v = 1; v <= 600; v++)
+		ck_assert(hashset_has(s, v << 20));
+	hashset_clear(s);
+	ck_assert_uint_eq(hashset_count(s), 0);
+	ck_assert(!hashset_has(s, 1 << 20));
+	ck_assert_int_eq(hashset_add(s, 9), 0);		/* usable after a clear */
+	ck_assert(hashset_has(s, 9));
+	hashset_free(s);
 	hashset_free(NULL);
+}
+END_TEST
+
+/* What a folder whose sets could not be allocated gets: read every time. */
+START_TEST(test_null_is_empty_and_refuses)
+{
+	struct hashset *s = NULL;
+
+	ck_assert(!hashset_has(NULL, 1));
+	ck_assert_int_eq(hashset_add(NULL, 1), -ENOMEM);
+	ck_assert_int_eq(hashset_reserve(NULL, 10), -ENOMEM);
+	ck_assert_uint_eq(hashset_count(NULL), 0);
+	hashset_clear(NULL);
+	ck_assert_int_eq(hashset_new(SIZE_MAX, &s), -EINVAL);
+	ck_assert_ptr_null(s);
+	ck_assert_int_eq(hashset_new(0, &s), 0);	/* refuses every value */
+	ck_assert_int_eq(hashset_add(s, 1), -ENOSPC);
+	hashset_free(s);
 }
 END_TEST
 
@@ -120,7 +133,8 @@ int main(void)
 	tcase_add_test(tc, test_same_low_bits);
 	tcase_add_test(tc, test_twice_counts_once_and_zero);
 	tcase_add_test(tc, test_full_keeps_its_own);
-	tcase_add_test(tc, test_clear_and_swap);
+	tcase_add_test(tc, test_clear_and_reserve);
+	tcase_add_test(tc, test_null_is_empty_and_refuses);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -236,6 +236,37 @@ START_TEST(test_failures_remembered_per_set)
 }
 END_TEST
 
+/* Nine failing sets, one more than are remembered: the oldest failure is
+ * forgotten (built again at once), the next one still waits. */
+START_TEST(test_oldest_failure_forgotten_first)
+{
+	enum { SETS = 9 };
+	char dir[SETS][32], pub[SETS][64];
+	char *paths[SETS][3];
+	int host = start_worker();
+
+	for (int i = 0; i < SETS; i++) {
+		snprintf(dir[i], sizeof(dir[i]), "/var/tmp/cylo-tmpl-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(dir[i]));	/* 0700, root's */
+		snprintf(pub[i], sizeof(pub[i]), "%.31s/pub", dir[i]);
+		ck_assert_int_eq(mkdir(pub[i], 0755), 0);
+		paths[i][0] = "/usr";
+		paths[i][1] = pub[i];
+		paths[i][2] = NULL;
+		ck_assert_int_eq(build_as(paths[i], 65534, host), -EACCES);
+	}
+	ck_assert_int_eq(chmod(dir[0], 0755), 0);
+	ck_assert_int_eq(chmod(dir[1], 0755), 0);
+	ck_assert_int_eq(build_as(paths[0], 65534, host), 0);	/* forgotten */
+	ck_assert_int_eq(build_as(paths[1], 65534, host), -EACCES);	/* waits */
+	for (int i = 0; i < SETS; i++) {
+		ck_assert_int_eq(rmdir(pub[i]), 0);
+		ck_assert_int_eq(rmdir(dir[i]), 0);
+	}
+	close(host);
+}
+END_TEST
+
 /* What a box's copy of the template allows, seen from a child in new user
  * and mount namespaces as the box's clone makes them: 0 or the step that
  * failed. */
@@ -299,6 +330,7 @@ int main(void)
 	tcase_add_test(tc, test_drop_and_bad_host);
 	tcase_add_test(tc, test_paths_looked_up_as_the_box);
 	tcase_add_test(tc, test_failures_remembered_per_set);
+	tcase_add_test(tc, test_oldest_failure_forgotten_first);
 	tcase_add_test(tc, test_locked_in_a_box_copy);
 	tcase_add_test(tc, test_stale_never_used_and_renewed_when_idle);
 	tcase_set_timeout(tc, 40);
