@@ -109,6 +109,7 @@
 #define WAKE_SIGNAL SIGUSR2
 #define NS 1000000000LL
 #define POLL_MIN_NS (NS / 10)
+#define POLL_BACKOFF 4		/* idle time after a scan, in scan times */
 #define DIRTY_MAX_NS (300 * NS)	/* a dirty mark this old no longer holds a file back */
 #define NEVER INT64_MAX
 #define IN_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | \
@@ -1084,6 +1085,20 @@ static void dir_check_back(struct watcher *w, struct wdir *wd)
 		w->ops.dir_event(w->ops.arg, wd->d->id, WATCH_BACK);
 }
 
+/*
+ * A polled folder whose scan takes long (tens of thousands of files, or a
+ * slow server) is scanned again only after four times that long, so that
+ * the watcher spends at most a fifth of its time there instead of
+ * scanning without pause and keeping an NFS server busy.
+ */
+static void poll_backoff(struct wdir *wd, int64_t start, int64_t end)
+{
+	int64_t earliest = end + POLL_BACKOFF * (end - start);
+
+	if (wd->next_poll < earliest)
+		wd->next_poll = earliest;
+}
+
 /* Runs what is due for one directory; returns its next deadline. */
 static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 {
@@ -1116,6 +1131,8 @@ static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 	if (wd->rescan && wd->ilist == wd->nlist) {
 		wd->rescan = false;
 		scan(w, wd);
+		if (dir_polls(wd))
+			poll_backoff(wd, now, now_mono_ns());
 	}
 	wd->full = false;
 	refill(w, wd);
