@@ -254,6 +254,7 @@ def drop_run(n, ext, body, interp):
     rates, order = {k: [] for k in cands}, list(cands)
     for r in range(TP_ROUNDS):
         for k in order[r % 3:] + order[:r % 3]:
+            quiesce()
             rates[k].append(cands[k]())
     timings = breakdown(watches)
     # mean of the rounds' means (each round writes the same number of results)
@@ -394,6 +395,25 @@ def memory():
           f"{'%.0f ms' % scan if scan else 'not seen in the log'}")
 
 
+def busy_jiffies():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v) - v[3] - v[4], sum(v)    # busy (all but idle, iowait), total
+
+
+def quiesce(limit=30.0):
+    """Waits (up to @limit s) until the machine is mostly idle: a section
+    leaves thousands of network namespaces for the kernel to tear down in
+    the background, which would otherwise be charged to the next one."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        b0, t0 = busy_jiffies()
+        time.sleep(0.5)
+        b1, t1 = busy_jiffies()
+        if t1 > t0 and (b1 - b0) / (t1 - t0) < 0.05:
+            return
+
+
 def main():
     if not os.access(CYLO, os.X_OK) or not shutil.which("bwrap"):
         sys.exit("bench: build cylo and install bubblewrap first (make deps)")
@@ -401,6 +421,7 @@ def main():
           f"{os.cpu_count()} CPUs")
     parts = sys.argv[1:] or ["startup", "throughput", "python", "latency", "memory"]
     for p in parts:
+        quiesce()
         globals()[p]()
     out = os.path.join(TOP, "bench", time.strftime("results-%Y%m%d-%H%M%S.json"))
     with open(out, "w") as f:
