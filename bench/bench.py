@@ -36,7 +36,7 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CYLO = os.environ.get("BENCH_CYLO") or os.path.join(TOP, "build", "cylo")
+CYLO = os.path.abspath(os.environ.get("BENCH_CYLO") or os.path.join(TOP, "build", "cylo"))
 N = int(os.environ.get("BENCH_N", "2000"))
 N_PY = int(os.environ.get("BENCH_N_PY", "400"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
@@ -253,7 +253,7 @@ def drop_run(n, ext, body, interp):
     }
     rates, order = {k: [] for k in cands}, list(cands)
     for r in range(TP_ROUNDS):
-        for k in order[r % 3:] + order[:r % 3]:
+        for k in order[r % len(order):] + order[:r % len(order)]:
             quiesce()
             rates[k].append(cands[k]())
     timings = breakdown(watches)
@@ -396,9 +396,14 @@ def memory():
 
 
 def busy_jiffies():
+    """(busy, total) jiffies of all CPUs.  Busy is user, nice, system, irq
+    and softirq: steal (the host's) cannot be waited out, and guest time
+    is already inside user and nice."""
     with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    return sum(v) - v[3] - v[4], sum(v)    # busy (all but idle, iowait), total
+        user, nice, system, idle, iowait, irq, softirq, steal = \
+            [int(x) for x in f.readline().split()[1:9]]
+    busy = user + nice + system + irq + softirq
+    return busy, busy + idle + iowait + steal
 
 
 def quiesce(limit=30.0):
@@ -412,6 +417,8 @@ def quiesce(limit=30.0):
         b1, t1 = busy_jiffies()
         if t1 > t0 and (b1 - b0) / (t1 - t0) < 0.05:
             return
+    report["not_quiet"] = report.get("not_quiet", 0) + 1
+    print(f"   (warning: the machine was not idle after {limit:.0f} s; measuring anyway)")
 
 
 def main():

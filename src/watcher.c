@@ -110,6 +110,7 @@
 #define NS 1000000000LL
 #define POLL_MIN_NS (NS / 10)
 #define POLL_BACKOFF 4		/* idle time after a scan, in scan times */
+#define POLL_BACKOFF_MAX_NS (10 * NS)
 #define DIRTY_MAX_NS (300 * NS)	/* a dirty mark this old no longer holds a file back */
 #define NEVER INT64_MAX
 #define IN_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | \
@@ -594,8 +595,8 @@ static uint64_t mix64(uint64_t x)
  * its result, so that a remembered input costs 8 bytes: 1 MiB a set for
  * the NAMES_MAX a folder may remember (hashset.h), twice that during a
  * scan.  A state never read as finished matches one of n remembered keys
- * with probability about n * 2^-64; the per-process seed keeps anyone who
- * drops files from aiming at one.
+ * with probability about n * 2^-64; the per-process seed changes which
+ * names and states would collide from one run to the next.
  */
 static uint64_t done_key(const char *name, const struct stat *in, const struct stat *res)
 {
@@ -604,7 +605,10 @@ static uint64_t done_key(const char *name, const struct stat *in, const struct s
 		res->st_dev, res->st_ino, (uint64_t)res->st_size, (uint64_t)mtime_of(res),
 		(uint64_t)res->st_ctim.tv_sec, (uint64_t)res->st_ctim.tv_nsec,
 	};
-	uint64_t h = done_seed ^ name_hash(name, strlen(name));
+	uint64_t h = done_seed;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;	/* FNV-1a from the seed */
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		h ^= v[i];
@@ -711,6 +715,7 @@ static bool dir_deleted(struct watcher *w, struct wdir *wd)
 static void scan(struct watcher *w, struct wdir *wd)
 {
 	struct scan s = { .now_mono = now_mono_ns(), .now_real = now_real_ns() };
+	struct hashset *seen;
 	struct dirent *de;
 	DIR *dir = NULL;
 	int fd;
@@ -747,8 +752,7 @@ static void scan(struct watcher *w, struct wdir *wd)
 	if (dir_polls(wd))
 		namemap_sweep(wd->marks, unseen, wd);
 	/* What this scan did not see finished is forgotten. */
-	struct hashset *seen = wd->done_next;
-
+	seen = wd->done_next;
 	wd->done_next = wd->done;
 	wd->done = seen;
 	hashset_clear(wd->done_next);
@@ -1087,16 +1091,20 @@ static void dir_check_back(struct watcher *w, struct wdir *wd)
 
 /*
  * A polled folder whose scan takes long (tens of thousands of files, or a
- * slow server) is scanned again only after four times that long, so that
- * the watcher spends at most a fifth of its time there instead of
- * scanning without pause and keeping an NFS server busy.
+ * slow server) is polled again only after four times that long, up to
+ * POLL_BACKOFF_MAX_NS, instead of being scanned without pause and keeping
+ * an NFS server busy.  Only the periodic poll waits: settle deadlines,
+ * `rescan_interval` and a reload scan as before.  The cap bounds what one
+ * stalled scan (a hung server, a paused VM) costs new drops.
  */
 static void poll_backoff(struct wdir *wd, int64_t start, int64_t end)
 {
-	int64_t earliest = end + POLL_BACKOFF * (end - start);
+	int64_t wait = POLL_BACKOFF * (end - start);
 
-	if (wd->next_poll < earliest)
-		wd->next_poll = earliest;
+	if (wait > POLL_BACKOFF_MAX_NS)
+		wait = POLL_BACKOFF_MAX_NS;
+	if (wd->next_poll < end + wait)
+		wd->next_poll = end + wait;
 }
 
 /* Runs what is due for one directory; returns its next deadline. */
@@ -1129,10 +1137,12 @@ static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 		atomic_fetch_add(&w->rescans, 1);
 	}
 	if (wd->rescan && wd->ilist == wd->nlist) {
+		int64_t t0 = now_mono_ns();
+
 		wd->rescan = false;
 		scan(w, wd);
 		if (dir_polls(wd))
-			poll_backoff(wd, now, now_mono_ns());
+			poll_backoff(wd, t0, now_mono_ns());
 	}
 	wd->full = false;
 	refill(w, wd);
