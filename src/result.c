@@ -591,6 +591,20 @@ static int publish_raw(int dirfd, const char *input, const struct job_result *r,
 	return rc;
 }
 
+bool result_name_fits(const char *input)
+{
+	return strlen(input) + RESULT_SUFFIX_LEN <= NAME_MAX;
+}
+
+size_t result_input_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n <= RESULT_SUFFIX_LEN || strcmp(name + n - RESULT_SUFFIX_LEN, RESULT_SUFFIX))
+		return 0;
+	return n - RESULT_SUFFIX_LEN;
+}
+
 int result_publish(int dirfd, const char *input_name, const struct job_result *r,
 		   const struct publish_opts *o)
 {
@@ -600,8 +614,7 @@ int result_publish(int dirfd, const char *input_name, const struct job_result *r
 
 	if (input_name[0] == '\0' || strchr(input_name, '/') != NULL)
 		return -EINVAL;
-	/* The longest of the names; raw files use shorter suffixes. */
-	if (strlen(input_name) + strlen(RESULT_SUFFIX) > NAME_MAX)
+	if (!result_name_fits(input_name))	/* raw files' suffixes are shorter */
 		return -ENAMETOOLONG;
 	if (o->raw_output && publish_raw(dirfd, input_name, r, o, note, sizeof(note)) < 0) {
 		with_note = *r;		/* a shallow copy, only to render */

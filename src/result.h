@@ -16,6 +16,14 @@
 #define RESULT_SUFFIX ".result.json"
 #define RESULT_SUFFIX_LEN (sizeof(RESULT_SUFFIX) - 1)
 
+/* Whether @input's result name fits in a file name (NAME_MAX, 255 bytes):
+ * the longest of the names written beside an input. */
+bool result_name_fits(const char *input);
+
+/* For a file named @name: the length of the input name it is the result
+ * of, or 0 when it is not a result's name. */
+size_t result_input_len(const char *name);
+
 enum job_status {
 	ST_OK, ST_RUNTIME_ERROR, ST_TIMEOUT, ST_MEMORY_LIMIT, ST_OUTPUT_LIMIT,
 	ST_COMPILE_ERROR, ST_INVALID_JOB, ST_SANDBOX_ERROR, ST_INTERNAL_ERROR,

@@ -183,11 +183,6 @@ static int64_t mtime_of(const struct stat *st)
 
 /* ---- the folder protocol ---- */
 
-bool watch_result_fits(const char *name)
-{
-	return strlen(name) + RESULT_SUFFIX_LEN <= NAME_MAX;
-}
-
 static bool same_input(const struct input_id *id, const struct stat *st)
 {
 	return id->dev == (uint64_t)st->st_dev && id->ino == (uint64_t)st->st_ino &&
@@ -546,10 +541,9 @@ static int list_results(DIR *dir, struct scan *s)
 	struct dirent *de;
 
 	while ((de = readdir(dir))) {
-		size_t n = strlen(de->d_name);
+		size_t n = result_input_len(de->d_name);
 
-		if (n <= RESULT_SUFFIX_LEN ||
-		    strcmp(de->d_name + n - RESULT_SUFFIX_LEN, RESULT_SUFFIX))
+		if (n == 0)
 			continue;
 		if (s->nresults == s->capresults) {
 			size_t cap = s->capresults ? 2 * s->capresults : 1024;
@@ -560,7 +554,7 @@ static int list_results(DIR *dir, struct scan *s)
 			s->results = v;
 			s->capresults = cap;
 		}
-		s->results[s->nresults++] = name_hash(de->d_name, n - RESULT_SUFFIX_LEN);
+		s->results[s->nresults++] = name_hash(de->d_name, n);
 	}
 	if (s->nresults)
 		qsort(s->results, s->nresults, sizeof(*s->results), u64_cmp);
@@ -669,7 +663,7 @@ static void scan_entry(struct watcher *w, struct wdir *wd, struct scan *s,
 		sweep_temp(wd, name, s->now_real);
 	if (de->d_type == DT_DIR || !job_is_input_name(w->set->cfg, wd->conf, name))
 		return;
-	if (!watch_result_fits(name)) {
+	if (!result_name_fits(name)) {
 		warn_long_name(wd, name);
 		return;
 	}
@@ -829,7 +823,7 @@ static void consider(struct watcher *w, struct wdir *wd, const char *name)
 		wd->rescan = true;	/* after the older ones */
 		return;
 	}
-	if (!watch_result_fits(name)) {
+	if (!result_name_fits(name)) {
 		warn_long_name(wd, name);
 		return;
 	}
@@ -919,12 +913,12 @@ static void self_event(struct watcher *w, struct wdir *wd, uint32_t mask)
 static void result_deleted(struct watcher *w, struct wdir *wd, const char *name)
 {
 	char input[NAME_MAX + 1];
-	size_t n = strlen(name);
+	size_t n = result_input_len(name);
 
-	if (n <= RESULT_SUFFIX_LEN || strcmp(name + n - RESULT_SUFFIX_LEN, RESULT_SUFFIX))
+	if (n == 0 || n > NAME_MAX)
 		return;
-	memcpy(input, name, n - RESULT_SUFFIX_LEN);
-	input[n - RESULT_SUFFIX_LEN] = '\0';
+	memcpy(input, name, n);
+	input[n] = '\0';
 	if (job_is_input_name(w->set->cfg, wd->conf, input))
 		consider(w, wd, input);	/* its result was removed: run it again */
 }

@@ -94,7 +94,4 @@ void watcher_get_stats(struct watcher *w, struct watcher_stats *st);
  */
 int watch_input_state(int dirfd, const char *name, struct stat *st);
 
-/* Whether NAME.result.json fits in a file name (255 bytes). */
-bool watch_result_fits(const char *name);
-
 #endif

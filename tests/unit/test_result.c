@@ -139,6 +139,26 @@ static void assert_keys(json_t *doc)
 	ck_assert_ptr_null(it);
 }
 
+/* The folder protocol's names: X.result.json beside X, within 255 bytes. */
+START_TEST(test_result_file_names)
+{
+	char name[300];
+
+	memset(name, 'a', sizeof(name));
+	name[243] = '\0';			/* 243 + 12 = 255: fits */
+	ck_assert(result_name_fits(name));
+	name[243] = 'a';
+	name[244] = '\0';
+	ck_assert(!result_name_fits(name));
+	ck_assert_uint_eq(result_input_len("a.sh.result.json"), 4);
+	ck_assert_uint_eq(result_input_len("x.result.json.result.json"), 13);
+	ck_assert_uint_eq(result_input_len(".result.json"), 0);	/* no input name */
+	ck_assert_uint_eq(result_input_len("a.sh.result.jsonx"), 0);
+	ck_assert_uint_eq(result_input_len("a.sh"), 0);
+	ck_assert_uint_eq(result_input_len(""), 0);
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	static const char *const st[] = { "ok", "runtime_error", "timeout",
@@ -631,6 +651,7 @@ static Suite *result_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_result_file_names);
 	tcase_add_loop_test(tc, test_json_every_field, 0, 2);	/* compact, pretty */
 	tcase_add_test(tc, test_json_unknowns_are_null);
 	tcase_add_test(tc, test_json_utf8_repair);
