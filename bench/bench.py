@@ -14,7 +14,8 @@ lone absolute time, because the machines are noisy.
   4. memory: the daemon's RSS idle and with a 100,000-input backlog, and
      the time of the start-up scan of that backlog;
   5. where the time goes: the per-stage breakdown the daemon records for
-     each job (timing_ms in the results).
+     each job (timing_ms in the results);
+  6. each figure measured against its target (GOALS), met or not.
 
 The summary is printed and written as JSON under bench/ (ignored by git).
 Environment: BENCH_N (throughput jobs, 2000), BENCH_N_PY (Python
@@ -421,6 +422,41 @@ def quiesce(limit=30.0):
     print(f"   (warning: the machine was not idle after {limit:.0f} s; measuring anyway)")
 
 
+# The targets the sandbox is held to (the project's speed issue): the
+# figure, how to read it from the report, the bound, and its direction.
+GOALS = [
+    ("start-up added, bash `true` (ms)",
+     lambda r: r["startup"]["bash true"]["cylo_added_ms"], 2.0, "max"),
+    ("throughput, trivial bash jobs (jobs/s)",
+     lambda r: r["throughput"]["cylo_jobs_s"], 600, "min"),
+    ("Python throughput, share of bare",
+     lambda r: r["python_throughput"]["cylo_vs_bare"], 0.90, "min"),
+    ("idle RSS (MiB)", lambda r: r["memory"]["idle_rss_kb"] / 1024, 8, "max"),
+    ("RSS with the 100k backlog (MiB)",
+     lambda r: r["memory"]["backlog_rss_kb"] / 1024, 64, "max"),
+    ("start-up scan of the backlog (s)", lambda r: r["memory"]["scan_ms"] / 1000, 2, "max"),
+]
+
+
+def goals():
+    """Each target this run measured, met or not."""
+    rows = []
+    for name, get, bound, kind in GOALS:
+        try:
+            v = get(report)
+        except (KeyError, TypeError):
+            continue        # its section did not run
+        met = v <= bound if kind == "max" else v >= bound
+        rows.append({"goal": name, "value": v, "bound": bound, "kind": kind, "met": met})
+    report["goals"] = rows
+    if rows:
+        print("\n6. against the targets")
+        for g in rows:
+            sign = "<=" if g["kind"] == "max" else ">="
+            print(f"   {g['goal']:<42}{g['value']:9.2f}  (target {sign} {g['bound']})  "
+                  f"{'met' if g['met'] else 'NOT met'}")
+
+
 def main():
     if not os.access(CYLO, os.X_OK) or not shutil.which("bwrap"):
         sys.exit("bench: build cylo and install bubblewrap first (make deps)")
@@ -430,6 +466,7 @@ def main():
     for p in parts:
         quiesce()
         globals()[p]()
+    goals()
     out = os.path.join(TOP, "bench", time.strftime("results-%Y%m%d-%H%M%S.json"))
     with open(out, "w") as f:
         json.dump(report, f, indent=2)
