@@ -79,6 +79,7 @@ struct owner {
 	uint64_t pid_start;
 	int64_t started_ns;
 	long attempts;
+	bool abandoned;		/* given up by its owner: stale at once */
 	struct input_id in;
 };
 
@@ -256,6 +257,10 @@ static int owner_line(struct owner *o, const char *key, const char *val)
 		return parse_u64(val, &o->pid_start);
 	if (!strcmp(key, "attempts"))
 		return parse_long(val, 0, 1L << 30, &o->attempts);
+	if (!strcmp(key, "abandoned")) {
+		o->abandoned = true;
+		return 0;
+	}
 	if (!strcmp(key, "started")) {
 		if (parse_u64(val, &v) < 0)
 			return -EINVAL;
@@ -306,6 +311,8 @@ static bool owner_stale(const struct owner *o, const struct stat *st, double lea
 	double age = (double)(now_real_ns() - mtime_ns(st)) / 1e9;
 	uint64_t start;
 
+	if (o->valid && o->abandoned)
+		return true;
 	if (!o->valid || strcmp(o->host, self.host))
 		return age > lease;
 	if (strcmp(o->boot, self.boot))
@@ -502,6 +509,27 @@ void claim_release(struct claim *c)
 		(void)unlinkat(c->claims_fd, c->name, 0);
 	close(c->fd);
 	c->fd = -1;
+}
+
+int claim_abandon(struct claim *c)
+{
+	static const char line[] = "abandoned 1\n";
+	int e;
+
+	if (c->fd < 0)
+		return -EBADF;
+	if (lseek(c->fd, 0, SEEK_END) < 0)
+		e = -errno;
+	else
+		e = write_all(c->fd, line, sizeof(line) - 1);
+	if (e < 0) {
+		claim_release(c);	/* the attempt goes uncounted */
+		return e;
+	}
+	live_del(c);
+	close(c->fd);
+	c->fd = -1;
+	return 0;
 }
 
 void claim_renew_all(void)

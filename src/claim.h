@@ -60,6 +60,15 @@ int claim_acquire(int cylo_fd, int claims_fd, const char *name,
 /* Removes the claim file if it is still ours, closes it, unregisters @c. */
 void claim_release(struct claim *c);
 
+/*
+ * Gives the claim up without removing it: it is marked abandoned, which
+ * makes it stale at once, so the next claim of the same input version
+ * counts one more attempt.  For a run whose result could not be written:
+ * without it, a job whose result never fits would run again forever.
+ * On failure the claim is released (that attempt is not counted); -errno.
+ */
+int claim_abandon(struct claim *c);
+
 /* Touches every live claim whose lease is a third gone.  Any thread (a timer). */
 void claim_renew_all(void);
 

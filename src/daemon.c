@@ -24,7 +24,9 @@
  * then the result: internal_error after max_attempts claims, invalid_job
  * for anything not a regular file (never opened), otherwise the job layer
  * builds and runs it.  The result is published (as the input's owner when
- * we are root), then the claim removed, then one log line.
+ * we are root), then the claim removed, then one log line.  When the
+ * result cannot be written, no line: the claim is abandoned instead, so
+ * the next run counts one more attempt.
  *
  * Shutdown (SIGTERM/SIGINT, or --once done): the queue is closed and
  * drained (queued jobs stay pending in the folder), the watcher stopped,
@@ -816,8 +818,9 @@ static void produce(struct job_env *j, const struct claim *c, struct job_result 
 	r->started_at_ns = now_real_ns();
 	if (c->attempts > j->conf->max_attempts)
 		result_set_error(r, ST_INTERNAL_ERROR, "the job was claimed %d times "
-				 "without a result (it crashed or hung cylo each time); it "
-				 "is not run again", c->attempts - 1);
+				 "without a result (cylo crashed or hung, or its result could "
+				 "not be written, each time); it is not run again",
+				 c->attempts - 1);
 	else if (!S_ISREG(j->st.st_mode))
 		/* Never opened: a FIFO could block, a device could act. */
 		result_set_error(r, ST_INVALID_JOB, "input '%s' is %s; only regular "
@@ -851,7 +854,7 @@ static bool publish(struct job_env *j, const struct job_result *r)
 	if (e >= 0)
 		return true;
 	log_err("job=%s stage=publish cannot write the result: %s; the job runs "
-		"again later", j->esc, log_errstr(e, why, sizeof(why)));
+		"again later, counting an attempt", j->esc, log_errstr(e, why, sizeof(why)));
 	atomic_store(&j->dm->failed, true);
 	pthread_mutex_lock(&j->dm->m.lock);
 	j->dm->m.publish_errors++;
@@ -905,7 +908,15 @@ static void run_input(struct job_env *j)
 		published = publish(j, &r);
 		publish_ns = now_mono_ns() - t0;
 	}
-	claim_release(&c);	/* after the result is in place */
+	/* After the result is in place.  Without one the run counts as an
+	 * attempt, so a job whose result never fits (a full folder, an output
+	 * that escapes to more than the folder holds) gets internal_error
+	 * after max_attempts instead of running forever; a shutdown does not
+	 * count. */
+	if (published || atomic_load(&j->dm->cancel))
+		claim_release(&c);
+	else
+		(void)claim_abandon(&c);	/* on failure released, uncounted */
 	/* Finished means a result exists: no line, no count otherwise. */
 	if (published) {
 		log_finished(j, &r);

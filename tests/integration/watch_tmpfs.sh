@@ -53,6 +53,22 @@ expect "... and with room again the job gets its result" until_ok 20 \
 eq "... the right one" "$(field "$T/full.sh.result.json" 'd["stdout"]')" after-full
 eq "... logged as finished once, when its result was written" \
 	"$(grep -c 'job=full.sh lang=' "$TMPROOT/d2.log")" 1
+
+# A result that can never fit: 2 MiB of control bytes escape to 12 MiB of
+# JSON in an 8 MiB folder.  Each failed write counts an attempt, so after
+# max_attempts (3) the job is not run again and gets a short
+# internal_error result instead of running forever.
+printf 'head -c 1048576 /dev/zero | tr "\\0" "\\1"\nhead -c 1048576 /dev/zero | tr "\\0" "\\1" >&2\n' \
+	>"$T/.big.tmp"
+mv "$T/.big.tmp" "$T/big.sh"
+expect "a result that never fits: the job gets internal_error" until_ok 60 \
+	test -f "$T/big.sh.result.json"
+eq "... its status" "$(field "$T/big.sh.result.json" 'd["status"]')" internal_error
+expect "... which says why" grep -q 'claimed 3 times without a result' \
+	"$T/big.sh.result.json"
+eq "... after exactly three runs whose result could not be written" \
+	"$(grep -c 'job=big.sh stage=publish cannot write the result' "$TMPROOT/d2.log")" 3
+expect "... and the daemon goes on" alive "$d2_pid"
 stop "$d2_pid"
 
 U=$TMPROOT/unpriv
