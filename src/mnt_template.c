@@ -75,6 +75,14 @@ struct failure {
 
 static __thread struct failure failures[TMPL_FAILED_MAX];
 
+/* What templates age by: CLOCK_MONOTONIC, or a test's clock. */
+static int64_t (*clock_ns)(void) = now_mono_ns;
+
+void mnt_template_clock(int64_t (*fn)(void))
+{
+	clock_ns = fn ? fn : now_mono_ns;
+}
+
 static void init_cache(void)
 {
 	if (cache_init)
@@ -113,6 +121,12 @@ static struct tmpl *find(const char *key, size_t len)
 	return NULL;
 }
 
+/* Which slot to reuse first: free ones, then the least recently used. */
+static int64_t tmpl_age(const struct tmpl *t)
+{
+	return t->fd < 0 ? INT64_MIN : t->used;
+}
+
 static void forget(struct tmpl *t)
 {
 	if (t->fd >= 0)
@@ -134,7 +148,7 @@ bool mnt_template_enter(char *const *ro_paths)
 		return false;
 	t = find(key, len);
 	/* Too old to use: what it binds by path may have been replaced. */
-	if (!t || now_mono_ns() - t->born > TMPL_FRESH_NS) {
+	if (!t || clock_ns() - t->born > TMPL_FRESH_NS) {
 		free(wanted);
 		wanted = key;
 		wantedlen = len;
@@ -143,7 +157,7 @@ bool mnt_template_enter(char *const *ro_paths)
 	free(key);
 	if (setns(t->fd, CLONE_NEWNS) < 0)
 		return false;
-	t->used = now_mono_ns();
+	t->used = clock_ns();
 	return true;
 }
 
@@ -256,6 +270,12 @@ static void failure_clear(struct failure *f)
 	f->key = NULL;
 }
 
+/* Which entry to reuse first: free ones, then the oldest failure. */
+static int64_t failure_age(const struct failure *f)
+{
+	return f->key ? f->retry_at : INT64_MIN;
+}
+
 /*
  * Remembers that @key's build failed with @err; takes @key.  Each set of
  * paths has its own entry: two languages failing in turn must not retry
@@ -263,25 +283,28 @@ static void failure_clear(struct failure *f)
  */
 static void failure_note(char *key, size_t len, int err, int64_t now)
 {
-	struct failure *f = failure_of(key, len), *oldest = &failures[0];
+	struct failure *f = failure_of(key, len);
 
-	for (int i = 0; i < TMPL_FAILED_MAX && !f; i++)
-		if (!failures[i].key)
-			f = &failures[i];
-	for (int i = 1; i < TMPL_FAILED_MAX && !f; i++)
-		if (failures[i].retry_at < oldest->retry_at)
-			oldest = &failures[i];
-	f = f ? f : oldest;
+	if (!f) {		/* a free entry, else the oldest failure */
+		f = &failures[0];
+		for (int i = 1; i < TMPL_FAILED_MAX; i++)
+			if (failure_age(&failures[i]) < failure_age(f))
+				f = &failures[i];
+	}
 	failure_clear(f);
 	*f = (struct failure){ .key = key, .keylen = len,
 			       .retry_at = now + TMPL_RETRY_NS, .err = err };
 }
 
-/* Builds (or rebuilds) the template of @key; takes @key. */
-static int add(char *key, size_t len, const struct fs_as *as, int64_t now)
+/*
+ * Builds the template of @key, or rebuilds it (@renew: an idle renewal,
+ * which is not a use); takes @key.
+ */
+static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool renew)
 {
-	struct tmpl *t = find(key, len), *lru = &cache[0];
+	struct tmpl *t = find(key, len);
 	struct failure *f = failure_of(key, len);
+	int64_t used = renew && t ? t->used : now;
 	int fd;
 
 	if (f && now < f->retry_at) {
@@ -303,27 +326,25 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now)
 	}
 	if (f)
 		failure_clear(f);
-	if (!t) {
-		for (int i = 0; i < TMPL_MAX && !t; i++)
-			if (cache[i].fd < 0)
+	if (!t) {		/* a free slot, else the least recently used */
+		t = &cache[0];
+		for (int i = 1; i < TMPL_MAX; i++)
+			if (tmpl_age(&cache[i]) < tmpl_age(t))
 				t = &cache[i];
-		for (int i = 1; i < TMPL_MAX && !t; i++)
-			if (cache[i].used < lru->used)
-				lru = &cache[i];
-		t = t ? t : lru;
 	}
 	forget(t);
 	t->key = key;
 	t->keylen = len;
 	t->fd = fd;
-	t->born = t->used = now;
+	t->born = now;
+	t->used = used;		/* so one left unused is dropped after all */
 	return 0;
 }
 
 int mnt_template_idle(int host_fd, unsigned uid, unsigned gid)
 {
 	const struct fs_as as = { uid, gid };
-	int64_t now = now_mono_ns();
+	int64_t now = clock_ns();
 	int e = 0, r;
 
 	if (host_fd < 0)
@@ -331,7 +352,7 @@ int mnt_template_idle(int host_fd, unsigned uid, unsigned gid)
 	init_cache();
 	active = true;
 	if (wanted) {
-		e = add(wanted, wantedlen, &as, now);
+		e = add(wanted, wantedlen, &as, now, false);
 		wanted = NULL;
 	}
 	for (int i = 0; i < TMPL_MAX; i++) {
@@ -346,7 +367,7 @@ int mnt_template_idle(int host_fd, unsigned uid, unsigned gid)
 			if (!(key = malloc(t->keylen ? t->keylen : 1)))
 				return -ENOMEM;
 			memcpy(key, t->key, t->keylen);
-			if ((r = add(key, t->keylen, &as, now)) < 0 && e == 0)
+			if ((r = add(key, t->keylen, &as, now, true)) < 0 && e == 0)
 				e = r;
 		}
 	}

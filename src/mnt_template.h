@@ -22,6 +22,7 @@
 #define CYLO_MNT_TEMPLATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /*
  * Moves the calling thread into its template for @ro_paths, which the next
@@ -47,5 +48,8 @@ int mnt_template_idle(int host_fd, unsigned uid, unsigned gid);
 
 /* Closes this thread's templates: at the end of a worker thread. */
 void mnt_template_drop(void);
+
+/* For tests: the clock templates age by (NULL: CLOCK_MONOTONIC). */
+void mnt_template_clock(int64_t (*fn)(void));
 
 #endif

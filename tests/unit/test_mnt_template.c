@@ -9,7 +9,9 @@
  * locked in a box's copy; it has an empty /tmp and /work and a procfs to
  * cover; entering and leaving puts the thread back in the host's
  * namespace; templates are told apart by their paths; a failed build
- * waits its own minute before it is tried again; dropping them leaves
+ * waits its own minute before it is tried again; idle renewals keep a
+ * template fresh but do not count as use, so one left unused is dropped
+ * after two minutes (tested on a clock of the test's); dropping them leaves
  * none.  Check forks each test, so what a test leaves dies with
  * its process.
  */
@@ -158,52 +160,112 @@ START_TEST(test_drop_and_bad_host)
 }
 END_TEST
 
+/* The clock templates age by in the two tests below: no sleeping. */
+static int64_t fake_now = 1000 * 1000000000LL;
+
+static int64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+static void advance(double s)
+{
+	fake_now += (int64_t)(s * 1e9);
+}
+
 /* Never used when over ten seconds old; an idle worker renews it after
- * five, so a job after a quiet spell still finds one.  Takes 11 s. */
+ * five, so a job after a quiet spell still finds one. */
 START_TEST(test_stale_never_used_and_renewed_when_idle)
 {
-	int host = start_worker();
 	char *const other[] = { "/usr", "/opt", NULL };
+	int host;
 
+	mnt_template_clock(fake_clock);
+	host = start_worker();
 	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
 	ck_assert_int_eq(build_as(other, 0, host), 0);
-	sleep(6);
+	advance(6);
 	ck_assert(mnt_template_enter(other));		/* 6 s old: still fresh */
 	ck_assert_int_eq(mnt_template_leave(host), 0);
 	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);	/* renews both */
-	sleep(5);
-	ck_assert(mnt_template_enter(usr_only));	/* 11 s since the first build */
+	advance(10);
+	ck_assert(mnt_template_enter(usr_only));	/* 16 s since its build, 10 since renewed */
 	ck_assert_int_eq(mnt_template_leave(host), 0);
-	mnt_template_drop();
-	host = start_worker();
-	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
-	sleep(11);
-	ck_assert(!mnt_template_enter(usr_only));	/* stale and not renewed */
+	advance(1e-9);
+	ck_assert(!mnt_template_enter(usr_only));	/* a nanosecond more: stale */
+	mnt_template_clock(NULL);
 	close(host);
 }
 END_TEST
+
+/* Renewing is not using: one no box entered for two minutes is dropped
+ * although idle ticks renewed it; one entered meanwhile is kept. */
+START_TEST(test_unused_dropped_though_renewed)
+{
+	char *const other[] = { "/usr", "/opt", NULL };
+	int host;
+
+	mnt_template_clock(fake_clock);
+	host = start_worker();
+	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
+	ck_assert_int_eq(build_as(other, 0, host), 0);
+	for (int tick = 1; tick <= 31; tick++) {	/* 124 s of idle ticks */
+		advance(4);
+		if (tick == 25) {			/* at 100 s, a box */
+			ck_assert(mnt_template_enter(other));
+			ck_assert_int_eq(mnt_template_leave(host), 0);
+		}
+		ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);
+	}
+	ck_assert(mnt_template_enter(other));		/* used 24 s ago: kept */
+	ck_assert_int_eq(mnt_template_leave(host), 0);
+	ck_assert(!mnt_template_enter(usr_only));	/* never used: dropped */
+	mnt_template_clock(NULL);
+	close(host);
+}
+END_TEST
+
+/* /usr and a directory below a 0700 one of root's: what a box's ids
+ * cannot reach, and root can. */
+struct closed {
+	char dir[32], pub[64];
+	char *paths[3];
+};
+
+static void closed_make(struct closed *c)
+{
+	snprintf(c->dir, sizeof(c->dir), "/var/tmp/cylo-tmpl-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(c->dir));		/* 0700, root's */
+	snprintf(c->pub, sizeof(c->pub), "%.31s/pub", c->dir);
+	ck_assert_int_eq(mkdir(c->pub, 0755), 0);
+	c->paths[0] = "/usr";
+	c->paths[1] = c->pub;
+	c->paths[2] = NULL;
+}
+
+static void closed_remove(const struct closed *c)
+{
+	ck_assert_int_eq(rmdir(c->pub), 0);
+	ck_assert_int_eq(rmdir(c->dir), 0);
+}
 
 /* A directory closed to the box's ids stays closed: the builder is root,
  * but looks paths up as the box would. */
 START_TEST(test_paths_looked_up_as_the_box)
 {
-	char dir[] = "/var/tmp/cylo-tmpl-XXXXXX", pub[64];
-	char *const paths[] = { "/usr", pub, NULL };
+	struct closed c;
 	int host = start_worker();
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));		/* 0700, root's */
-	snprintf(pub, sizeof(pub), "%s/pub", dir);
-	ck_assert_int_eq(mkdir(pub, 0755), 0);
-	ck_assert_int_eq(build_as(paths, 65534, host), -EACCES);
-	ck_assert(!mnt_template_enter(paths));		/* boxes build their own */
+	closed_make(&c);
+	ck_assert_int_eq(build_as(c.paths, 65534, host), -EACCES);
+	ck_assert(!mnt_template_enter(c.paths));	/* boxes build their own */
 	mnt_template_drop();
 	host = start_worker();
-	ck_assert_int_eq(build_as(paths, 0, host), 0);	/* root may */
-	ck_assert(mnt_template_enter(paths));
-	ck_assert(exists(pub));
+	ck_assert_int_eq(build_as(c.paths, 0, host), 0);	/* root may */
+	ck_assert(mnt_template_enter(c.paths));
+	ck_assert(exists(c.pub));
 	ck_assert_int_eq(mnt_template_leave(host), 0);
-	ck_assert_int_eq(rmdir(pub), 0);
-	ck_assert_int_eq(rmdir(dir), 0);
+	closed_remove(&c);
 	close(host);
 }
 END_TEST
@@ -212,26 +274,18 @@ END_TEST
  * again: another set failing meanwhile does not bring the retry forward. */
 START_TEST(test_failures_remembered_per_set)
 {
-	char dir1[] = "/var/tmp/cylo-tmpl-XXXXXX", dir2[] = "/var/tmp/cylo-tmpl-XXXXXX";
-	char pub1[64], pub2[64];
-	char *const one[] = { "/usr", pub1, NULL }, *const two[] = { "/usr", pub2, NULL };
+	struct closed one, two;
 	int host = start_worker();
 
-	ck_assert_ptr_nonnull(mkdtemp(dir1));		/* 0700, root's */
-	ck_assert_ptr_nonnull(mkdtemp(dir2));
-	snprintf(pub1, sizeof(pub1), "%s/pub", dir1);
-	snprintf(pub2, sizeof(pub2), "%s/pub", dir2);
-	ck_assert_int_eq(mkdir(pub1, 0755), 0);
-	ck_assert_int_eq(mkdir(pub2, 0755), 0);
-	ck_assert_int_eq(build_as(one, 65534, host), -EACCES);
-	ck_assert_int_eq(chmod(dir1, 0755), 0);		/* it would build now */
-	ck_assert_int_eq(build_as(two, 65534, host), -EACCES);
-	ck_assert_int_eq(build_as(one, 65534, host), -EACCES);	/* not yet tried */
-	ck_assert(!mnt_template_enter(one));
-	ck_assert_int_eq(rmdir(pub1), 0);
-	ck_assert_int_eq(rmdir(pub2), 0);
-	ck_assert_int_eq(rmdir(dir1), 0);
-	ck_assert_int_eq(rmdir(dir2), 0);
+	closed_make(&one);
+	closed_make(&two);
+	ck_assert_int_eq(build_as(one.paths, 65534, host), -EACCES);
+	ck_assert_int_eq(chmod(one.dir, 0755), 0);		/* it would build now */
+	ck_assert_int_eq(build_as(two.paths, 65534, host), -EACCES);
+	ck_assert_int_eq(build_as(one.paths, 65534, host), -EACCES);	/* not yet tried */
+	ck_assert(!mnt_template_enter(one.paths));
+	closed_remove(&one);
+	closed_remove(&two);
 	close(host);
 }
 END_TEST
@@ -241,28 +295,19 @@ END_TEST
 START_TEST(test_oldest_failure_forgotten_first)
 {
 	enum { SETS = 9 };
-	char dir[SETS][32], pub[SETS][64];
-	char *paths[SETS][3];
+	struct closed c[SETS];
 	int host = start_worker();
 
 	for (int i = 0; i < SETS; i++) {
-		snprintf(dir[i], sizeof(dir[i]), "/var/tmp/cylo-tmpl-XXXXXX");
-		ck_assert_ptr_nonnull(mkdtemp(dir[i]));	/* 0700, root's */
-		snprintf(pub[i], sizeof(pub[i]), "%.31s/pub", dir[i]);
-		ck_assert_int_eq(mkdir(pub[i], 0755), 0);
-		paths[i][0] = "/usr";
-		paths[i][1] = pub[i];
-		paths[i][2] = NULL;
-		ck_assert_int_eq(build_as(paths[i], 65534, host), -EACCES);
+		closed_make(&c[i]);
+		ck_assert_int_eq(build_as(c[i].paths, 65534, host), -EACCES);
 	}
-	ck_assert_int_eq(chmod(dir[0], 0755), 0);
-	ck_assert_int_eq(chmod(dir[1], 0755), 0);
-	ck_assert_int_eq(build_as(paths[0], 65534, host), 0);	/* forgotten */
-	ck_assert_int_eq(build_as(paths[1], 65534, host), -EACCES);	/* waits */
-	for (int i = 0; i < SETS; i++) {
-		ck_assert_int_eq(rmdir(pub[i]), 0);
-		ck_assert_int_eq(rmdir(dir[i]), 0);
-	}
+	ck_assert_int_eq(chmod(c[0].dir, 0755), 0);
+	ck_assert_int_eq(chmod(c[1].dir, 0755), 0);
+	ck_assert_int_eq(build_as(c[0].paths, 65534, host), 0);	/* forgotten */
+	ck_assert_int_eq(build_as(c[1].paths, 65534, host), -EACCES);	/* waits */
+	for (int i = 0; i < SETS; i++)
+		closed_remove(&c[i]);
 	close(host);
 }
 END_TEST
@@ -333,6 +378,7 @@ int main(void)
 	tcase_add_test(tc, test_oldest_failure_forgotten_first);
 	tcase_add_test(tc, test_locked_in_a_box_copy);
 	tcase_add_test(tc, test_stale_never_used_and_renewed_when_idle);
+	tcase_add_test(tc, test_unused_dropped_though_renewed);
 	tcase_set_timeout(tc, 40);
 	/* Templates are built with clone3() and reaped through a pidfd,
 	 * which valgrind 3.19 does not know: `make valgrind` leaves these
