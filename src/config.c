@@ -1169,11 +1169,12 @@ static bool path_in(const char *s, const char *dir)
 
 /*
  * A path bound read-only into boxes, spelled plainly (no "//", "." or
- * "..", no trailing "/", so that the checks below see where it really is).  Every box
- * mounts its own /tmp, /work, /proc and /dev over the binds, and builds
- * its root over /tmp, so a path there would be hidden or silently
- * missing; "/" would cover the whole root, and /etc or the files the box
- * writes there would make every box fail.
+ * "..", no trailing "/", so that the checks below see where it really
+ * is).  Every box mounts its own /tmp, /work, /proc and /dev over the
+ * binds, and builds its root over /tmp, so a path there would be hidden
+ * or silently missing; "/" would cover the whole root, and /etc or the
+ * files the box writes there would make every box fail.  The root being
+ * built under /tmp, the path must leave room for that prefix.
  */
 static const char *check_bind_path(const char *s)
 {
@@ -1184,12 +1185,15 @@ static const char *check_bind_path(const char *s)
 
 	if (why)
 		return why;
+	if (strlen(s) >= PATH_MAX - (sizeof("/tmp") - 1))
+		return "is too long to be bound below the box's root";
 	for (const char *p = s; *p; p++) {
 		const char *c = p + 1;	/* a component starts after each '/' */
-		size_t n = strcspn(c, "/");
+		size_t n;
 
 		if (*p != '/')
 			continue;
+		n = strcspn(c, "/");
 		if ((n == 0 && (c[0] == '/' || p != s)) || (n == 1 && c[0] == '.') ||
 		    (n == 2 && c[0] == '.' && c[1] == '.'))
 			return "must be spelled without \"//\", \".\", \"..\" "

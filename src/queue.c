@@ -244,12 +244,18 @@ int queue_new(size_t capacity, size_t low_water, void (*on_space)(void *arg),
 		free(q);
 		return e;
 	}
-	pthread_mutex_init(&q->lock, NULL);
 	pthread_condattr_t ca;	/* a timed pop waits on the monotonic clock */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->nonempty, &ca);
-	pthread_condattr_destroy(&ca);
+	if ((e = pthread_condattr_init(&ca)) == 0) {
+		if ((e = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) == 0)
+			e = pthread_cond_init(&q->nonempty, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	if (e != 0) {
+		namemap_free(q->inflight);
+		free(q);
+		return -e;
+	}
+	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->space, NULL);
 	pthread_cond_init(&q->idle, NULL);
 	q->cap = capacity ? capacity : 1;
@@ -341,7 +347,8 @@ int queue_pop_for(struct queue *q, struct queue_item **out, int timeout_ms)
 	struct timespec until;
 
 	if (timeout_ms >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
+		if (clock_gettime(CLOCK_MONOTONIC, &until) < 0)
+			return -errno;
 		until.tv_sec += timeout_ms / 1000;
 		until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -353,7 +360,8 @@ int queue_pop_for(struct queue *q, struct queue_item **out, int timeout_ms)
 	while (!q->head && !q->closed) {
 		if (timeout_ms < 0) {
 			pthread_cond_wait(&q->nonempty, &q->lock);
-		} else if (pthread_cond_timedwait(&q->nonempty, &q->lock, &until) == ETIMEDOUT) {
+		} else if (pthread_cond_timedwait(&q->nonempty, &q->lock, &until) == ETIMEDOUT &&
+			   !q->head && !q->closed) {
 			pthread_mutex_unlock(&q->lock);
 			return -ETIMEDOUT;
 		}

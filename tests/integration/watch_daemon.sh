@@ -104,6 +104,7 @@ metric() { sed -n "s/^$1 //p" "$TMPROOT/metrics.prom"; }
 scans_from() { [ "$(metric cylo_scans_total)" -ge "$1" ]; }
 expect "scans go on (warm-up)" until_ok 20 scans_from $(($(metric cylo_scans_total) + 20))
 s0=$(metric cylo_scans_total) reads0=$(metric cylo_scan_result_reads_total)
+expect "finished inputs' results were read once" [ "${reads0:-0}" -gt 0 ]
 expect "twenty scans later..." until_ok 20 scans_from $((s0 + 20))
 eq "... not one result was read again" "$(metric cylo_scan_result_reads_total)" "$reads0"
 printf 'echo p1 again\n' >"$P/.p1.tmp" && mv "$P/.p1.tmp" "$P/p1.sh"

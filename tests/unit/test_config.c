@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <linux/limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,8 @@ static const struct {
 	  "root or /etc" },
 	{ "sandbox {\n  extra_ro_paths = { \"/etc/\" }\n}\n", 2, "extra_ro_paths",
 	  "trailing" },
+	{ "language \"new\" {\n  run = \"/bin/x {main}\"\n  paths = { \"/usr\", \"/tmp/x\" }\n}\n",
+	  3, "paths", "mounts its own" },
 	{ "log_level = \"loud\"\n", 1, "log_level", "error, warning, info or debug" },
 	{ "metrics_file = \"m.prom\"\n", 1, "metrics_file", "absolute" },
 	{ "max_input_size = \"12Q\"\n", 1, "max_input_size", "not a size" },
@@ -301,6 +304,23 @@ START_TEST(test_bad_config)
 }
 END_TEST
 
+/* A bind path too long to sit below the box's root, which is built under
+ * /tmp: refused when read, not at every job. */
+START_TEST(test_bind_path_room_for_the_root)
+{
+	struct cylo_config *c = (void *)1;
+	char path[PATH_MAX - 2], text[PATH_MAX + 64], err[8192];
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';		/* PATH_MAX - 3 bytes: fits a path */
+	snprintf(text, sizeof(text), "sandbox {\n  extra_ro_paths = { \"%s\" }\n}\n", path);
+	ck_assert_int_eq(load_text(text, &c, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(has_error(err, 2, "extra_ro_paths", "too long"), "%s", err);
+}
+END_TEST
+
 /* Problems in values do not stop the parse: every one is reported, in line order. */
 START_TEST(test_all_errors_reported)
 {
@@ -344,7 +364,7 @@ START_TEST(test_values_and_inheritance)
 		"  require_cgroups = yes\n"
 		"  cgroups = v1\n"
 		"  cgroup_root = \"/sys/fs/cgroup/cylo\"\n"
-		"  extra_ro_paths = { \"/opt/data\" }\n"
+		"  extra_ro_paths = { \"/opt/data\", \"/tmpx\", \"/workspace\" }\n"
 		"}\n"
 		"defaults { memory = 512  timeout = 4.5 }\n"
 		"maxima { memory = 2048 }\n"
@@ -374,7 +394,9 @@ START_TEST(test_values_and_inheritance)
 	ck_assert_int_eq(c->sandbox.cgroups, CGROUP_V1);
 	ck_assert_str_eq(c->sandbox.cgroup_root, "/sys/fs/cgroup/cylo");
 	ck_assert_str_eq(c->sandbox.extra_ro_paths[0], "/opt/data");
-	ck_assert_ptr_null(c->sandbox.extra_ro_paths[1]);
+	ck_assert_str_eq(c->sandbox.extra_ro_paths[1], "/tmpx");	/* not in /tmp */
+	ck_assert_str_eq(c->sandbox.extra_ro_paths[2], "/workspace");
+	ck_assert_ptr_null(c->sandbox.extra_ro_paths[3]);
 
 	limits_builtin_defaults(&d);
 	d.memory = 512;
@@ -582,6 +604,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_missing_default_gives_builtins);
 	tcase_add_test(tc, test_not_a_regular_file);
 	tcase_add_loop_test(tc, test_bad_config, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
+	tcase_add_test(tc, test_bind_path_room_for_the_root);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_values_and_inheritance);
 	tcase_add_test(tc, test_language_override_and_addition);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "queue.h"
+#include "testutil.h"
 
 static atomic_int space_calls;
 
@@ -426,11 +427,5 @@ static Suite *queue_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(queue_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(queue_suite());
 }

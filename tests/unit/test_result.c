@@ -671,11 +671,5 @@ static Suite *result_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(result_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(result_suite());
 }
