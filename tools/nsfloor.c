@@ -1,21 +1,25 @@
 /*
- * nsfloor.c - the least any sandbox with cylo's namespaces must spend.
+ * nsfloor.c - a launcher that only makes a job's namespaces.
  *
- * `make bench` measures cylo against this floor as well as against bare
- * runs and bubblewrap.  For each run nsfloor clone3()s a child into fresh
- * user, mount, PID, network, IPC, UTS and cgroup namespaces (the set SPEC
- * section 6 requires per job), the child execs the program at once, and
- * nsfloor waits for it.  Nothing else: no root, no id map, no Landlock,
- * seccomp, limits or result file.  What this costs over a bare run is what
- * the kernel charges for the namespaces alone; a target below it cannot be
- * met on that machine by any sandbox that keeps every namespace.
+ * `make bench` runs it beside cylo, bare runs and bubblewrap as "the
+ * namespace floor": for each run it clone3()s a child into fresh user,
+ * mount, PID, network, IPC, UTS and cgroup namespaces (the set SPEC section
+ * 6 gives every job), the child execs the program at once, and nsfloor
+ * waits for it.  Nothing else: no id map (bash and Python behave the same
+ * unmapped, as uid 65534), no root, Landlock, seccomp, limits or result.
+ * So it is the cost of a standalone launcher that makes every namespace on
+ * its critical path; a sandbox that makes some ahead of time (cylo's
+ * daemon does, for the network namespace) or defers their teardown can go
+ * below it, by the margins the README gives.
  *
- *   nsfloor PROG [ARG...]       runs PROG once
- *   nsfloor -e PROG FILE...     runs `PROG FILE` for each FILE in turn, as
- *                               one daemon worker would
- * Exit 0 when every run exited 0, else 1 with the reason on stderr.
+ *   nsfloor PROG [ARG...]    runs PROG once
+ *   nsfloor -e PROG          runs `PROG FILE` for each line FILE of stdin, in
+ *                            turn, as one daemon worker would
+ * Exit 0 when every run exited 0; 1 with the reason on stderr when one did
+ * not (or could not start); 2 for a bad command line.
  */
 #include <errno.h>
+#include <linux/limits.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,49 +28,106 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
+
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
 		  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+#define EXEC_FAILED 127		/* as a shell reports a program it cannot run */
 
-/* Runs @argv in fresh namespaces and waits: 0 when it exited 0. */
+/* Writes @s to stderr; if stderr is gone there is no one to tell. */
+static void say(const char *s)
+{
+	if (write(STDERR_FILENO, s, strlen(s)) < 0)
+		return;
+}
+
+/* The child: exec, else say why (the process is a copy of a
+ * single-threaded one, so stdio-free calls are all it needs). */
+static __attribute__((noreturn)) void child(char *const argv[])
+{
+	const char *why;
+
+	execv(argv[0], argv);
+	why = strerror(errno);
+	say("nsfloor: cannot run ");
+	say(argv[0]);
+	say(": ");
+	say(why);
+	say("\n");
+	_exit(EXEC_FAILED);
+}
+
+/* Waits for @pid: 0 when it exited 0; else, said on stderr, waitpid's
+ * -errno or -EPROTO for a non-zero exit or a signal. */
+static int reap(pid_t pid, const char *prog)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			int e = errno;
+
+			fprintf(stderr, "nsfloor: waitpid: %s\n", strerror(e));
+			return -e;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		fprintf(stderr, "nsfloor: %s exited %d\n", prog, WEXITSTATUS(status));
+	else
+		fprintf(stderr, "nsfloor: %s killed by signal %d\n", prog, WTERMSIG(status));
+	return -EPROTO;
+}
+
+/* Runs @argv in fresh namespaces and waits: 0 when it exited 0.  waitpid
+ * and a pidfd wait cost the same here, so the plainer one is used. */
 static int run_once(char *const argv[])
 {
 	struct clone_args args = { .flags = NS_FLAGS, .exit_signal = SIGCHLD };
-	int status;
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 
 	if (pid < 0) {
-		fprintf(stderr, "nsfloor: clone3: %s\n", strerror(errno));
-		return -1;
+		int e = errno;
+
+		fprintf(stderr, "nsfloor: clone3: %s\n", strerror(e));
+		return -e;
 	}
-	if (pid == 0) {
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid((pid_t)pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			fprintf(stderr, "nsfloor: waitpid: %s\n", strerror(errno));
-			return -1;
+	if (pid == 0)
+		child(argv);
+	return reap((pid_t)pid, argv[0]);
+}
+
+/* -e: one run per line of stdin, so that any number of files fits. */
+static int run_each(char *prog)
+{
+	char line[PATH_MAX + 1];
+
+	while (fgets(line, sizeof(line), stdin)) {
+		size_t n = strcspn(line, "\n");
+		char *argv[] = { prog, line, NULL };
+		int r;
+
+		if (line[n] != '\n' && !feof(stdin)) {
+			fprintf(stderr, "nsfloor: a file name on stdin is too long\n");
+			return -ENAMETOOLONG;
 		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "nsfloor: %s ended with status %#x\n", argv[0], status);
-		return -1;
+		line[n] = '\0';
+		if ((r = run_once(argv)) < 0)
+			return r;
+	}
+	if (ferror(stdin)) {
+		fprintf(stderr, "nsfloor: reading stdin failed\n");
+		return -EIO;
 	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc >= 4 && strcmp(argv[1], "-e") == 0) {
-		for (int i = 3; i < argc; i++) {
-			char *run[] = { argv[2], argv[i], NULL };
-
-			if (run_once(run) < 0)
-				return 1;
-		}
-		return 0;
-	}
+	if (argc == 3 && strcmp(argv[1], "-e") == 0)
+		return run_each(argv[2]) < 0 ? 1 : 0;
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: nsfloor PROG [ARG...] | nsfloor -e PROG FILE...\n");
+		fprintf(stderr, "usage: nsfloor PROG [ARG...] | nsfloor -e PROG <FILES\n");
 		return 2;
 	}
 	return run_once(argv + 1) < 0 ? 1 : 0;
