@@ -216,17 +216,10 @@ static uint64_t name_hash(const struct names *t, uint32_t parent,
 {
 	/* FNV-1a from a random basis: crafted collisions would make the
 	   probing quadratic in the entry count. */
-	uint64_t h = t->seed;
-	size_t i;
+	uint64_t h = fnv1a_u32(t->seed, parent);
 
-	for (i = 0; i < sizeof(parent); i++) {
-		h ^= (parent >> (8 * i)) & 0xff;
-		h *= 0x100000001b3ULL;
-	}
-	for (i = 0; i < len; i++) {
-		h ^= fold(s[i]);
-		h *= 0x100000001b3ULL;
-	}
+	for (size_t i = 0; i < len; i++)
+		h = fnv1a_byte(h, fold(s[i]));
 	return h;
 }
 

@@ -44,17 +44,7 @@ struct namemap {
 /* FNV-1a over the namespace and the name. */
 static uint64_t nm_hash(uint32_t ns, const char *name)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (int i = 0; i < 4; i++) {
-		h ^= (ns >> (8 * i)) & 0xff;
-		h *= 0x100000001b3ULL;
-	}
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return fnv1a(fnv1a_u32(FNV1A_BASIS, ns), name, strlen(name));
 }
 
 int namemap_new(size_t max_entries, size_t payload, struct namemap **out)

@@ -344,3 +344,19 @@ bool utf8_valid(const char *s, size_t n)
 	}
 	return true;
 }
+
+uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = fnv1a_byte(h, b[i]);
+	return h;
+}
+
+uint64_t fnv1a_u32(uint64_t h, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		h = fnv1a_byte(h, (unsigned char)(v >> (8 * i)));
+	return h;
+}

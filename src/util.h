@@ -33,6 +33,17 @@ int64_t now_real_ns(void);
 /* RFC 3339 UTC with milliseconds: "2026-11-23T21:08:08.123Z". */
 void format_rfc3339(int64_t real_ns, char *buf, size_t n);
 
+/* FNV-1a, 64-bit: a start value (FNV1A_BASIS, or a per-process seed
+ * where crafted collisions matter), one step per byte. */
+#define FNV1A_BASIS 0xcbf29ce484222325ULL
+static inline uint64_t fnv1a_byte(uint64_t h, unsigned char c)
+{
+	return (h ^ c) * 0x100000001b3ULL;
+}
+uint64_t fnv1a(uint64_t h, const void *p, size_t n);
+/* The four bytes of @v, least significant first (the same on any host). */
+uint64_t fnv1a_u32(uint64_t h, uint32_t v);
+
 /* NULL-terminated string vectors. */
 size_t strv_len(char *const *v);
 char **strv_dup(char *const *v);	/* NULL on ENOMEM */

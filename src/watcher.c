@@ -514,13 +514,7 @@ struct scan {
 /* FNV-1a of the first @n bytes of @s. */
 static uint64_t name_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return fnv1a(FNV1A_BASIS, s, n);
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -599,10 +593,7 @@ static uint64_t done_key(const char *name, const struct stat *in, const struct s
 		res->st_dev, res->st_ino, (uint64_t)res->st_size, (uint64_t)mtime_of(res),
 		(uint64_t)res->st_ctim.tv_sec, (uint64_t)res->st_ctim.tv_nsec,
 	};
-	uint64_t h = done_seed;
-
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		h = (h ^ *p) * 0x100000001b3ULL;	/* FNV-1a from the seed */
+	uint64_t h = fnv1a(done_seed, name, strlen(name));
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		h ^= v[i];

@@ -224,6 +224,22 @@ START_TEST(test_clocks)
 }
 END_TEST
 
+/* The published FNV-1a 64-bit vectors, and the u32 step in a fixed byte
+ * order whatever the host's. */
+START_TEST(test_fnv1a)
+{
+	const unsigned char le[4] = { 0x78, 0x56, 0x34, 0x12 };
+
+	ck_assert_uint_eq(fnv1a(FNV1A_BASIS, "", 0), 0xcbf29ce484222325ULL);
+	ck_assert_uint_eq(fnv1a(FNV1A_BASIS, "a", 1), 0xaf63dc4c8601ec8cULL);
+	ck_assert_uint_eq(fnv1a(FNV1A_BASIS, "foobar", 6), 0x85944171f73967e8ULL);
+	ck_assert_uint_eq(fnv1a(fnv1a(FNV1A_BASIS, "foo", 3), "bar", 3),
+			  0x85944171f73967e8ULL);
+	ck_assert_uint_eq(fnv1a_u32(FNV1A_BASIS, 0x12345678),
+			  fnv1a(FNV1A_BASIS, le, sizeof(le)));
+}
+END_TEST
+
 START_TEST(test_strv)
 {
 	char **v = NULL, **d;
@@ -302,6 +318,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_rfc3339);
 	tcase_add_test(tc, test_clocks);
 	tcase_add_test(tc, test_strv);
+	tcase_add_test(tc, test_fnv1a);
 	tcase_add_loop_test(tc, test_utf8, 0, N(utf8_cases));
 	suite_add_tcase(s, tc);
 	return s;
