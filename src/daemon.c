@@ -42,6 +42,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <linux/limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -937,15 +938,14 @@ static void worker_loop(void *arg, int slot)
 {
 	struct daemon *dm = arg;
 	struct queue_item *it;
-	char es[64];
-	const char *what;
+	char es[64], what[PATH_MAX + 64];
 	int e, last = 0;
 
 	for (;;) {
 		/* The next box's network namespace and mount template are
 		 * made now, off its clock, and renewed while no job comes; a
 		 * failure is logged when it starts or changes, not per job. */
-		if ((e = sandbox_idle(dm->sb, slot, &what)) < 0 && e != last)
+		if ((e = sandbox_idle(dm->sb, slot, what, sizeof(what))) < 0 && e != last)
 			log_warn("worker=%d: cannot make %s ahead (the next box "
 				 "makes its own): %s", slot, what,
 				 log_errstr(e, es, sizeof(es)));

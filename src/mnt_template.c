@@ -71,6 +71,13 @@ struct failure {
 	size_t keylen;
 	int64_t retry_at;
 	int err;
+	int path;		/* offset in key of the path it failed on, or -1 */
+};
+
+/* What a builder reports: its error, and the path (an index) it was on. */
+struct build_report {
+	int err;
+	int path;		/* -1: not one path's fault */
 };
 
 static __thread struct failure failures[TMPL_FAILED_MAX];
@@ -171,7 +178,8 @@ static __attribute__((noreturn)) void builder(const char *key, size_t len,
 					      const struct fs_as *as, int sock)
 {
 	char *paths[TMPL_PATHS + 1];
-	int n = 0, step, arg, e;
+	int n = 0, step = STEP_NONE, arg = -1;
+	struct build_report rep = { .path = -1 };
 	char c;
 
 	/* Only our end of the socket: with the parent's end (or any fd of
@@ -181,15 +189,17 @@ static __attribute__((noreturn)) void builder(const char *key, size_t len,
 		_exit(1);
 	for (size_t off = 0; off < len; off += strlen(key + off) + 1) {
 		if (n == TMPL_PATHS) {
-			e = -E2BIG;
+			rep.err = -E2BIG;
 			goto report;
 		}
 		paths[n++] = (char *)key + off;
 	}
 	paths[n] = NULL;
-	e = mount_build_template(paths, as, &step, &arg);
+	rep.err = mount_build_template(paths, as, &step, &arg);
+	if (rep.err < 0 && step == STEP_MOUNT_RO && arg >= 0 && arg < n)
+		rep.path = (int)(paths[arg] - key);
 report:
-	if (send(sock, &e, sizeof(e), 0) != (ssize_t)sizeof(e))
+	if (send(sock, &rep, sizeof(rep), 0) != (ssize_t)sizeof(rep))
 		_exit(1);
 	/* Until the parent closes its end, having opened our namespace. */
 	while (recv(sock, &c, 1, 0) < 0 && errno == EINTR)
@@ -198,7 +208,7 @@ report:
 }
 
 /* Waits up to BUILD_TIMEOUT_MS for the builder's report: 0 or -errno. */
-static int report_of(int sock, int *e)
+static int report_of(int sock, struct build_report *rep)
 {
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
 	int r;
@@ -211,16 +221,18 @@ static int report_of(int sock, int *e)
 	if (r < 0)
 		return -errno;
 	do
-		r = (int)recv(sock, e, sizeof(*e), 0);
+		r = (int)recv(sock, rep, sizeof(*rep), 0);
 	while (r < 0 && errno == EINTR);
-	return r == (int)sizeof(*e) ? 0 : -EIO;	/* died before reporting */
+	return r == (int)sizeof(*rep) ? 0 : -EIO;	/* died before reporting */
 }
 
-/* A new template's namespace fd for @key, or -errno. */
-static int build(const char *key, size_t len, const struct fs_as *as)
+/* A new template's namespace fd for @key, or -errno with *@path the
+ * offset in @key of the path it failed on (-1: none in particular). */
+static int build(const char *key, size_t len, const struct fs_as *as, int *path)
 {
-	int sv[2], pidfd = -1, e = 0, fd = -1, r;
-	char path[64];
+	struct build_report rep = { .path = -1 };
+	int sv[2], pidfd = -1, e, fd = -1, r;
+	char nspath[64];
 	struct clone_args a = {
 		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -228,6 +240,7 @@ static int build(const char *key, size_t len, const struct fs_as *as)
 	};
 	long pid;
 
+	*path = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	pid = syscall(SYS_clone3, &a, sizeof(a));
@@ -238,14 +251,16 @@ static int build(const char *key, size_t len, const struct fs_as *as)
 		close(sv[0]);
 		return -errno;
 	}
-	if ((r = report_of(sv[0], &e)) < 0) {
-		e = r;
+	if ((r = report_of(sv[0], &rep)) < 0) {
+		rep.err = r;
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	}
+	e = rep.err;
+	*path = rep.path >= 0 && (size_t)rep.path < len ? rep.path : -1;
 	if (e == 0) {
 		/* Our unreaped child: the pid cannot have been reused. */
-		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		snprintf(nspath, sizeof(nspath), "/proc/%ld/ns/mnt", pid);
+		if ((fd = open(nspath, O_RDONLY | O_CLOEXEC)) < 0)
 			e = -errno;
 	}
 	close(sv[0]);
@@ -281,7 +296,7 @@ static int64_t failure_age(const struct failure *f)
  * paths has its own entry: two languages failing in turn must not retry
  * each other's build (up to BUILD_TIMEOUT_MS each) at every job.
  */
-static void failure_note(char *key, size_t len, int err, int64_t now)
+static void failure_note(char *key, size_t len, int err, int path, int64_t now)
 {
 	struct failure *f = failure_of(key, len);
 
@@ -292,23 +307,33 @@ static void failure_note(char *key, size_t len, int err, int64_t now)
 				f = &failures[i];
 	}
 	failure_clear(f);
-	*f = (struct failure){ .key = key, .keylen = len,
+	*f = (struct failure){ .key = key, .keylen = len, .path = path,
 			       .retry_at = now + TMPL_RETRY_NS, .err = err };
+}
+
+/* The path @f failed on into @buf ("" when none in particular). */
+static void failure_path(const struct failure *f, char *buf, size_t n)
+{
+	if (n)
+		snprintf(buf, n, "%s", f->path >= 0 ? f->key + f->path : "");
 }
 
 /*
  * Builds the template of @key, or rebuilds it (@renew: an idle renewal,
- * which is not a use); takes @key.
+ * which is not a use); takes @key.  On failure, the path it failed on
+ * goes to @why.
  */
-static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool renew)
+static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool renew,
+	       char *why, size_t whylen)
 {
 	struct tmpl *t = find(key, len);
 	struct failure *f = failure_of(key, len);
 	int64_t used = renew && t ? t->used : now;
-	int fd;
+	int fd, path;
 
 	if (f && now < f->retry_at) {
 		free(key);
+		failure_path(f, why, whylen);
 		return f->err;	/* the same error: not logged again */
 	}
 	if (!fs_own) {
@@ -318,10 +343,11 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool 
 		}
 		fs_own = true;
 	}
-	if ((fd = build(key, len, as)) < 0) {
+	if ((fd = build(key, len, as, &path)) < 0) {
 		if (t)
 			forget(t);	/* boxes build their own meanwhile */
-		failure_note(key, len, fd, now);
+		failure_note(key, len, fd, path, now);
+		failure_path(failure_of(key, len), why, whylen);
 		return fd;
 	}
 	if (f)
@@ -341,18 +367,20 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool 
 	return 0;
 }
 
-int mnt_template_idle(int host_fd, unsigned uid, unsigned gid)
+int mnt_template_idle(int host_fd, unsigned uid, unsigned gid, char *path, size_t pathlen)
 {
 	const struct fs_as as = { uid, gid };
 	int64_t now = clock_ns();
 	int e = 0, r;
 
+	if (pathlen)
+		path[0] = '\0';
 	if (host_fd < 0)
 		return -EBADF;
 	init_cache();
 	active = true;
 	if (wanted) {
-		e = add(wanted, wantedlen, &as, now, false);
+		e = add(wanted, wantedlen, &as, now, false, path, pathlen);
 		wanted = NULL;
 	}
 	for (int i = 0; i < TMPL_MAX; i++) {
@@ -367,8 +395,11 @@ int mnt_template_idle(int host_fd, unsigned uid, unsigned gid)
 			if (!(key = malloc(t->keylen ? t->keylen : 1)))
 				return -ENOMEM;
 			memcpy(key, t->key, t->keylen);
-			if ((r = add(key, t->keylen, &as, now, true)) < 0 && e == 0)
+			if (e < 0) {	/* the first failure is reported */
+				add(key, t->keylen, &as, now, true, NULL, 0);
+			} else if ((r = add(key, t->keylen, &as, now, true, path, pathlen)) < 0) {
 				e = r;
+			}
 		}
 	}
 	return e;

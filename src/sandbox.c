@@ -23,6 +23,7 @@
  * of everything except its end of the socket and the bundle.
  */
 #include <errno.h>
+#include <linux/limits.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -961,20 +962,21 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
-int sandbox_idle(struct sandbox_env *env, int slot, const char **what)
+int sandbox_idle(struct sandbox_env *env, int slot, char *what, size_t whatlen)
 {
 	unsigned id = (unsigned)env->uid_base + (unsigned)slot;
+	char path[PATH_MAX];
 	int e = 0, r;
 
-	*what = NULL;
+	snprintf(what, whatlen, "nothing");
 	if (env->host_net >= 0 && (r = netns_spare_make(env->host_net)) < 0) {
 		e = r;
-		*what = "a spare network namespace";
+		snprintf(what, whatlen, "a spare network namespace");
 	}
-	if (env->host_mnt >= 0 && (r = mnt_template_idle(env->host_mnt, id, id)) < 0 &&
-	    e == 0) {
+	if (env->host_mnt >= 0 &&
+	    (r = mnt_template_idle(env->host_mnt, id, id, path, sizeof(path))) < 0 && e == 0) {
 		e = r;
-		*what = "a mount template";
+		snprintf(what, whatlen, "a mount template%s%s", path[0] ? " binding " : "", path);
 	}
 	return e;
 }

@@ -136,10 +136,11 @@ void box_close(struct box *b);
  * otherwise make on its critical path: in root mode, an empty network
  * namespace (netns_spare.h) and the read-only mount tree of the paths its
  * last box bound (mnt_template.h), for worker slot @slot.  For a worker
- * between jobs, after a result is written.  0, or -errno with *@what
- * naming the first thing that failed (the next box then makes its own).
+ * between jobs, after a result is written.  0, or -errno with @what
+ * (@whatlen bytes) naming the first thing that failed, and the path when
+ * a mount template failed on one (the next box then makes its own).
  */
-int sandbox_idle(struct sandbox_env *env, int slot, const char **what);
+int sandbox_idle(struct sandbox_env *env, int slot, char *what, size_t whatlen);
 
 /* Whether the calling thread could not leave a box's namespace: it then
  * opens no box again (box_open() fails) and should take no more jobs. */

@@ -62,7 +62,7 @@ static int start_worker(void)
 {
 	int host = host_fd();
 
-	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0, NULL, 0), 0);
 	return host;
 }
 
@@ -70,7 +70,7 @@ static int start_worker(void)
 static int build_as(char *const *paths, unsigned uid, int host)
 {
 	ck_assert(!mnt_template_enter(paths));
-	return mnt_template_idle(host, uid, uid);
+	return mnt_template_idle(host, uid, uid, NULL, 0);
 }
 
 START_TEST(test_one_shot_threads_use_none)
@@ -78,7 +78,7 @@ START_TEST(test_one_shot_threads_use_none)
 	int host = host_fd();
 
 	ck_assert(!mnt_template_enter(usr_only));	/* never idle: a command */
-	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);	/* nothing noted */
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0, NULL, 0), 0);	/* nothing noted */
 	ck_assert(!mnt_template_enter(usr_only));
 	close(host);
 }
@@ -91,7 +91,7 @@ START_TEST(test_built_when_idle_after_a_miss)
 
 	ck_assert(!mnt_template_enter(usr_only));	/* none yet: noted */
 	ck_assert_uint_eq(here(), home);
-	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0, NULL, 0), 0);
 	ck_assert_uint_eq(here(), home);		/* building does not move us */
 	ck_assert(mnt_template_enter(usr_only));
 	ck_assert_uint_ne(here(), home);
@@ -152,8 +152,8 @@ START_TEST(test_drop_and_bad_host)
 	int host = start_worker();
 
 	ck_assert(!mnt_template_enter(usr_only));
-	ck_assert_int_eq(mnt_template_idle(-1, 0, 0), -EBADF);
-	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);
+	ck_assert_int_eq(mnt_template_idle(-1, 0, 0, NULL, 0), -EBADF);
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0, NULL, 0), 0);
 	mnt_template_drop();
 	ck_assert(!mnt_template_enter(usr_only));
 	close(host);
@@ -187,7 +187,7 @@ START_TEST(test_stale_never_used_and_renewed_when_idle)
 	advance(6);
 	ck_assert(mnt_template_enter(other));		/* 6 s old: still fresh */
 	ck_assert_int_eq(mnt_template_leave(host), 0);
-	ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);	/* renews both */
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0, NULL, 0), 0);	/* renews both */
 	advance(10);
 	ck_assert(mnt_template_enter(usr_only));	/* 16 s since its build, 10 since renewed */
 	ck_assert_int_eq(mnt_template_leave(host), 0);
@@ -215,7 +215,7 @@ START_TEST(test_unused_dropped_though_renewed)
 			ck_assert(mnt_template_enter(other));
 			ck_assert_int_eq(mnt_template_leave(host), 0);
 		}
-		ck_assert_int_eq(mnt_template_idle(host, 0, 0), 0);
+		ck_assert_int_eq(mnt_template_idle(host, 0, 0, NULL, 0), 0);
 	}
 	ck_assert(mnt_template_enter(other));		/* used 24 s ago: kept */
 	ck_assert_int_eq(mnt_template_leave(host), 0);
@@ -256,8 +256,18 @@ START_TEST(test_paths_looked_up_as_the_box)
 	struct closed c;
 	int host = start_worker();
 
+	char why[PATH_MAX];
+
 	closed_make(&c);
-	ck_assert_int_eq(build_as(c.paths, 65534, host), -EACCES);
+	/* the failure names the path, when it happens and while it is
+	 * remembered (not retried) */
+	for (int i = 0; i < 2; i++) {
+		ck_assert(!mnt_template_enter(c.paths));
+		why[0] = '\0';
+		ck_assert_int_eq(mnt_template_idle(host, 65534, 65534, why, sizeof(why)),
+				 -EACCES);
+		ck_assert_str_eq(why, c.pub);
+	}
 	ck_assert(!mnt_template_enter(c.paths));	/* boxes build their own */
 	mnt_template_drop();
 	host = start_worker();
