@@ -7,7 +7,8 @@ lone absolute time, because the machines are noisy.
   1. start-up: a trivial job through `cylo exec` against the same program
      run bare, under bubblewrap with a comparable set of namespaces, and
      under the namespace floor (build/tools/nsfloor: the seven namespaces
-     made and the program run in them, nothing more);
+     made and the program run in them, nothing more); then where a
+     one-shot box's time goes, stage by stage (`cylo run --json`);
   2. throughput: N trivial jobs dropped at once into a tmpfs watch with 2
      workers, first drop to last result, against the bare programs and
      bwrap and the floor at the same parallelism, in rounds with the
@@ -130,6 +131,7 @@ def startup():
             "cylo_vs_bwrap": med["cylo"] / med["bwrap"],
             "bare_vs_cylo": med["bare"] / med["cylo"],
         }
+    cli = cli_breakdown(script)
     shutil.rmtree(work)
     report["startup"] = rows
     print(f"\n1. start-up: `cylo exec` vs bare, bwrap and the namespace floor (median of "
@@ -144,6 +146,35 @@ def startup():
     print("   +cylo(rl): the same with cgroups = \"none\" (rlimits only, no cgroup to make)")
     print("   +floor: a launcher that only makes the seven namespaces (nsfloor), the median\n"
           "   of the rounds' differences to bare")
+    show_cli_breakdown(cli)
+
+
+def cli_breakdown(script):
+    """Where a one-shot command's time goes: `cylo run --json` of the bash
+    start-up job, ROUNDS times; the median of each stage the box stamps
+    (timing_ms), and of the rest of the command's wall time: process start,
+    configuration, the cgroups' set-up and removal, printing."""
+    rows = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        r = subprocess.run([CYLO, "run", "--json", script], capture_output=True, check=False)
+        wall = (time.perf_counter() - start) * 1000
+        doc = json.loads(r.stdout or b"{}")
+        if r.returncode != 0 or doc.get("status") != "ok":
+            sys.exit(f"bench: cylo run {script} did not end ok: "
+                     f"{r.stderr.decode(errors='replace').strip()[:300]}")
+        t = {k: v for k, v in doc["timing_ms"].items() if k not in ("claim", "compile", "drain")}
+        t["other"] = wall - sum(t.values())
+        rows.append(t)
+    return {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+
+
+def show_cli_breakdown(t):
+    report["startup_breakdown_ms"] = t
+    print(f"\n1b. where a one-shot box's time goes (`cylo run --json` of the bash job, median "
+          f"of {ROUNDS}, ms;\n    other: process start, configuration, cgroups made and "
+          "removed, output)")
+    print("   " + "  ".join(f"{k} {v:.2f}" for k, v in t.items()))
 
 
 def write_config(path, watch, workers=WORKERS, level="warning"):
