@@ -274,7 +274,7 @@ static int names_init(struct names *t)
 	memset(t, 0, sizeof(*t));
 	/* A predictable basis only weakens the flooding defence. */
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
-		t->seed = 0xcbf29ce484222325ULL;
+		t->seed = FNV1A_BASIS;
 	t->cap = 64;
 	t->v = calloc(t->cap, sizeof(*t->v));
 	if (t->v == NULL)

@@ -36,13 +36,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <linux/limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -939,17 +939,21 @@ static void worker_loop(void *arg, int slot)
 	struct daemon *dm = arg;
 	struct queue_item *it;
 	char es[64], what[PATH_MAX + 64];
-	int e, last = 0;
+	uint64_t failure, last = 0;	/* a hash of the error and what failed */
+	int e;
 
 	for (;;) {
 		/* The next box's network namespace and mount template are
 		 * made now, off its clock, and renewed while no job comes; a
-		 * failure is logged when it starts or changes, not per job. */
-		if ((e = sandbox_idle(dm->sb, slot, what, sizeof(what))) < 0 && e != last)
+		 * failure is logged when it starts or changes (its error or
+		 * its path), not per job. */
+		e = sandbox_idle(dm->sb, slot, what, sizeof(what));
+		failure = e < 0 ? fnv1a(fnv1a_u32(FNV1A_BASIS, (uint32_t)-e), what, strlen(what)) : 0;
+		if (failure && failure != last)
 			log_warn("worker=%d: cannot make %s ahead (the next box "
 				 "makes its own): %s", slot, what,
 				 log_errstr(e, es, sizeof(es)));
-		last = e;
+		last = failure;
 		if (sandbox_thread_stuck()) {
 			/* Fail closed: no box is cloned from a namespace we
 			 * could not leave.  The daemon stops (exit 1) so that

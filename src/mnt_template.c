@@ -74,10 +74,10 @@ struct failure {
 	int path;		/* offset in key of the path it failed on, or -1 */
 };
 
-/* What a builder reports: its error, and the path (an index) it was on. */
+/* What a builder reports: its error, and the path it was binding. */
 struct build_report {
 	int err;
-	int path;		/* -1: not one path's fault */
+	int path;		/* its offset in the key; -1: not one path's fault */
 };
 
 static __thread struct failure failures[TMPL_FAILED_MAX];
@@ -311,17 +311,19 @@ static void failure_note(char *key, size_t len, int err, int path, int64_t now)
 			       .retry_at = now + TMPL_RETRY_NS, .err = err };
 }
 
-/* The path @f failed on into @buf ("" when none in particular). */
-static void failure_path(const struct failure *f, char *buf, size_t n)
+/* The path at offset @path of @key into @buf ("" for -1: none in
+ * particular), when there is a buffer. */
+static void say_path(char *buf, size_t n, const char *key, int path)
 {
 	if (n)
-		snprintf(buf, n, "%s", f->path >= 0 ? f->key + f->path : "");
+		snprintf(buf, n, "%s", path >= 0 ? key + path : "");
 }
 
 /*
  * Builds the template of @key, or rebuilds it (@renew: an idle renewal,
- * which is not a use); takes @key.  On failure, the path it failed on
- * goes to @why.
+ * which is not a use); takes @key.  On a failed build, now or remembered,
+ * the path it failed on goes to @why ("" when none); otherwise @why is
+ * left as it is.
  */
 static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool renew,
 	       char *why, size_t whylen)
@@ -333,7 +335,7 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool 
 
 	if (f && now < f->retry_at) {
 		free(key);
-		failure_path(f, why, whylen);
+		say_path(why, whylen, f->key, f->path);
 		return f->err;	/* the same error: not logged again */
 	}
 	if (!fs_own) {
@@ -346,8 +348,8 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool 
 	if ((fd = build(key, len, as, &path)) < 0) {
 		if (t)
 			forget(t);	/* boxes build their own meanwhile */
-		failure_note(key, len, fd, path, now);
-		failure_path(failure_of(key, len), why, whylen);
+		say_path(why, whylen, key, path);
+		failure_note(key, len, fd, path, now);	/* takes key */
 		return fd;
 	}
 	if (f)
@@ -392,14 +394,16 @@ int mnt_template_idle(int host_fd, unsigned uid, unsigned gid, char *path, size_
 		if (now - t->used > TMPL_UNUSED_NS) {
 			forget(t);
 		} else if (now - t->born > TMPL_RENEW_NS) {
-			if (!(key = malloc(t->keylen ? t->keylen : 1)))
-				return -ENOMEM;
-			memcpy(key, t->key, t->keylen);
-			if (e < 0) {	/* the first failure is reported */
-				add(key, t->keylen, &as, now, true, NULL, 0);
-			} else if ((r = add(key, t->keylen, &as, now, true, path, pathlen)) < 0) {
-				e = r;
+			if (!(key = malloc(t->keylen ? t->keylen : 1))) {
+				e = e < 0 ? e : -ENOMEM;	/* path stays "" */
+				continue;
 			}
+			memcpy(key, t->key, t->keylen);
+			/* the first failure is the one reported */
+			r = add(key, t->keylen, &as, now, true, e < 0 ? NULL : path,
+				e < 0 ? 0 : pathlen);
+			if (r < 0 && e == 0)
+				e = r;
 		}
 	}
 	return e;

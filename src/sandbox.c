@@ -23,8 +23,8 @@
  * of everything except its end of the socket and the bundle.
  */
 #include <errno.h>
-#include <linux/limits.h>
 #include <fcntl.h>
+#include <linux/limits.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <pthread.h>
@@ -968,7 +968,8 @@ int sandbox_idle(struct sandbox_env *env, int slot, char *what, size_t whatlen)
 	char path[PATH_MAX];
 	int e = 0, r;
 
-	snprintf(what, whatlen, "nothing");
+	if (whatlen)
+		what[0] = '\0';
 	if (env->host_net >= 0 && (r = netns_spare_make(env->host_net)) < 0) {
 		e = r;
 		snprintf(what, whatlen, "a spare network namespace");

@@ -1,6 +1,6 @@
 /*
  * util.h - small pure helpers: checked number parsing, bounded buffers,
- * clocks, string lists.
+ * clocks, hashing, string lists.
  */
 #ifndef CYLO_UTIL_H
 #define CYLO_UTIL_H

@@ -9,7 +9,8 @@
  * locked in a box's copy; it has an empty /tmp and /work and a procfs to
  * cover; entering and leaving puts the thread back in the host's
  * namespace; templates are told apart by their paths; a failed build
- * waits its own minute before it is tried again; idle renewals keep a
+ * names the path it failed on (or none) and waits its own minute before
+ * it is tried again; idle renewals keep a
  * template fresh but do not count as use, so one left unused is dropped
  * after two minutes (tested on a clock of the test's); dropping them leaves
  * none.  Check forks each test, so what a test leaves dies with
@@ -18,6 +19,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/limits.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <sched.h>
@@ -254,9 +256,8 @@ static void closed_remove(const struct closed *c)
 START_TEST(test_paths_looked_up_as_the_box)
 {
 	struct closed c;
-	int host = start_worker();
-
 	char why[PATH_MAX];
+	int host = start_worker();
 
 	closed_make(&c);
 	/* the failure names the path, when it happens and while it is
@@ -276,6 +277,23 @@ START_TEST(test_paths_looked_up_as_the_box)
 	ck_assert(exists(c.pub));
 	ck_assert_int_eq(mnt_template_leave(host), 0);
 	closed_remove(&c);
+	close(host);
+}
+END_TEST
+
+/* A failure that is no one path's names none. */
+START_TEST(test_failure_without_a_path)
+{
+	char *many[130], why[PATH_MAX];
+	int host = start_worker();
+
+	for (int i = 0; i < 129; i++)	/* one more than a template holds */
+		many[i] = "/usr";
+	many[129] = NULL;
+	ck_assert(!mnt_template_enter(many));
+	strcpy(why, "stale");
+	ck_assert_int_eq(mnt_template_idle(host, 0, 0, why, sizeof(why)), -E2BIG);
+	ck_assert_str_eq(why, "");
 	close(host);
 }
 END_TEST
@@ -384,6 +402,7 @@ int main(void)
 	tcase_add_test(tc, test_told_apart_by_paths);
 	tcase_add_test(tc, test_drop_and_bad_host);
 	tcase_add_test(tc, test_paths_looked_up_as_the_box);
+	tcase_add_test(tc, test_failure_without_a_path);
 	tcase_add_test(tc, test_failures_remembered_per_set);
 	tcase_add_test(tc, test_oldest_failure_forgotten_first);
 	tcase_add_test(tc, test_locked_in_a_box_copy);
