@@ -26,7 +26,8 @@
  * builds and runs it.  The result is published (as the input's owner when
  * we are root), then the claim removed, then one log line.  When the
  * result cannot be written, no line: the claim is abandoned instead, so
- * the next run counts one more attempt.
+ * the next run counts one more attempt, unless the folder is out of space
+ * (room may come: the claim is removed).
  *
  * Shutdown (SIGTERM/SIGINT, or --once done): the queue is closed and
  * drained (queued jobs stay pending in the folder), the watcher stopped,
@@ -833,8 +834,15 @@ static void produce(struct job_env *j, const struct claim *c, struct job_result 
 	r->finished_at_ns = now_real_ns();
 }
 
-/* Writes the result next to the input.  false when there is none. */
-static bool publish(struct job_env *j, const struct job_result *r)
+/* A folder out of space or quota may have room again: a write that failed
+ * so does not count the run as an attempt.  Any other failure does. */
+static bool room_may_come(int e)
+{
+	return e == -ENOSPC || e == -EDQUOT;
+}
+
+/* Writes the result next to the input: 0, or -errno when there is none. */
+static int publish(struct job_env *j, const struct job_result *r)
 {
 	struct publish_opts po = {
 		.raw_output = j->conf->raw_output, .mode = j->conf->result_mode,
@@ -853,14 +861,15 @@ static bool publish(struct job_env *j, const struct job_result *r)
 		log_warn("job=%s stage=publish the raw output files could not be "
 			 "written; the result says why", j->esc);
 	if (e >= 0)
-		return true;
+		return 0;
 	log_err("job=%s stage=publish cannot write the result: %s; the job runs "
-		"again later, counting an attempt", j->esc, log_errstr(e, why, sizeof(why)));
+		"again later%s", j->esc, log_errstr(e, why, sizeof(why)),
+		room_may_come(e) ? "" : ", counting an attempt");
 	atomic_store(&j->dm->failed, true);
 	pthread_mutex_lock(&j->dm->m.lock);
 	j->dm->m.publish_errors++;
 	pthread_mutex_unlock(&j->dm->m.lock);
-	return false;
+	return e;
 }
 
 static void log_finished(const struct job_env *j, const struct job_result *r)
@@ -882,7 +891,7 @@ static void run_input(struct job_env *j)
 	char why[128];
 	int64_t t0, publish_ns = 0;
 	bool published = false;
-	int e;
+	int e, pe = 0;
 
 	if (watch_input_state(j->d->dirfd, j->it->name, &j->st) != 1)
 		return;
@@ -906,18 +915,20 @@ static void run_input(struct job_env *j)
 	produce(j, &c, &r);
 	if (!atomic_load(&j->dm->cancel)) {
 		t0 = now_mono_ns();
-		published = publish(j, &r);
+		published = (pe = publish(j, &r)) == 0;
 		publish_ns = now_mono_ns() - t0;
 	}
-	/* After the result is in place.  Without one the run counts as an
-	 * attempt, so a job whose result never fits (a full folder, an output
-	 * that escapes to more than the folder holds) gets internal_error
-	 * after max_attempts instead of running forever; a shutdown does not
-	 * count. */
-	if (published || atomic_load(&j->dm->cancel))
+	/* After the result is in place.  A run whose result could not be
+	 * written (a read-only folder, an I/O error) counts as an attempt, so
+	 * that it gets internal_error after max_attempts instead of running
+	 * forever; a full folder (room may come) and a shutdown do not count.
+	 * A result too large for any folder never gets here: it is written
+	 * without its output (result_publish()). */
+	if (published || atomic_load(&j->dm->cancel) || room_may_come(pe))
 		claim_release(&c);
-	else
-		(void)claim_abandon(&c);	/* on failure released, uncounted */
+	else if ((e = claim_abandon(&c)) < 0)	/* then released, uncounted */
+		log_warn("job=%s stage=publish cannot mark the claim abandoned: %s; "
+			 "this run is not counted", j->esc, log_errstr(e, why, sizeof(why)));
 	/* Finished means a result exists: no line, no count otherwise. */
 	if (published) {
 		log_finished(j, &r);
@@ -928,9 +939,6 @@ static void run_input(struct job_env *j)
 	}
 	result_free(&r);
 }
-
-/* How often an idle worker renews what it makes ahead (mnt_template.h). */
-#define IDLE_TICK_MS 4000
 
 static void notify_main(struct daemon *dm);
 
@@ -943,6 +951,17 @@ static void worker_loop(void *arg, int slot)
 	int e;
 
 	for (;;) {
+		if (sandbox_thread_stuck()) {
+			/* Fail closed: no box is cloned, and nothing made
+			 * ahead, from a namespace we could not leave.  The
+			 * daemon stops (exit 1) so that its supervisor restarts
+			 * it; the jobs stay queued in their folders. */
+			log_err("worker=%d: it could not leave a box's namespace; "
+				"stopping cylo", slot);
+			atomic_store(&dm->broken, true);
+			notify_main(dm);
+			break;
+		}
 		/* The next box's network namespace and mount template are
 		 * made now, off its clock, and renewed while no job comes; a
 		 * failure is logged when it starts or changes (its error or
@@ -954,18 +973,7 @@ static void worker_loop(void *arg, int slot)
 				 "makes its own): %s", slot, what,
 				 log_errstr(e, es, sizeof(es)));
 		last = failure;
-		if (sandbox_thread_stuck()) {
-			/* Fail closed: no box is cloned from a namespace we
-			 * could not leave.  The daemon stops (exit 1) so that
-			 * its supervisor restarts it; the jobs stay queued in
-			 * their folders. */
-			log_err("worker=%d: it could not leave a box's namespace; "
-				"stopping cylo", slot);
-			atomic_store(&dm->broken, true);
-			notify_main(dm);
-			break;
-		}
-		e = queue_pop_for(dm->q, &it, IDLE_TICK_MS);
+		e = queue_pop_for(dm->q, &it, SANDBOX_IDLE_MS);
 		if (e == -ETIMEDOUT)
 			continue;
 		if (e != 0)

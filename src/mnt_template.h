@@ -48,10 +48,15 @@ int mnt_template_leave(int host_fd);
  */
 int mnt_template_idle(int host_fd, unsigned uid, unsigned gid, char *path, size_t pathlen);
 
+/* How often at most an idle worker calls mnt_template_idle(), so that a
+ * template is rebuilt before it is too old to use. */
+#define MNT_TEMPLATE_IDLE_MS 4000
+
 /* Closes this thread's templates: at the end of a worker thread. */
 void mnt_template_drop(void);
 
-/* For tests: the clock templates age by (NULL: CLOCK_MONOTONIC). */
+/* For tests: the clock templates age by (NULL: CLOCK_MONOTONIC).  One for
+ * the process, not per thread: set it before any thread uses templates. */
 void mnt_template_clock(int64_t (*fn)(void));
 
 #endif

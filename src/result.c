@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -605,11 +606,56 @@ size_t result_input_len(const char *name)
 	return n - RESULT_SUFFIX_LEN;
 }
 
+/*
+ * The most a result may hold in @dirfd: what a reader takes
+ * (RESULT_MAX_SIZE, result_read_identity()) and what the folder's
+ * filesystem could hold at all.  A larger one could never be written, or
+ * read back, at any run.
+ */
+static size_t result_room(int dirfd)
+{
+	struct statvfs sv;
+	size_t room = RESULT_MAX_SIZE;
+
+	if (fstatvfs(dirfd, &sv) == 0 && sv.f_blocks > 0 && sv.f_frsize > 0 &&
+	    sv.f_blocks < room / sv.f_frsize)
+		room = (size_t)sv.f_blocks * sv.f_frsize;
+	return room;
+}
+
+/*
+ * @r as JSON, or, when that exceeds @room, without the job's output (the
+ * only unbounded part): the streams are marked truncated, an ok job
+ * becomes output_limit (its output cannot be judged), and the error says
+ * why, in @note.  NULL on ENOMEM.
+ */
+static char *render_within(const struct job_result *r, size_t room, char *note, size_t n)
+{
+	struct job_result c = *r;	/* a shallow copy, only to render */
+	char *json = result_to_json(r, true);
+	size_t len;
+
+	if (!json || (len = strlen(json)) <= room)
+		return json;
+	free(json);
+	snprintf(note, n, "the result with the job's output (%zu bytes) is larger than "
+		 "%s (%zu bytes): the output was dropped%s%s", len,
+		 room == RESULT_MAX_SIZE ? "a result may be" : "the folder's filesystem",
+		 room, r->error ? "; " : "", r->error ? r->error : "");
+	c.out = c.err = c.compile.output = NULL;
+	c.out_len = c.err_len = c.compile.output_len = 0;
+	c.out_truncated = c.err_truncated = true;
+	if (c.status == ST_OK)
+		c.status = ST_OUTPUT_LIMIT;
+	c.error = note;
+	return result_to_json(&c, true);
+}
+
 int result_publish(int dirfd, const char *input_name, const struct job_result *r,
 		   const struct publish_opts *o)
 {
 	struct job_result with_note;
-	char note[1024], *json;
+	char note[1024], big[1280], *json;
 	int rc, raw = 0;
 
 	if (input_name[0] == '\0' || strchr(input_name, '/') != NULL)
@@ -622,7 +668,7 @@ int result_publish(int dirfd, const char *input_name, const struct job_result *r
 		r = &with_note;
 		raw = 1;
 	}
-	json = result_to_json(r, true);
+	json = render_within(r, result_room(dirfd), big, sizeof(big));
 	if (json == NULL)
 		return -ENOMEM;
 	/* Last: the result marks the job complete, so the raw files are in place. */

@@ -141,6 +141,9 @@ struct publish_opts {
  * When a raw file cannot be written (its name is a directory, say), the
  * result is still written, its "error" saying which and why, and the
  * return is 1: a job without a result would run again at every scan.
+ * For the same reason a result larger than could ever be written or read
+ * back (256 MiB, or the folder's whole filesystem) is written without
+ * the job's output, an ok job as output_limit, its "error" saying so.
  */
 int result_publish(int dirfd, const char *input_name, const struct job_result *r,
 		   const struct publish_opts *o);

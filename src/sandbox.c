@@ -962,6 +962,9 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
+_Static_assert(SANDBOX_IDLE_MS <= MNT_TEMPLATE_IDLE_MS,
+	       "idle workers must renew their templates often enough");
+
 int sandbox_idle(struct sandbox_env *env, int slot, char *what, size_t whatlen)
 {
 	unsigned id = (unsigned)env->uid_base + (unsigned)slot;
@@ -970,6 +973,8 @@ int sandbox_idle(struct sandbox_env *env, int slot, char *what, size_t whatlen)
 
 	if (whatlen)
 		what[0] = '\0';
+	if (thread_stuck)	/* nothing is made from a namespace we are stuck in */
+		return -ENOTRECOVERABLE;
 	if (env->host_net >= 0 && (r = netns_spare_make(env->host_net)) < 0) {
 		e = r;
 		snprintf(what, whatlen, "a spare network namespace");

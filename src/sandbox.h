@@ -138,9 +138,13 @@ void box_close(struct box *b);
  * last box bound (mnt_template.h), for worker slot @slot.  For a worker
  * between jobs, after a result is written.  0, or -errno with @what
  * (@whatlen bytes) naming the first thing that failed, and the path when
- * a mount template failed on one (the next box then makes its own).
+ * a mount template failed on one (the next box then makes its own);
+ * -ENOTRECOVERABLE, making nothing, on a thread sandbox_thread_stuck().
  */
 int sandbox_idle(struct sandbox_env *env, int slot, char *what, size_t whatlen);
+
+/* How long a worker may stay idle between sandbox_idle() calls. */
+#define SANDBOX_IDLE_MS 4000
 
 /* Whether the calling thread could not leave a box's namespace: it then
  * opens no box again (box_open() fails) and should take no more jobs. */

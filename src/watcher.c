@@ -30,7 +30,8 @@
  * restart cleared the marks) counts as complete once its mtime is
  * `settle` seconds old.  Polling (poll = yes, or a network filesystem,
  * where inotify never sees other clients' writes) observes (size, mtime)
- * per name across scans, every settle/2 seconds: a name unchanged for
+ * per name across scans, every settle/2 seconds (after a long scan, four
+ * times its duration: poll_backoff()): a name unchanged for
  * `settle` seconds by our own clock is complete, whatever the server's
  * clock says.  --once takes every file as
  * complete: it is for a folder at rest (cron).
@@ -906,7 +907,7 @@ static void result_deleted(struct watcher *w, struct wdir *wd, const char *name)
 	char input[NAME_MAX + 1];
 	size_t n = result_input_len(name);
 
-	if (n == 0 || n > NAME_MAX)
+	if (n == 0)
 		return;
 	memcpy(input, name, n);
 	input[n] = '\0';

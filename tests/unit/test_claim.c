@@ -171,6 +171,24 @@ START_TEST(test_acquire_busy_release)
 }
 END_TEST
 
+/* A claim given up (its result could not be written) is stale at once,
+ * though its owner lives: the next run counts one more attempt. */
+START_TEST(test_abandoned_counts_an_attempt)
+{
+	struct claim a, b;
+
+	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "ab.sh", &in1, 60, &a), 0);
+	ck_assert_int_eq(claim_abandon(&a), 0);
+	ck_assert(exists("ab.sh"));			/* left, marked */
+	ck_assert_uint_eq(claim_count(), 0);
+	ck_assert_int_eq(claim_abandon(&a), -EBADF);	/* given up once */
+	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "ab.sh", &in1, 60, &b), 0);
+	ck_assert_int_eq(b.attempts, 2);
+	claim_release(&b);
+	ck_assert(!exists("ab.sh"));
+}
+END_TEST
+
 START_TEST(test_dead_pid_taken_over_counts_attempts)
 {
 	char boot[64];
@@ -378,6 +396,7 @@ static Suite *claim_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dirs_private_and_no_follow);
 	tcase_add_test(tc, test_acquire_busy_release);
+	tcase_add_test(tc, test_abandoned_counts_an_attempt);
 	tcase_add_test(tc, test_dead_pid_taken_over_counts_attempts);
 	tcase_add_test(tc, test_other_boot_is_stale);
 	tcase_add_test(tc, test_live_pid_busy_reused_pid_stale);

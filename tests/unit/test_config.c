@@ -308,16 +308,29 @@ END_TEST
  * /tmp: refused when read, not at every job. */
 START_TEST(test_bind_path_room_for_the_root)
 {
-	struct cylo_config *c = (void *)1;
-	char path[PATH_MAX - 2], text[PATH_MAX + 64], err[8192];
+	char path[PATH_MAX], text[PATH_MAX + 64], err[8192];
 
-	memset(path, 'a', sizeof(path) - 1);
-	path[0] = '/';
-	path[sizeof(path) - 1] = '\0';		/* PATH_MAX - 3 bytes: fits a path */
-	snprintf(text, sizeof(text), "sandbox {\n  extra_ro_paths = { \"%s\" }\n}\n", path);
-	ck_assert_int_eq(load_text(text, &c, err, sizeof(err)), -EINVAL);
-	ck_assert_ptr_null(c);
-	ck_assert_msg(has_error(err, 2, "extra_ro_paths", "too long"), "%s", err);
+	/* "/tmp" and the path, with its NUL, must fit PATH_MAX: 4091 bytes
+	 * do, 4092 do not. */
+	for (size_t len = PATH_MAX - 5; len <= PATH_MAX - 4; len++) {
+		struct cylo_config *c = (void *)1;
+		int r;
+
+		memset(path, 'a', len);
+		path[0] = '/';
+		path[len] = '\0';
+		snprintf(text, sizeof(text), "sandbox {\n  extra_ro_paths = { \"%s\" }\n}\n",
+			 path);
+		r = load_text(text, &c, err, sizeof(err));
+		if (len == PATH_MAX - 5) {
+			ck_assert_msg(r == 0, "%zu bytes refused: %s", len, err);
+			config_free(c);
+			continue;
+		}
+		ck_assert_int_eq(r, -EINVAL);
+		ck_assert_ptr_null(c);
+		ck_assert_msg(has_error(err, 2, "extra_ro_paths", "too long"), "%s", err);
+	}
 }
 END_TEST
 
