@@ -14,11 +14,13 @@
  *
  *   nsfloor PROG [ARG...]    runs PROG once
  *   nsfloor -e PROG          runs `PROG FILE` for each line FILE of stdin, in
- *                            turn, as one daemon worker would
+ *                            turn, as one daemon worker would, each with
+ *                            /dev/null as its stdin
  * Exit 0 when every run exited 0; 1 with the reason on stderr when one did
  * not (or could not start); 2 for a bad command line.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/limits.h>
 #include <linux/sched.h>
 #include <signal.h>
@@ -97,17 +99,36 @@ static int run_once(char *const argv[])
 	return reap((pid_t)pid, argv[0]);
 }
 
+/* The list of files, moved off fd 0, which becomes /dev/null: a job that
+ * reads its stdin must not eat the names of the jobs after it. */
+static FILE *take_stdin(void)
+{
+	int list = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3), null;
+	FILE *f;
+
+	if (list < 0 || (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (dup2(null, STDIN_FILENO) < 0 || close(null) < 0 || !(f = fdopen(list, "r")))
+		return NULL;
+	return f;
+}
+
 /* -e: one run per line of stdin, so that any number of files fits. */
 static int run_each(char *prog)
 {
 	char line[PATH_MAX + 1];
+	FILE *in = take_stdin();
 
-	while (fgets(line, sizeof(line), stdin)) {
+	if (!in) {
+		fprintf(stderr, "nsfloor: cannot take the list from stdin: %s\n", strerror(errno));
+		return -EIO;
+	}
+	while (fgets(line, sizeof(line), in)) {
 		size_t n = strcspn(line, "\n");
 		char *argv[] = { prog, line, NULL };
 		int r;
 
-		if (line[n] != '\n' && !feof(stdin)) {
+		if (line[n] != '\n' && !feof(in)) {
 			fprintf(stderr, "nsfloor: a file name on stdin is too long\n");
 			return -ENAMETOOLONG;
 		}
@@ -115,7 +136,7 @@ static int run_each(char *prog)
 		if ((r = run_once(argv)) < 0)
 			return r;
 	}
-	if (ferror(stdin)) {
+	if (ferror(in)) {
 		fprintf(stderr, "nsfloor: reading stdin failed\n");
 		return -EIO;
 	}

@@ -12,7 +12,7 @@ inside=$("$FLOOR" /bin/sh -c 'for n in user mnt pid net ipc uts cgroup; do
 	readlink /proc/self/ns/$n; done' 2>&1)
 same=
 for n in user mnt pid net ipc uts cgroup; do
-	echo "$inside" | grep -qx "$(readlink /proc/self/ns/$n)" && same="$same $n"
+	echo "$inside" | grep -qxF "$(readlink /proc/self/ns/$n)" && same="$same $n"
 done
 if [ "$(echo "$inside" | grep -c ':\[')" = 7 ] && [ -z "$same" ]; then
 	ok "nsfloor: the program runs in seven fresh namespaces"
@@ -22,10 +22,13 @@ else
 fi
 
 # -e: each line of stdin is one run of PROG FILE, in order.
-for i in 1 2 3; do echo "echo $i >>$TMPROOT/order" >"$TMPROOT/job$i.sh"; done
-# the runs are uid 65534 (no id map): the log must be theirs to write
-: >"$TMPROOT/order" && chmod 666 "$TMPROOT/order"
-printf '%s\n' "$TMPROOT/job1.sh" "$TMPROOT/job2.sh" "$TMPROOT/job3.sh" |
+# A job reads its stdin: it gets /dev/null, not the names of the jobs
+# after it (the list arrives late, so an inherited stdin would be read).
+for i in 1 2 3; do
+	printf 'read x\necho %s >>%s/order\n' "$i" "$TMPROOT" >"$TMPROOT/job$i.sh"
+done
+: >"$TMPROOT/order"
+{ echo "$TMPROOT/job1.sh"; sleep 0.3; printf '%s\n' "$TMPROOT/job2.sh" "$TMPROOT/job3.sh"; } |
 	"$FLOOR" -e /bin/sh
 rc=$?
 got=$(tr '\n' ' ' <"$TMPROOT/order")
