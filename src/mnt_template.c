@@ -45,8 +45,7 @@
 #define TMPL_PATHS 128		/* a language's paths and extra_ro_paths */
 #define NS 1000000000LL
 #define TMPL_FRESH_NS (10 * NS)	/* not used when older */
-#define TMPL_RENEW_NS (5 * NS)	/* rebuilt when idle and older: an idle worker
-				   wakes every 4 s, so it is never stale */
+#define TMPL_RENEW_NS (5 * NS)	/* rebuilt when idle and older */
 #define TMPL_UNUSED_NS (120 * NS)	/* dropped when unused that long */
 #define TMPL_RETRY_NS (60 * NS)	/* no build that long after one failed */
 #define BUILD_TIMEOUT_MS 10000	/* a bind of a hung NFS or FUSE path */
@@ -81,6 +80,11 @@ struct build_report {
 };
 
 static __thread struct failure failures[TMPL_FAILED_MAX];
+
+/* An idle worker renews a template before it is too old to use. */
+_Static_assert(MNT_TEMPLATE_IDLE_MS * 1000000LL < TMPL_RENEW_NS &&
+	       TMPL_RENEW_NS + MNT_TEMPLATE_IDLE_MS * 1000000LL < TMPL_FRESH_NS,
+	       "idle ticks too far apart for the renewal and freshness ages");
 
 /* What templates age by: CLOCK_MONOTONIC, or a test's clock. */
 static int64_t (*clock_ns)(void) = now_mono_ns;
@@ -188,7 +192,7 @@ static __attribute__((noreturn)) void builder(const char *key, size_t len,
 	    syscall(SYS_close_range, sock + 1, ~0U, 0) < 0)
 		_exit(1);
 	for (size_t off = 0; off < len; off += strlen(key + off) + 1) {
-		if (n == TMPL_PATHS) {
+		if (n == TMPL_PATHS) {	/* build() checked; this bounds paths[] */
 			rep.err = -E2BIG;
 			goto report;
 		}
@@ -226,6 +230,16 @@ static int report_of(int sock, struct build_report *rep)
 	return r == (int)sizeof(*rep) ? 0 : -EIO;	/* died before reporting */
 }
 
+/* How many paths @key holds (each ends in its NUL). */
+static size_t npaths(const char *key, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += key[i] == '\0';
+	return n;
+}
+
 /* A new template's namespace fd for @key, or -errno with *@path the
  * offset in @key of the path it failed on (-1: none in particular). */
 static int build(const char *key, size_t len, const struct fs_as *as, int *path)
@@ -241,6 +255,8 @@ static int build(const char *key, size_t len, const struct fs_as *as, int *path)
 	long pid;
 
 	*path = -1;
+	if (npaths(key, len) > TMPL_PATHS)	/* known without a builder */
+		return -E2BIG;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	pid = syscall(SYS_clone3, &a, sizeof(a));

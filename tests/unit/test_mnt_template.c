@@ -22,6 +22,7 @@
 #include <linux/limits.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <math.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -172,27 +173,41 @@ static int64_t fake_clock(void)
 
 static void advance(double s)
 {
-	fake_now += (int64_t)(s * 1e9);
+	fake_now += (int64_t)llround(s * 1e9);
+}
+
+static char *const usr_opt[] = { "/usr", "/opt", NULL };
+
+/* A worker on the fake clock with templates for usr_only and usr_opt. */
+static int two_on_fake_clock(void)
+{
+	int host;
+
+	mnt_template_clock(fake_clock);
+	host = start_worker();
+	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
+	ck_assert_int_eq(build_as(usr_opt, 0, host), 0);
+	return host;
+}
+
+/* A box enters the template of @paths (there must be a fresh one). */
+static void box_uses(char *const *paths, int host)
+{
+	ck_assert(mnt_template_enter(paths));
+	ck_assert_int_eq(mnt_template_leave(host), 0);
 }
 
 /* Never used when over ten seconds old; an idle worker renews it after
  * five, so a job after a quiet spell still finds one. */
 START_TEST(test_stale_never_used_and_renewed_when_idle)
 {
-	char *const other[] = { "/usr", "/opt", NULL };
-	int host;
+	int host = two_on_fake_clock();
 
-	mnt_template_clock(fake_clock);
-	host = start_worker();
-	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
-	ck_assert_int_eq(build_as(other, 0, host), 0);
 	advance(6);
-	ck_assert(mnt_template_enter(other));		/* 6 s old: still fresh */
-	ck_assert_int_eq(mnt_template_leave(host), 0);
+	box_uses(usr_opt, host);			/* 6 s old: still fresh */
 	ck_assert_int_eq(mnt_template_idle(host, 0, 0, NULL, 0), 0);	/* renews both */
 	advance(10);
-	ck_assert(mnt_template_enter(usr_only));	/* 16 s since its build, 10 since renewed */
-	ck_assert_int_eq(mnt_template_leave(host), 0);
+	box_uses(usr_only, host);	/* 16 s since its build, 10 since renewed */
 	advance(1e-9);
 	ck_assert(!mnt_template_enter(usr_only));	/* a nanosecond more: stale */
 	mnt_template_clock(NULL);
@@ -204,23 +219,15 @@ END_TEST
  * although idle ticks renewed it; one entered meanwhile is kept. */
 START_TEST(test_unused_dropped_though_renewed)
 {
-	char *const other[] = { "/usr", "/opt", NULL };
-	int host;
+	int host = two_on_fake_clock();
 
-	mnt_template_clock(fake_clock);
-	host = start_worker();
-	ck_assert_int_eq(build_as(usr_only, 0, host), 0);
-	ck_assert_int_eq(build_as(other, 0, host), 0);
 	for (int tick = 1; tick <= 31; tick++) {	/* 124 s of idle ticks */
 		advance(4);
-		if (tick == 25) {			/* at 100 s, a box */
-			ck_assert(mnt_template_enter(other));
-			ck_assert_int_eq(mnt_template_leave(host), 0);
-		}
+		if (tick == 25)				/* at 100 s, a box */
+			box_uses(usr_opt, host);
 		ck_assert_int_eq(mnt_template_idle(host, 0, 0, NULL, 0), 0);
 	}
-	ck_assert(mnt_template_enter(other));		/* used 24 s ago: kept */
-	ck_assert_int_eq(mnt_template_leave(host), 0);
+	box_uses(usr_opt, host);			/* used 24 s ago: kept */
 	ck_assert(!mnt_template_enter(usr_only));	/* never used: dropped */
 	mnt_template_clock(NULL);
 	close(host);
@@ -318,6 +325,29 @@ START_TEST(test_failures_remembered_per_set)
 }
 END_TEST
 
+/* A failed set is tried again a minute later, not sooner, and then
+ * builds if it can. */
+START_TEST(test_failed_set_retried_after_a_minute)
+{
+	struct closed c;
+	int host;
+
+	mnt_template_clock(fake_clock);
+	host = start_worker();
+	closed_make(&c);
+	ck_assert_int_eq(build_as(c.paths, 65534, host), -EACCES);
+	ck_assert_int_eq(chmod(c.dir, 0755), 0);		/* it would build now */
+	advance(59.9);
+	ck_assert_int_eq(build_as(c.paths, 65534, host), -EACCES);	/* waits */
+	advance(0.2);
+	ck_assert_int_eq(build_as(c.paths, 65534, host), 0);	/* retried */
+	box_uses(c.paths, host);
+	closed_remove(&c);
+	mnt_template_clock(NULL);
+	close(host);
+}
+END_TEST
+
 /* Nine failing sets, one more than are remembered: the oldest failure is
  * forgotten (built again at once), the next one still waits. */
 START_TEST(test_oldest_failure_forgotten_first)
@@ -404,6 +434,7 @@ int main(void)
 	tcase_add_test(tc, test_paths_looked_up_as_the_box);
 	tcase_add_test(tc, test_failure_without_a_path);
 	tcase_add_test(tc, test_failures_remembered_per_set);
+	tcase_add_test(tc, test_failed_set_retried_after_a_minute);
 	tcase_add_test(tc, test_oldest_failure_forgotten_first);
 	tcase_add_test(tc, test_locked_in_a_box_copy);
 	tcase_add_test(tc, test_stale_never_used_and_renewed_when_idle);
