@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "job.h"
 #include "log.h"
+#include "netns_spare.h"
 #include "result.h"
 #include "sandbox.h"
 #include "util.h"
@@ -223,7 +224,9 @@ int cmd_exec(const struct cli *cli, int argc, char **argv)
 		free(code);
 		return EXIT_USAGE;
 	}
+	netns_spare_ahead();	/* made while the box is prepared */
 	rc = exec_job(cli, &o, code, len, fd);
+	netns_spare_ahead_end();
 	if (fd >= 0)
 		close(fd);
 	free(code);
@@ -328,7 +331,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false;
-	int c;
+	int c, rc;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+j", opts, NULL)) != -1) {
@@ -340,5 +343,8 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: cylo run [--json] JOBFILE\n");
 		return EXIT_USAGE;
 	}
-	return run_file(cli, argv[optind], json);
+	netns_spare_ahead();	/* made while the box is prepared */
+	rc = run_file(cli, argv[optind], json);
+	netns_spare_ahead_end();
+	return rc;
 }

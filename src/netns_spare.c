@@ -16,17 +16,81 @@
  * CLONE_NEWNET (its processes drop every capability anyway).  A spare is
  * never shared: one thread, one box, then gone.
  *
+ * A one-shot command makes its box's spare on a helper thread, which
+ * unshares, keeps the fd and ends: it never returns to the host's
+ * namespace, since it runs nothing more.  The box's thread takes the fd
+ * when it enters, joining the helper if it is not done yet.
+ *
  * Nothing here is async-signal-safe or needed to be: it runs on the
  * worker thread before and after clone3(), never in the child.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "netns_spare.h"
 
 static __thread int spare_fd = -1;
+
+/* The one-shot command's spare, made on a helper thread. */
+static struct {
+	pthread_t tid;
+	atomic_bool pending;	/* started; neither taken nor ended */
+	int fd;			/* once joined; -1: unshare() failed */
+} ahead = { .fd = -1 };
+
+static void *ahead_main(void *unused)
+{
+	(void)unused;
+	if (unshare(CLONE_NEWNET) == 0)
+		ahead.fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	return NULL;
+}
+
+void netns_spare_ahead(void)
+{
+	pthread_attr_t attr;
+	cpu_set_t cpus;
+	int here = sched_getcpu();
+
+	/* root mode only, as for the sandbox's own spares */
+	if (geteuid() != 0 || atomic_load(&ahead.pending) || here < 0 ||
+	    sched_getaffinity(0, sizeof(cpus), &cpus) < 0)
+		return;
+	/*
+	 * On another CPU than ours: the kernel tends to queue a new thread
+	 * behind the one that made it, which is busy until the box is set
+	 * up.  With one CPU it would only wait behind us: no helper then.
+	 */
+	CPU_CLR(here, &cpus);
+	if (CPU_COUNT(&cpus) == 0 || pthread_attr_init(&attr) != 0)
+		return;
+	ahead.fd = -1;
+	if (pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus) == 0 &&
+	    pthread_create(&ahead.tid, &attr, ahead_main, NULL) == 0)
+		atomic_store(&ahead.pending, true);
+	pthread_attr_destroy(&attr);
+}
+
+/* The helper's spare, once it is done; -1 when there is none. */
+static int ahead_take(void)
+{
+	if (!atomic_exchange(&ahead.pending, false))
+		return -1;
+	pthread_join(ahead.tid, NULL);	/* cannot fail: joinable, not us */
+	return ahead.fd;
+}
+
+void netns_spare_ahead_end(void)
+{
+	int fd = ahead_take();
+
+	if (fd >= 0)
+		close(fd);
+}
 
 int netns_spare_make(int host_fd)
 {
@@ -54,7 +118,7 @@ int netns_spare_make(int host_fd)
 
 bool netns_spare_enter(void)
 {
-	int fd = spare_fd;
+	int fd = spare_fd >= 0 ? spare_fd : ahead_take();
 
 	if (fd < 0)
 		return false;

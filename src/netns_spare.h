@@ -37,4 +37,16 @@ int netns_spare_leave(int host_fd);
 /* Closes this thread's spare, if any: at the end of a worker thread. */
 void netns_spare_drop(void);
 
+/*
+ * A one-shot command has no idle moment before its only box: it calls this
+ * as it starts, and a helper thread makes a spare on the other CPU while
+ * the command reads its configuration and prepares the box.  The next
+ * netns_spare_enter() of a thread without a spare of its own takes it.
+ * Root mode only; without a thread there is no spare, nothing else.
+ */
+void netns_spare_ahead(void);
+
+/* Closes the helper's spare if no box took it.  At the command's end. */
+void netns_spare_ahead_end(void);
+
 #endif

@@ -5,13 +5,17 @@
  * What a box relies on: a spare is a namespace other than ours; entering
  * it and leaving puts the thread back where it was; a spare is spent by
  * the one box it was entered for (a second enter finds none), so two
- * boxes never share one; making twice keeps one spare, not two.  Check
- * forks each test, so the namespaces a test leaves die with its process.
+ * boxes never share one; making twice keeps one spare, not two.  A
+ * one-shot command's spare, made on a helper thread, goes to the first
+ * thread that enters without one of its own, once; one no box took is
+ * closed at the end.  Check forks each test, so the namespaces a test
+ * leaves die with its process.
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -126,6 +130,74 @@ START_TEST(test_drop_and_bad_host)
 }
 END_TEST
 
+/* The helper needs a CPU beside ours; with one there is no helper. */
+static bool helper_expected(void)
+{
+	cpu_set_t cpus;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(cpus), &cpus), 0);
+	return CPU_COUNT(&cpus) > 1;
+}
+
+START_TEST(test_ahead_taken_once)
+{
+	int host = host_fd();
+	ino_t home = here();
+
+	netns_spare_ahead();
+	ck_assert_uint_eq(here(), home);	/* the helper moved only itself */
+	if (!helper_expected()) {
+		ck_assert(!netns_spare_enter());
+		close(host);
+		return;
+	}
+	ck_assert(netns_spare_enter());
+	ck_assert_uint_ne(here(), home);
+	ck_assert_int_eq(netns_spare_leave(host), 0);
+	ck_assert_uint_eq(here(), home);
+	ck_assert(!netns_spare_enter());	/* spent by that one box */
+	netns_spare_ahead_end();		/* nothing left to close */
+	close(host);
+}
+END_TEST
+
+/* A thread's own spare goes first; the helper's waits for the next box. */
+START_TEST(test_ahead_after_own)
+{
+	int host = host_fd(), held;
+	ino_t own;
+
+	if (!helper_expected())
+		return;
+	ck_assert_int_eq(netns_spare_make(host), 0);
+	netns_spare_ahead();
+	ck_assert(netns_spare_enter());
+	own = here();
+	held = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(held, 0);
+	ck_assert_int_eq(netns_spare_leave(host), 0);
+	ck_assert(netns_spare_enter());
+	ck_assert_uint_ne(here(), own);
+	ck_assert_int_eq(netns_spare_leave(host), 0);
+	ck_assert(!netns_spare_enter());
+	close(held);
+	close(host);
+}
+END_TEST
+
+/* One no box took is closed, and no later box finds it. */
+START_TEST(test_ahead_end_discards)
+{
+	int host = host_fd();
+
+	netns_spare_ahead();
+	netns_spare_ahead_end();
+	ck_assert(!netns_spare_enter());
+	netns_spare_ahead_end();		/* twice is harmless */
+	close(host);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -146,6 +218,9 @@ int main(void)
 	tcase_add_test(tc, test_make_twice_keeps_one);
 	tcase_add_test(tc, test_make_brings_thread_home);
 	tcase_add_test(tc, test_drop_and_bad_host);
+	tcase_add_test(tc, test_ahead_taken_once);
+	tcase_add_test(tc, test_ahead_after_own);
+	tcase_add_test(tc, test_ahead_end_discards);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
