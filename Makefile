@@ -93,8 +93,9 @@ HOSTILE_SRCS := $(wildcard tests/security/hostile/*.c)
 all: $(BUILD)/cylo
 
 # The static archives are prerequisites: an upgraded libarchive (which
-# parses untrusted archives) must relink cylo, not wait for `make clean`.
-$(BUILD)/cylo: $(CYLO_OBJS) $(filter %.a,$(CYLO_LIBS))
+# parses untrusted archives), or glibc, must relink cylo, not wait for
+# `make clean`.
+$(BUILD)/cylo: $(CYLO_OBJS) $(filter %.a,$(CYLO_LIBS)) $(if $(STATIC),$(LIBDIR)/libc.a)
 	$(CC) $(LDFLAGS) $(STATIC) -o $@ $(CYLO_OBJS) $(CYLO_LIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
