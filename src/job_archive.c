@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,14 @@ int cmd_extract(int argc, char **argv)
 		fprintf(stderr, "usage: cylo __extract MAXBYTES < archive > bundle\n");
 		return 64;
 	}
+	/*
+	 * libarchive converts the UTF-8 names of pax headers and of zip entries
+	 * flagged UTF-8 to the locale's charset, and refuses them in "C".  The
+	 * names must come out as UTF-8 (archive.c): the C.UTF-8 locale, from
+	 * /usr/lib/locale under the box's /usr.  Without it, non-ASCII names of
+	 * those archives are refused as before, with libarchive's reason.
+	 */
+	(void)setlocale(LC_CTYPE, "C.UTF-8");
 	archive_caps_default(&caps);
 	caps.max_bytes = maxb;
 	b.max_bytes = (size_t)maxb;

@@ -135,6 +135,29 @@ tar -C "$J/arcdup" -cf "$J/arcdup.tar" cylo.job main.py
 run_case run/archive/manifest-code-and-main 125 "$J/arcdup.tar" \
 	"d['status'] == 'invalid_job'" "names('code', 2)"
 
+# ---- archives whose headers say their names are UTF-8 -------------------
+# A pax tar and a zip with the UTF-8 flag (what Python and most tools now
+# write): libarchive converts those names to the extractor's locale, so a
+# non-ASCII name works only if the extractor runs in a UTF-8 one.
+python3 - "$J" <<'PY'
+import io, sys, tarfile, zipfile
+d = sys.argv[1]
+files = {"main.py": 'print(open("d\u00e9j\u00e0.txt").read().strip())\n'.encode(),
+         "d\u00e9j\u00e0.txt": "caf\u00e9\n".encode()}
+with tarfile.open(d + "/utf8pax.tar", "w", format=tarfile.PAX_FORMAT) as t:
+    for name, data in files.items():
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+with zipfile.ZipFile(d + "/utf8flag.zip", "w") as z:
+    for name, data in files.items():
+        z.writestr(name, data)
+PY
+run_case run/archive/utf8-pax 0 "$J/utf8pax.tar" \
+	"d['status'] == 'ok'" "d['stdout'] == 'caf\u00e9\n'"
+run_case run/archive/utf8-zip 0 "$J/utf8flag.zip" \
+	"d['status'] == 'ok'" "d['stdout'] == 'caf\u00e9\n'"
+
 # ---- orphans are reaped while the stage runs ----------------------------
 # 150 short-lived orphans under a limit of 32 processes: the box's init
 # reaps them as they die, so their zombies never fill pids.max.
