@@ -22,13 +22,15 @@
  * when it enters, joining the helper if it is not done yet.
  *
  * Nothing here is async-signal-safe or needed to be: it runs on the
- * worker thread before and after clone3(), never in the child.
+ * thread that opens a box, before and after clone3(), and on a one-shot
+ * command's main and helper threads, never in the child.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "netns_spare.h"
@@ -36,11 +38,12 @@
 static __thread int spare_fd = -1;
 
 /* The one-shot command's spare, made on a helper thread. */
+enum { AHEAD_IDLE, AHEAD_STARTING, AHEAD_RUNNING, AHEAD_TAKING };
 static struct {
+	atomic_int state;	/* only RUNNING has a helper to join */
 	pthread_t tid;
-	atomic_bool pending;	/* started; neither taken nor ended */
 	int fd;			/* once joined; -1: unshare() failed */
-} ahead = { .fd = -1 };
+} ahead = { .state = AHEAD_IDLE, .fd = -1 };
 
 static void *ahead_main(void *unused)
 {
@@ -50,38 +53,56 @@ static void *ahead_main(void *unused)
 	return NULL;
 }
 
-void netns_spare_ahead(void)
+/* The CPUs the helper may use: ours but the one we are on; false if none. */
+static bool other_cpus(cpu_set_t *cpus)
 {
-	pthread_attr_t attr;
-	cpu_set_t cpus;
 	int here = sched_getcpu();
 
-	/* root mode only, as for the sandbox's own spares */
-	if (geteuid() != 0 || atomic_load(&ahead.pending) || here < 0 ||
-	    sched_getaffinity(0, sizeof(cpus), &cpus) < 0)
-		return;
+	if (here < 0 || sched_getaffinity(0, sizeof(*cpus), cpus) < 0)
+		return false;
+	CPU_CLR(here, cpus);
+	return CPU_COUNT(cpus) > 0;
+}
+
+void netns_spare_ahead(void)
+{
+	int idle = AHEAD_IDLE, next = AHEAD_IDLE;
+	pthread_attr_t attr;
+	cpu_set_t cpus;
+
 	/*
-	 * On another CPU than ours: the kernel tends to queue a new thread
-	 * behind the one that made it, which is busy until the box is set
-	 * up.  With one CPU it would only wait behind us: no helper then.
+	 * Root mode only, as for the sandbox's own spares.  On another CPU
+	 * than ours: the kernel tends to queue a new thread behind the one
+	 * that made it, which is busy until the box is set up.  With one CPU
+	 * it would only wait behind us: no helper then.
 	 */
-	CPU_CLR(here, &cpus);
-	if (CPU_COUNT(&cpus) == 0 || pthread_attr_init(&attr) != 0)
+	if (geteuid() != 0 || !other_cpus(&cpus) ||
+	    !atomic_compare_exchange_strong(&ahead.state, &idle, AHEAD_STARTING))
 		return;
 	ahead.fd = -1;
-	if (pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus) == 0 &&
-	    pthread_create(&ahead.tid, &attr, ahead_main, NULL) == 0)
-		atomic_store(&ahead.pending, true);
-	pthread_attr_destroy(&attr);
+	if (pthread_attr_init(&attr) == 0) {
+		if (pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus) == 0 &&
+		    pthread_create(&ahead.tid, &attr, ahead_main, NULL) == 0)
+			next = AHEAD_RUNNING;
+		pthread_attr_destroy(&attr);
+	}
+	atomic_store(&ahead.state, next);
 }
 
 /* The helper's spare, once it is done; -1 when there is none. */
 static int ahead_take(void)
 {
-	if (!atomic_exchange(&ahead.pending, false))
+	int running = AHEAD_RUNNING, fd;
+
+	/* a plain load first: workers with spares of their own write nothing */
+	if (atomic_load(&ahead.state) != AHEAD_RUNNING ||
+	    !atomic_compare_exchange_strong(&ahead.state, &running, AHEAD_TAKING))
 		return -1;
 	pthread_join(ahead.tid, NULL);	/* cannot fail: joinable, not us */
-	return ahead.fd;
+	fd = ahead.fd;
+	ahead.fd = -1;
+	atomic_store(&ahead.state, AHEAD_IDLE);
+	return fd;
 }
 
 void netns_spare_ahead_end(void)

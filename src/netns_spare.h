@@ -38,11 +38,14 @@ int netns_spare_leave(int host_fd);
 void netns_spare_drop(void);
 
 /*
- * A one-shot command has no idle moment before its only box: it calls this
- * as it starts, and a helper thread makes a spare on the other CPU while
- * the command reads its configuration and prepares the box.  The next
- * netns_spare_enter() of a thread without a spare of its own takes it.
- * Root mode only; without a thread there is no spare, nothing else.
+ * A one-shot command has no idle moment before its first box: it calls
+ * this as it starts, and a helper thread makes a spare on another CPU
+ * while the command reads its configuration and prepares the box.  The
+ * next netns_spare_enter() of a thread without a spare of its own takes
+ * it (an archive's extraction box, when the job is an archive).  Root
+ * mode and at least two usable CPUs only; else, or without a thread,
+ * there is no spare and nothing else changes.  One at a time: a call
+ * while a helper's spare is pending does nothing.  Any thread may call.
  */
 void netns_spare_ahead(void);
 

@@ -84,6 +84,18 @@ expect N05 "io_uring answers ENOSYS (bad pointers would say EFAULT)" 0 \
 	"e('io_uring_enter', 'ENOSYS')" "e('io_uring_register', 'ENOSYS')"
 host N05
 
+# hold_name ID: the host binds the abstract name every probe binds, and
+# holds it (HPID) for a minute or until killed.
+hold_name() {
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0cylo-netns-probe")
+open(sys.argv[1], "w").close()
+time.sleep(60)' "$TMPROOT/$1.ready" &
+	HPID=$!
+	wait_for "$TMPROOT/$1.ready" 10 || bad "the host could not hold the name"
+}
+
 # ---- N01/N03 through the daemon: network namespaces made ahead -----------
 # In root mode a worker makes the next box's empty network namespace while
 # it is idle and hands it to exactly one box.  Four jobs on two workers,
@@ -95,13 +107,7 @@ host N05
 D=$(drop_dir N01d)
 drop_snap N01d "$D"
 for n in 1 2 3 4; do cp "$HOSTILE/netns_each.py" "$D/netns$n.py"; done
-python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind("\0cylo-netns-probe")
-open(sys.argv[1], "w").close()
-time.sleep(60)' "$TMPROOT/n01d.ready" &
-HPID=$!
-wait_for "$TMPROOT/n01d.ready" 10 || bad "the host could not hold the name"
+hold_name n01d
 HOSTNET=$(readlink /proc/self/ns/net)
 watch_once N01d "$D" 60
 kill "$HPID" 2>/dev/null
@@ -113,3 +119,20 @@ for n in 1 2 3 4; do
 done
 verdict N01d "the host's abstract name stayed the host's"
 drop_host N01d "$D"
+
+# ---- N01/N03 through `cylo run`: the namespace made on a helper thread ---
+# A one-shot command makes its box's namespace on a helper thread, on a
+# CPU beside its own, while it prepares the box (root mode).  The same
+# probe: its own namespace, only lo, made ahead (owned above the box);
+# with one CPU there is no helper and the box's clone makes it.
+hold_name n01c
+owner=outside
+[ "$(nproc)" -gt 1 ] || owner="the box"
+run_job N01c "$HOSTILE/netns_each.py"
+kill "$HPID" 2>/dev/null
+wait "$HPID" 2>/dev/null
+expect N01c "cylo run: its own network namespace, only lo, made by the helper" 0 \
+	"d['status'] == 'ok'" "e('bind', 'OK')" "e('interfaces', 'lo')" \
+	"o['netns'] != '$HOSTNET'" "e('netns owner', '$owner')"
+host N01c
+verdict N01c "the host's abstract name stayed the host's"

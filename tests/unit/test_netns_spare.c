@@ -12,8 +12,10 @@
  * leaves die with its process.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -165,7 +167,7 @@ END_TEST
 START_TEST(test_ahead_after_own)
 {
 	int host = host_fd(), held;
-	ino_t own;
+	ino_t home = here(), own;
 
 	if (!helper_expected())
 		return;
@@ -178,6 +180,7 @@ START_TEST(test_ahead_after_own)
 	ck_assert_int_eq(netns_spare_leave(host), 0);
 	ck_assert(netns_spare_enter());
 	ck_assert_uint_ne(here(), own);
+	ck_assert_uint_ne(here(), home);
 	ck_assert_int_eq(netns_spare_leave(host), 0);
 	ck_assert(!netns_spare_enter());
 	close(held);
@@ -185,15 +188,71 @@ START_TEST(test_ahead_after_own)
 }
 END_TEST
 
-/* One no box took is closed, and no later box finds it. */
+/* As in a command: the main thread starts the helper, the box's thread
+ * takes the spare. */
+struct taker {
+	int host;
+	bool entered;
+	ino_t ns;
+};
+
+static void *take(void *p)
+{
+	struct taker *t = p;
+
+	t->entered = netns_spare_enter();
+	t->ns = here();
+	if (t->entered && netns_spare_leave(t->host) < 0)
+		t->entered = false;
+	return NULL;
+}
+
+START_TEST(test_ahead_taken_by_another_thread)
+{
+	struct taker t = { .host = host_fd() };
+	ino_t home = here();
+	pthread_t tid;
+
+	netns_spare_ahead();
+	ck_assert_int_eq(pthread_create(&tid, NULL, take, &t), 0);
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	ck_assert(t.entered == helper_expected());
+	if (t.entered)
+		ck_assert_uint_ne(t.ns, home);
+	ck_assert(!netns_spare_enter());	/* taken, by that thread alone */
+	close(t.host);
+}
+END_TEST
+
+static int entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* One no box took is closed and its helper joined: no fd, no thread left,
+ * and no later box finds it. */
 START_TEST(test_ahead_end_discards)
 {
 	int host = host_fd();
+	int fds = entries("/proc/self/fd"), tasks = entries("/proc/self/task");
 
 	netns_spare_ahead();
 	netns_spare_ahead_end();
+	ck_assert_int_eq(entries("/proc/self/fd"), fds);
+	ck_assert_int_eq(entries("/proc/self/task"), tasks);
 	ck_assert(!netns_spare_enter());
 	netns_spare_ahead_end();		/* twice is harmless */
+	netns_spare_ahead();			/* and a new one can start */
+	ck_assert(netns_spare_enter() == helper_expected());
+	ck_assert_int_eq(netns_spare_leave(host), 0);
 	close(host);
 }
 END_TEST
@@ -220,6 +279,7 @@ int main(void)
 	tcase_add_test(tc, test_drop_and_bad_host);
 	tcase_add_test(tc, test_ahead_taken_once);
 	tcase_add_test(tc, test_ahead_after_own);
+	tcase_add_test(tc, test_ahead_taken_by_another_thread);
 	tcase_add_test(tc, test_ahead_end_discards);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
