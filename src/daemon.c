@@ -25,9 +25,9 @@
  * for anything not a regular file (never opened), otherwise the job layer
  * builds and runs it.  The result is published (as the input's owner when
  * we are root), then the claim removed, then one log line.  When the
- * result cannot be written, no line: the claim is abandoned instead, so
- * the next run counts one more attempt, unless the folder is out of space
- * (room may come: the claim is removed).
+ * result cannot be written, the claim is abandoned instead, so that the
+ * next run counts one more attempt, unless the folder is full (room may
+ * come: the claim is removed); the line then says so.
  *
  * Shutdown (SIGTERM/SIGINT, or --once done): the queue is closed and
  * drained (queued jobs stay pending in the folder), the watcher stopped,
@@ -834,11 +834,16 @@ static void produce(struct job_env *j, const struct claim *c, struct job_result 
 	r->finished_at_ns = now_real_ns();
 }
 
-/* A folder out of space or quota may have room again: a write that failed
- * so does not count the run as an attempt.  Any other failure does. */
-static bool room_may_come(int e)
+/*
+ * A full folder may have room again: a result that failed there for want
+ * of space (or quota) does not count the run as an attempt.  Any other
+ * failure does, a result too large for the folder's free space included
+ * (the job chose how much it printed), so that such a job ends as
+ * internal_error after max_attempts instead of running forever.
+ */
+static bool room_may_come(const struct job_env *j, int e)
 {
-	return e == -ENOSPC || e == -EDQUOT;
+	return (e == -ENOSPC || e == -EDQUOT) && result_folder_full(j->d->dirfd);
 }
 
 /* Writes the result next to the input: 0, or -errno when there is none. */
@@ -848,7 +853,6 @@ static int publish(struct job_env *j, const struct job_result *r)
 		.raw_output = j->conf->raw_output, .mode = j->conf->result_mode,
 		.uid = (uid_t)-1, .gid = (gid_t)-1, .fsync = j->d->fsync,
 	};
-	char why[128];
 	int e;
 
 	/* Results belong to whoever dropped the input. */
@@ -860,16 +864,33 @@ static int publish(struct job_env *j, const struct job_result *r)
 	if (e == 1)
 		log_warn("job=%s stage=publish the raw output files could not be "
 			 "written; the result says why", j->esc);
-	if (e >= 0)
-		return 0;
-	log_err("job=%s stage=publish cannot write the result: %s; the job runs "
-		"again later%s", j->esc, log_errstr(e, why, sizeof(why)),
-		room_may_come(e) ? "" : ", counting an attempt");
+	return e < 0 ? e : 0;
+}
+
+/*
+ * After a result that could not be written (@e): the claim is given up,
+ * counted as an attempt or not (room_may_come()), and one line says which.
+ * A result too large for any folder never gets here: it is written
+ * without its output (result_publish()).
+ */
+static void unpublished(struct job_env *j, struct claim *c, int e)
+{
+	bool counted = !room_may_come(j, e);
+	char why[128];
+	int r = 0;
+
+	if (!counted)
+		claim_release(c);
+	else if ((r = claim_abandon(c)) < 0)	/* then released, uncounted */
+		counted = false;
+	log_err("job=%s stage=publish cannot write the result: %s; the job runs again "
+		"later%s", j->esc, log_errstr(e, why, sizeof(why)),
+		counted ? ", counting an attempt" :
+		r < 0 ? " (its claim could not be marked, so this run is not counted)" : "");
 	atomic_store(&j->dm->failed, true);
 	pthread_mutex_lock(&j->dm->m.lock);
 	j->dm->m.publish_errors++;
 	pthread_mutex_unlock(&j->dm->m.lock);
-	return e;
 }
 
 static void log_finished(const struct job_env *j, const struct job_result *r)
@@ -918,17 +939,11 @@ static void run_input(struct job_env *j)
 		published = (pe = publish(j, &r)) == 0;
 		publish_ns = now_mono_ns() - t0;
 	}
-	/* After the result is in place.  A run whose result could not be
-	 * written (a read-only folder, an I/O error) counts as an attempt, so
-	 * that it gets internal_error after max_attempts instead of running
-	 * forever; a full folder (room may come) and a shutdown do not count.
-	 * A result too large for any folder never gets here: it is written
-	 * without its output (result_publish()). */
-	if (published || atomic_load(&j->dm->cancel) || room_may_come(pe))
+	/* After the result is in place; a shutdown does not count. */
+	if (published || atomic_load(&j->dm->cancel))
 		claim_release(&c);
-	else if ((e = claim_abandon(&c)) < 0)	/* then released, uncounted */
-		log_warn("job=%s stage=publish cannot mark the claim abandoned: %s; "
-			 "this run is not counted", j->esc, log_errstr(e, why, sizeof(why)));
+	else
+		unpublished(j, &c, pe);
 	/* Finished means a result exists: no line, no count otherwise. */
 	if (published) {
 		log_finished(j, &r);
@@ -946,9 +961,8 @@ static void worker_loop(void *arg, int slot)
 {
 	struct daemon *dm = arg;
 	struct queue_item *it;
-	char es[64], what[PATH_MAX + 64];
-	uint64_t failure, last = 0;	/* a hash of the error and what failed */
-	int e;
+	char es[64], what[PATH_MAX + 64], last_what[PATH_MAX + 64] = "";
+	int e, last = 0;	/* the last failure: its error and what failed */
 
 	for (;;) {
 		if (sandbox_thread_stuck()) {
@@ -967,12 +981,12 @@ static void worker_loop(void *arg, int slot)
 		 * failure is logged when it starts or changes (its error or
 		 * its path), not per job. */
 		e = sandbox_idle(dm->sb, slot, what, sizeof(what));
-		failure = e < 0 ? fnv1a(fnv1a_u32(FNV1A_BASIS, (uint32_t)-e), what, strlen(what)) : 0;
-		if (failure && failure != last)
+		if (e < 0 && (e != last || strcmp(what, last_what) != 0))
 			log_warn("worker=%d: cannot make %s ahead (the next box "
 				 "makes its own): %s", slot, what,
 				 log_errstr(e, es, sizeof(es)));
-		last = failure;
+		last = e < 0 ? e : 0;
+		snprintf(last_what, sizeof(last_what), "%s", what);
 		e = queue_pop_for(dm->q, &it, SANDBOX_IDLE_MS);
 		if (e == -ETIMEDOUT)
 			continue;

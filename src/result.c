@@ -606,46 +606,66 @@ size_t result_input_len(const char *name)
 	return n - RESULT_SUFFIX_LEN;
 }
 
-/*
- * The most a result may hold in @dirfd: what a reader takes
- * (RESULT_MAX_SIZE, result_read_identity()) and what the folder's
- * filesystem could hold at all.  A larger one could never be written, or
- * read back, at any run.
- */
-static size_t result_room(int dirfd)
+/* A result at most this large is never weighed against the folder's
+ * filesystem (none is that small); a folder with less free is full. */
+#define RESULT_SMALL ((size_t)64 << 10)
+
+bool result_folder_full(int dirfd)
 {
 	struct statvfs sv;
-	size_t room = RESULT_MAX_SIZE;
 
-	if (fstatvfs(dirfd, &sv) == 0 && sv.f_blocks > 0 && sv.f_frsize > 0 &&
-	    sv.f_blocks < room / sv.f_frsize)
+	return fstatvfs(dirfd, &sv) == 0 && sv.f_frsize > 0 &&
+	       sv.f_bavail < RESULT_SMALL / sv.f_frsize;
+}
+
+/*
+ * The most a result of @len bytes may hold in @dirfd: what a reader takes
+ * (@max, else RESULT_MAX_SIZE: result_read_identity()) and what the
+ * folder's filesystem could hold at all.  A larger one could never be
+ * written, or read back, at any run.  Only a large result costs a statfs
+ * (a round trip on NFS).
+ */
+static size_t result_room(int dirfd, size_t len, size_t max)
+{
+	struct statvfs sv;
+	size_t room = max && max < RESULT_MAX_SIZE ? max : RESULT_MAX_SIZE;
+
+	if (len > RESULT_SMALL && fstatvfs(dirfd, &sv) == 0 && sv.f_blocks > 0 &&
+	    sv.f_frsize > 0 && sv.f_blocks < room / sv.f_frsize)
 		room = (size_t)sv.f_blocks * sv.f_frsize;
 	return room;
 }
 
 /*
- * @r as JSON, or, when that exceeds @room, without the job's output (the
- * only unbounded part): the streams are marked truncated, an ok job
- * becomes output_limit (its output cannot be judged), and the error says
- * why, in @note.  NULL on ENOMEM.
+ * @r as JSON, or, when that exceeds what result_room() allows, without the
+ * job's output (the only unbounded part): the streams are marked
+ * truncated, an ok job without tests becomes output_limit (its output
+ * cannot be judged; tests were judged already), and the error says why,
+ * in @note.  NULL on ENOMEM.
  */
-static char *render_within(const struct job_result *r, size_t room, char *note, size_t n)
+static char *render_within(int dirfd, const struct job_result *r,
+			   const struct publish_opts *o, char *note, size_t n)
 {
 	struct job_result c = *r;	/* a shallow copy, only to render */
 	char *json = result_to_json(r, true);
-	size_t len;
+	size_t len, room;
 
-	if (!json || (len = strlen(json)) <= room)
+	if (!json)
+		return NULL;
+	len = strlen(json);
+	if (len <= (room = result_room(dirfd, len, o->max_size)))
 		return json;
 	free(json);
 	snprintf(note, n, "the result with the job's output (%zu bytes) is larger than "
-		 "%s (%zu bytes): the output was dropped%s%s", len,
-		 room == RESULT_MAX_SIZE ? "a result may be" : "the folder's filesystem",
-		 room, r->error ? "; " : "", r->error ? r->error : "");
+		 "%s (%zu bytes): the output %s%s%s", len,
+		 room == (size_t)RESULT_MAX_SIZE || room == o->max_size ?
+		 "a result may be" : "the folder's filesystem", room,
+		 o->raw_output ? "is only in the raw output files" : "was dropped",
+		 r->error ? "; " : "", r->error ? r->error : "");
 	c.out = c.err = c.compile.output = NULL;
 	c.out_len = c.err_len = c.compile.output_len = 0;
 	c.out_truncated = c.err_truncated = true;
-	if (c.status == ST_OK)
+	if (c.status == ST_OK && c.ntests == 0)
 		c.status = ST_OUTPUT_LIMIT;
 	c.error = note;
 	return result_to_json(&c, true);
@@ -668,7 +688,7 @@ int result_publish(int dirfd, const char *input_name, const struct job_result *r
 		r = &with_note;
 		raw = 1;
 	}
-	json = render_within(r, result_room(dirfd), big, sizeof(big));
+	json = render_within(dirfd, r, o, big, sizeof(big));
 	if (json == NULL)
 		return -ENOMEM;
 	/* Last: the result marks the job complete, so the raw files are in place. */

@@ -131,6 +131,7 @@ struct publish_opts {
 	uid_t uid;		/* owner, or (uid_t)-1 to keep ours */
 	gid_t gid;
 	bool fsync;		/* false on tmpfs, where it buys nothing */
+	size_t max_size;	/* a result's largest size; 0: 256 MiB */
 };
 
 /*
@@ -142,10 +143,18 @@ struct publish_opts {
  * result is still written, its "error" saying which and why, and the
  * return is 1: a job without a result would run again at every scan.
  * For the same reason a result larger than could ever be written or read
- * back (256 MiB, or the folder's whole filesystem) is written without
- * the job's output, an ok job as output_limit, its "error" saying so.
+ * back (max_size, 256 MiB by default, or the folder's whole filesystem)
+ * is written without the job's output, an ok job without tests as
+ * output_limit, its "error" saying so.
  */
 int result_publish(int dirfd, const char *input_name, const struct job_result *r,
 		   const struct publish_opts *o);
+
+/*
+ * Whether the folder @dirfd has less than 64 KiB free: a result that
+ * failed there for want of space may fit once room is made; one that
+ * failed with more free is too large for the folder as it is.
+ */
+bool result_folder_full(int dirfd);
 
 #endif

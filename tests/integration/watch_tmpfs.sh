@@ -76,6 +76,23 @@ eq "... from its first run: no failed write" \
 	"$(grep -c 'job=big.sh stage=publish cannot write the result' "$TMPROOT/d2.log")" 0
 eq "... logged as finished once" "$(grep -c 'job=big.sh lang=' "$TMPROOT/d2.log")" 1
 expect "... and the daemon goes on" alive "$d2_pid"
+
+# A result that fits the folder but not the room left in it: the job
+# chose its size, so each failed write counts as an attempt, and after
+# max_attempts (3) the job ends as internal_error instead of running at
+# every scan.  About 2.4 MB of JSON with 1 MiB free.
+printf 'head -c 400000 /dev/zero | tr "\\0" "\\1"\n' >"$T/.wide.tmp"
+avail=$(stat -f -c %a "$T")
+head -c $(((avail - 256) * $(stat -f -c %S "$T"))) /dev/zero >"$T/.fill"
+mv "$T/.wide.tmp" "$T/wide.sh"
+expect "too large for the room left: it ends as internal_error" until_ok 60 \
+	test -f "$T/wide.sh.result.json"
+eq "... its status" "$(field "$T/wide.sh.result.json" 'd["status"]')" internal_error
+expect "... after max_attempts runs" grep -q 'claimed 3 times' "$T/wide.sh.result.json"
+eq "... each failed write counted, and logged so" \
+	"$(grep -c 'job=wide.sh stage=publish cannot write the result: No space left on device; the job runs again later, counting an attempt' "$TMPROOT/d2.log")" 3
+rm "$T/.fill"
+expect "... the daemon goes on" alive "$d2_pid"
 stop "$d2_pid"
 
 U=$TMPROOT/unpriv

@@ -540,6 +540,96 @@ START_TEST(test_publish_enospc)
 }
 END_TEST
 
+/* A document larger than a result may be (max_size here, 256 MiB in the
+ * daemon) is written without the output, the error saying why; an ok job
+ * without tests becomes output_limit, any other verdict stays. */
+static json_t *publish_big(struct job_result *r, enum job_status st, bool raw)
+{
+	struct publish_opts o = opts(raw);
+	size_t n = 100000;
+
+	o.max_size = 4096;
+	r->status = st;
+	free(r->out);
+	r->out = malloc(n);
+	memset(r->out, 'x', n);
+	r->out_len = n;
+	r->out_truncated = false;
+	ck_assert_int_eq(result_publish(dfd, "big.py", r, &o), 0);
+	return load_doc(dfd, "big.py.result.json");
+}
+
+static const char *field(json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(doc, key));
+}
+
+START_TEST(test_publish_too_large)
+{
+	struct job_result r;
+	size_t len;
+	json_t *doc;
+	char *raw;
+
+	result_init(&r);
+	doc = publish_big(&r, ST_OK, false);
+	ck_assert_str_eq(field(doc, "status"), "output_limit");
+	ck_assert_str_eq(field(doc, "stdout"), "");
+	ck_assert(json_is_true(json_object_get(doc, "stdout_truncated")));
+	ck_assert(json_is_true(json_object_get(doc, "stderr_truncated")));
+	ck_assert_ptr_nonnull(strstr(field(doc, "error"), "is larger than a result may be "
+				     "(4096 bytes): the output was dropped"));
+	json_decref(doc);
+
+	doc = publish_big(&r, ST_RUNTIME_ERROR, false);
+	ck_assert_str_eq(field(doc, "status"), "runtime_error");
+	json_decref(doc);
+
+	/* With raw files the output is kept there, and the error says so. */
+	doc = publish_big(&r, ST_OK, true);
+	ck_assert_ptr_nonnull(strstr(field(doc, "error"),
+				     "the output is only in the raw output files"));
+	json_decref(doc);
+	raw = slurp(dfd, "big.py.stdout", &len);
+	ck_assert_int_eq(len, 100000);
+	free(raw);
+	result_free(&r);
+
+	/* Tests were judged on the output already: their verdict stands. */
+	full_result(&r);
+	doc = publish_big(&r, ST_OK, false);
+	ck_assert_str_eq(field(doc, "status"), "ok");
+	ck_assert_str_eq(field(doc, "stdout"), "");
+	json_decref(doc);
+	result_free(&r);
+}
+END_TEST
+
+/* Full: less than a small result's 64 KiB free, on a 256 KiB tmpfs. */
+START_TEST(test_folder_full)
+{
+	char path[sizeof(mounted)], *fill = calloc(1, 200 << 10);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/quarter", tdir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_int_eq(mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV,
+			       "size=256k,mode=0755"), 0);
+	snprintf(mounted, sizeof(mounted), "%s", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(!result_folder_full(dfd));
+	ck_assert(!result_folder_full(fd));
+	ck_assert_int_eq(atomic_write_at(fd, "fill", fill, 200 << 10, 0644,
+					 (uid_t)-1, (gid_t)-1, false), 0);
+	ck_assert(result_folder_full(fd));
+	close(fd);
+	free(fill);
+}
+END_TEST
+
 START_TEST(test_publish_removed_dir)
 {
 	struct publish_opts o = opts(false);
@@ -662,6 +752,8 @@ static Suite *result_suite(void)
 	tcase_add_test(tc, test_publish_failures_leave_no_temp);
 	tcase_add_test(tc, test_publish_enospc);
 	tcase_add_test(tc, test_publish_removed_dir);
+	tcase_add_test(tc, test_publish_too_large);
+	tcase_add_test(tc, test_folder_full);
 	tcase_add_loop_test(tc, test_identity_round_trip, 0, 2);
 	tcase_add_test(tc, test_identity_other_layouts);
 	tcase_add_test(tc, test_identity_refuses);
