@@ -35,14 +35,14 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 # compression libraries follow it.  glibc too, as a static PIE, where
 # libc.a is installed and no sanitizer is linked (STATIC, below): loading
 # and relocating libc and libm was 0.5 ms of every `cylo exec` (--version
-# 1.45 -> 0.96 ms).  A static glibc reaches NSS, locales other than C and
-# C.UTF-8 and iconv's charset modules only by loading the installed
-# glibc's modules, which must match the one linked in; cylo uses none of
-# them: ids are numbers, nothing but the archive extractor sets a locale
-# (C.UTF-8 for libarchive's UTF-8 names, a conversion built into glibc),
-# and libconfuse's tilde expansion, which would look up users, is reached
-# only by cfg_parse(), cfg_add_searchpath() and include(), none of which
-# cylo uses (the linker still warns that it is linked).
+# 1.45 -> 0.96 ms).  A static glibc reaches NSS, locales and iconv's
+# charset modules only by loading the installed glibc's files, which must
+# match the one linked in.  cylo uses no NSS (ids are numbers) and no
+# charset module; only the archive extractor loads a locale, C.UTF-8 from
+# /usr/lib/locale, for libarchive's UTF-8 names (see README).  libconfuse's
+# tilde expansion, which would look up users, is reached only by
+# cfg_parse(), cfg_add_searchpath() and include(), none of which cylo uses
+# (the linker still warns that it is linked).
 # $(call static_or,NAME,SHARED): libNAME.a when installed, else SHARED.
 LIBDIR    := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)
 static_or = $(or $(wildcard $(LIBDIR)/lib$(1).a),$(2))
@@ -53,9 +53,9 @@ else
 ARCHIVE_LIBS := $(shell pkg-config --libs libarchive 2>/dev/null)
 endif
 # COMPAT(static glibc, sanitizers): cylo and the floor are linked
-# dynamically where libc.a is not installed or LDFLAGS name a sanitizer,
-# which cannot link statically.
-STATIC := $(if $(and $(wildcard $(LIBDIR)/libc.a),$(if $(findstring -fsanitize,$(LDFLAGS)),,y)),-static-pie)
+# dynamically where libc.a is not installed or CFLAGS or LDFLAGS name a
+# sanitizer, which cannot link statically.
+STATIC := $(if $(and $(wildcard $(LIBDIR)/libc.a),$(if $(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),,y)),-static-pie)
 CYLO_LIBS := $(call static_or,confuse,$(shell pkg-config --libs libconfuse 2>/dev/null)) \
              $(call static_or,jansson,$(shell pkg-config --libs jansson 2>/dev/null)) \
              $(ARCHIVE_LIBS) $(call static_or,inotifytools,$(INOTIFY_LIBS)) -lm

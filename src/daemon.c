@@ -977,9 +977,10 @@ static void worker_loop(void *arg, int slot)
 			break;
 		}
 		/* The next box's network namespace and mount template are
-		 * made now, off its clock, and renewed while no job comes; a
+		 * made now, off its clock, and renewed while no job comes.  A
 		 * failure is logged when it starts or changes (its error or
-		 * its path), not per job. */
+		 * its path), not per job; a template's failed build is
+		 * reported when it fails, once a minute at most. */
 		e = sandbox_idle(dm->sb, slot, what, sizeof(what));
 		if (e < 0 && (e != last || strcmp(what, last_what) != 0))
 			log_warn("worker=%d: cannot make %s ahead (the next box "

@@ -69,8 +69,6 @@ struct failure {
 	char *key;		/* NULL: a free entry */
 	size_t keylen;
 	int64_t retry_at;
-	int err;
-	int path;		/* offset in key of the path it failed on, or -1 */
 };
 
 /* What a builder reports: its error, and the path it was binding. */
@@ -308,11 +306,11 @@ static int64_t failure_age(const struct failure *f)
 }
 
 /*
- * Remembers that @key's build failed with @err; takes @key.  Each set of
+ * Remembers that @key's build failed; takes @key.  Each set of
  * paths has its own entry: two languages failing in turn must not retry
  * each other's build (up to BUILD_TIMEOUT_MS each) at every job.
  */
-static void failure_note(char *key, size_t len, int err, int path, int64_t now)
+static void failure_note(char *key, size_t len, int64_t now)
 {
 	struct failure *f = failure_of(key, len);
 
@@ -323,8 +321,8 @@ static void failure_note(char *key, size_t len, int err, int path, int64_t now)
 				f = &failures[i];
 	}
 	failure_clear(f);
-	*f = (struct failure){ .key = key, .keylen = len, .path = path,
-			       .retry_at = now + TMPL_RETRY_NS, .err = err };
+	*f = (struct failure){ .key = key, .keylen = len,
+			       .retry_at = now + TMPL_RETRY_NS };
 }
 
 /* The path at offset @path of @key into @buf ("" for -1: none in
@@ -337,9 +335,9 @@ static void say_path(char *buf, size_t n, const char *key, int path)
 
 /*
  * Builds the template of @key, or rebuilds it (@renew: an idle renewal,
- * which is not a use); takes @key.  On a failed build, now or remembered,
- * the path it failed on goes to @why ("" when none); otherwise @why is
- * left as it is.
+ * which is not a use); takes @key.  A set whose build failed less than
+ * TMPL_RETRY_NS ago is not tried: 0.  On a failed build the path it
+ * failed on goes to @why ("" when none); otherwise @why is left as it is.
  */
 static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool renew,
 	       char *why, size_t whylen)
@@ -351,8 +349,7 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool 
 
 	if (f && now < f->retry_at) {
 		free(key);
-		say_path(why, whylen, f->key, f->path);
-		return f->err;	/* the same error: not logged again */
+		return 0;	/* not tried, and reported when it failed */
 	}
 	if (!fs_own) {
 		if (unshare(CLONE_FS) < 0) {
@@ -365,7 +362,7 @@ static int add(char *key, size_t len, const struct fs_as *as, int64_t now, bool 
 		if (t)
 			forget(t);	/* boxes build their own meanwhile */
 		say_path(why, whylen, key, path);
-		failure_note(key, len, fd, path, now);	/* takes key */
+		failure_note(key, len, now);	/* takes key */
 		return fd;
 	}
 	if (f)

@@ -42,9 +42,11 @@ int mnt_template_leave(int host_fd);
  * Between jobs: builds the template a box lacked and rebuilds old ones;
  * drops those unused for two minutes.  Host paths are looked up as
  * @uid/@gid, the host ids of the worker's boxes, never as root.  0 or
- * -errno (nothing is lost: the next box builds its own root); when the
- * first build that failed failed on one path, that path goes to @path
- * (@pathlen bytes), else "".
+ * -errno when a build failed now (nothing is lost: the next box builds
+ * its own root); when the first build that failed failed on one path,
+ * that path goes to @path (@pathlen bytes), else "".  A set of paths
+ * whose build failed is tried again a minute later, not sooner, and is
+ * not reported meanwhile: a failure is reported once a minute at most.
  */
 int mnt_template_idle(int host_fd, unsigned uid, unsigned gid, char *path, size_t pathlen);
 

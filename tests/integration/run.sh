@@ -152,11 +152,21 @@ with tarfile.open(d + "/utf8pax.tar", "w", format=tarfile.PAX_FORMAT) as t:
 with zipfile.ZipFile(d + "/utf8flag.zip", "w") as z:
     for name, data in files.items():
         z.writestr(name, data)
+# A decomposed name (e + U+0301, as macOS writes it) reaches the job
+# composed (NFC): libarchive's conversion, documented in the README.
+with tarfile.open(d + "/nfd.tar", "w", format=tarfile.PAX_FORMAT) as t:
+    for name, data in (("main.py", b'import os\nprint([n for n in os.listdir(".") if n != "main.py"])\n'),
+                       ("e\u0301.txt", b"")):
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
 PY
 run_case run/archive/utf8-pax 0 "$J/utf8pax.tar" \
 	"d['status'] == 'ok'" "d['stdout'] == 'caf\u00e9\n'"
 run_case run/archive/utf8-zip 0 "$J/utf8flag.zip" \
 	"d['status'] == 'ok'" "d['stdout'] == 'caf\u00e9\n'"
+run_case run/archive/utf8-nfc 0 "$J/nfd.tar" \
+	"d['status'] == 'ok'" "d['stdout'] == \"['\u00e9.txt']\n\""
 
 # ---- orphans are reaped while the stage runs ----------------------------
 # 150 short-lived orphans under a limit of 32 processes: the box's init
