@@ -222,6 +222,20 @@ struct queue {
 	void *arg;
 };
 
+/* A condition variable timed on the monotonic clock (queue_pop_for()). */
+static int cond_init_monotonic(pthread_cond_t *c)
+{
+	pthread_condattr_t ca;
+	int e;
+
+	if ((e = pthread_condattr_init(&ca)) != 0)
+		return -e;
+	if ((e = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) == 0)
+		e = pthread_cond_init(c, &ca);
+	pthread_condattr_destroy(&ca);
+	return -e;
+}
+
 int queue_new(size_t capacity, size_t low_water, void (*on_space)(void *arg),
 	      void *arg, struct queue **out)
 {
@@ -230,21 +244,13 @@ int queue_new(size_t capacity, size_t low_water, void (*on_space)(void *arg),
 
 	if (!q)
 		return -ENOMEM;
-	if ((e = namemap_new(0, 0, &q->inflight)) < 0) {
-		free(q);
-		return e;
-	}
-	pthread_condattr_t ca;	/* a timed pop waits on the monotonic clock */
-	if ((e = pthread_condattr_init(&ca)) == 0) {
-		if ((e = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) == 0)
-			e = pthread_cond_init(&q->nonempty, &ca);
-		pthread_condattr_destroy(&ca);
-	}
-	if (e != 0) {
+	if ((e = namemap_new(0, 0, &q->inflight)) < 0)
+		goto fail;
+	if ((e = cond_init_monotonic(&q->nonempty)) < 0) {
 		namemap_free(q->inflight);
-		free(q);
-		return -e;
+		goto fail;
 	}
+	/* default attributes: glibc cannot fail these */
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->space, NULL);
 	pthread_cond_init(&q->idle, NULL);
@@ -254,6 +260,9 @@ int queue_new(size_t capacity, size_t low_water, void (*on_space)(void *arg),
 	q->arg = arg;
 	*out = q;
 	return 0;
+fail:
+	free(q);
+	return e;
 }
 
 void queue_free(struct queue *q)

@@ -295,6 +295,33 @@ START_TEST(test_paths_looked_up_as_the_box)
 }
 END_TEST
 
+/* Two builds fail in one idle call, the wanted set's first and then a
+ * renewal: the first one's path is the one reported. */
+START_TEST(test_first_failure_named)
+{
+	struct closed a, b;
+	char why[PATH_MAX];
+	int host;
+
+	mnt_template_clock(fake_clock);
+	host = start_worker();
+	closed_make(&b);
+	ck_assert_int_eq(chmod(b.dir, 0755), 0);
+	ck_assert_int_eq(build_as(b.paths, 65534, host), 0);
+	ck_assert_int_eq(chmod(b.dir, 0700), 0);	/* its renewal will fail */
+	closed_make(&a);
+	ck_assert(!mnt_template_enter(a.paths));	/* wanted, and will fail */
+	advance(6);					/* b is due for renewal */
+	ck_assert_int_eq(mnt_template_idle(host, 65534, 65534, why, sizeof(why)), -EACCES);
+	ck_assert_str_eq(why, a.pub);
+	ck_assert(!mnt_template_enter(b.paths));	/* dropped with its renewal */
+	closed_remove(&a);
+	closed_remove(&b);
+	mnt_template_clock(NULL);
+	close(host);
+}
+END_TEST
+
 /* A failure that is no one path's names none. */
 START_TEST(test_failure_without_a_path)
 {
@@ -440,6 +467,7 @@ int main(void)
 	tcase_add_test(tc, test_drop_and_bad_host);
 	tcase_add_test(tc, test_paths_looked_up_as_the_box);
 	tcase_add_test(tc, test_failure_without_a_path);
+	tcase_add_test(tc, test_first_failure_named);
 	tcase_add_test(tc, test_failures_remembered_per_set);
 	tcase_add_test(tc, test_failed_set_retried_after_a_minute);
 	tcase_add_test(tc, test_oldest_failure_forgotten_first);
