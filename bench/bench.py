@@ -26,7 +26,8 @@ The summary is printed and written as JSON under bench/ (ignored by git).
 Environment: BENCH_N (throughput jobs, 2000), BENCH_N_PY (Python
 throughput jobs, 400), BENCH_ROUNDS (start-up rounds, 20), BENCH_TP_ROUNDS
 (throughput rounds, 3), BENCH_BACKLOG (100000), BENCH_LATENCY (100),
-BENCH_CYLO (the binary to measure, build/cylo: to compare two builds).
+BENCH_CYLO (the binary to measure, build/cylo: to compare two builds),
+BENCH_OUT (the directory the JSON goes to, bench/).
 Sections can be named on the command line: startup, throughput, python,
 latency, memory.
 """
@@ -673,10 +674,11 @@ def main():
         quiesce()
         globals()[p]()
     goals()
-    out = os.path.join(TOP, "bench", time.strftime("results-%Y%m%d-%H%M%S.json"))
+    out = os.path.join(os.environ.get("BENCH_OUT") or os.path.join(TOP, "bench"),
+                       time.strftime("results-%Y%m%d-%H%M%S.json"))
     with open(out, "w") as f:
         json.dump(report, f, indent=2)
-    print(f"\nwritten: {os.path.relpath(out, TOP)}")
+    print(f"\nwritten: {out}")
 
 
 if __name__ == "__main__":
