@@ -43,7 +43,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -272,9 +271,7 @@ static int names_rehash(struct names *t, size_t nslot)
 static int names_init(struct names *t)
 {
 	memset(t, 0, sizeof(*t));
-	/* A predictable basis only weakens the flooding defence. */
-	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
-		t->seed = FNV1A_BASIS;
+	t->seed = random_u64();	/* against names crafted to collide */
 	t->cap = 64;
 	t->v = calloc(t->cap, sizeof(*t->v));
 	if (t->v == NULL)

@@ -47,7 +47,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -361,12 +360,9 @@ static int remove_judged(int cylo_fd, int claims_fd, const char *name,
 			 const struct stat *judged)
 {
 	char aside[64];
-	uint64_t rnd = 0;
 	struct stat st;
 
-	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
-		rnd = (uint64_t)now_mono_ns();
-	snprintf(aside, sizeof(aside), ".stale.%ld.%016jx", self.pid, (uintmax_t)rnd);
+	snprintf(aside, sizeof(aside), ".stale.%ld.%016jx", self.pid, (uintmax_t)random_u64());
 	if (renameat(claims_fd, name, cylo_fd, aside) < 0)
 		return -errno;
 	if (fstatat(cylo_fd, aside, &st, AT_SYMLINK_NOFOLLOW) == 0 &&

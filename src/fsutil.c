@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -269,14 +268,11 @@ static int check_name(const char *name)
 static int create_temp(int dirfd, char *tmp, size_t n)
 {
 	static atomic_uint counter;
-	uint64_t rnd;
 	int tries, fd;
 
 	for (tries = 0; tries < 16; tries++) {
-		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-			rnd = (uint64_t)now_mono_ns() * 0x9E3779B97F4A7C15ULL;
 		snprintf(tmp, n, ".cylo.%d.%u.%016jx.tmp", (int)getpid(),
-			 atomic_fetch_add(&counter, 1), (uintmax_t)rnd);
+			 atomic_fetch_add(&counter, 1), (uintmax_t)random_u64());
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 			    O_NOCTTY | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)

@@ -597,6 +597,13 @@ bool result_name_fits(const char *input)
 	return strlen(input) + RESULT_SUFFIX_LEN <= NAME_MAX;
 }
 
+int result_name(const char *input, char out[NAME_MAX + 1])
+{
+	int k = snprintf(out, NAME_MAX + 1, "%s" RESULT_SUFFIX, input);
+
+	return k < 0 || k > NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
 size_t result_input_len(const char *name)
 {
 	size_t n = strlen(name);

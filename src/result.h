@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/limits.h>
 #include <sys/types.h>
 
 #include "joblimits.h"
@@ -19,6 +20,10 @@
 /* Whether @input's result name fits in a file name (NAME_MAX, 255 bytes):
  * the longest of the names written beside an input. */
 bool result_name_fits(const char *input);
+
+/* @input's result name into @out.  0, or -ENAMETOOLONG when it would not
+ * fit (see result_name_fits()). */
+int result_name(const char *input, char out[NAME_MAX + 1]);
 
 /* For a file named @name: the length of the input name it is the result
  * of, or 0 when it is not a result's name. */

@@ -11,10 +11,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -213,6 +216,27 @@ int64_t now_mono_ns(void)
 int64_t now_real_ns(void)
 {
 	return clock_ns(CLOCK_REALTIME);
+}
+
+/* splitmix64's finaliser: every input bit moves every output bit. */
+uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+uint64_t random_u64(void)
+{
+	static _Atomic uint64_t calls;
+	uint64_t r;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
+		return r;
+	return mix64((uint64_t)now_real_ns() ^ ((uint64_t)getpid() << 32) ^
+		     atomic_fetch_add(&calls, 1) * 0x9E3779B97F4A7C15ULL);
 }
 
 void format_rfc3339(int64_t real_ns, char *buf, size_t n)

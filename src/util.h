@@ -30,6 +30,13 @@ void dynbuf_free(struct dynbuf *b);
 
 int64_t now_mono_ns(void);
 int64_t now_real_ns(void);
+/*
+ * 64 random bits from the kernel.  Before its pool is ready (early boot),
+ * a mix of the clock, the pid and a counter instead: different for every
+ * call and process, which is all a temporary name needs, but guessable,
+ * so a hash seed then only loses its defence against aimed collisions.
+ */
+uint64_t random_u64(void);
 /* RFC 3339 UTC with milliseconds: "2026-11-23T21:08:08.123Z". */
 void format_rfc3339(int64_t real_ns, char *buf, size_t n);
 
@@ -43,6 +50,8 @@ static inline uint64_t fnv1a_byte(uint64_t h, unsigned char c)
 uint64_t fnv1a(uint64_t h, const void *p, size_t n);
 /* The four bytes of @v, least significant first (the same on any host). */
 uint64_t fnv1a_u32(uint64_t h, uint32_t v);
+/* splitmix64's finaliser: every input bit moves every output bit. */
+uint64_t mix64(uint64_t x);
 
 /* NULL-terminated string vectors. */
 size_t strv_len(char *const *v);

@@ -82,7 +82,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -207,13 +206,6 @@ static int result_state(int dirfd, const char *rname, const struct stat *st)
 	if (e < 0)
 		return e;
 	return !same_input(&id, st);
-}
-
-static int result_name(const char *name, char rname[NAME_MAX + 1])
-{
-	if (snprintf(rname, NAME_MAX + 1, "%s" RESULT_SUFFIX, name) >= NAME_MAX + 1)
-		return -ENAMETOOLONG;
-	return 0;
 }
 
 int watch_input_state(int dirfd, const char *name, struct stat *st)
@@ -568,16 +560,6 @@ static bool may_have_result(const struct scan *s, const char *name)
 
 /* Set once, before the watcher thread starts: see done_key(). */
 static uint64_t done_seed;
-
-/* splitmix64's finaliser: every input bit moves every output bit. */
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 /*
  * A 64-bit hash of an input's name and of what identifies the input and
@@ -1294,11 +1276,9 @@ int watcher_start(const struct watcher_ops *ops, struct watch_set *set,
 
 	if (!w)
 		return -ENOMEM;
-	/* Without entropy yet (early boot), time and pid still differ per
-	 * process; the seed only keeps collisions from being aimed. */
-	if (!done_seed && getrandom(&done_seed, sizeof(done_seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(done_seed))
-		done_seed = mix64((uint64_t)now_real_ns() ^ (uint64_t)getpid());
+	/* The seed only keeps collisions from being aimed. */
+	if (!done_seed)
+		done_seed = random_u64();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_wake_signal;
 	sigemptyset(&sa.sa_mask);

@@ -142,7 +142,7 @@ static void assert_keys(json_t *doc)
 /* The folder protocol's names: X.result.json beside X, within 255 bytes. */
 START_TEST(test_result_file_names)
 {
-	char name[300];
+	char name[300], rname[NAME_MAX + 1];
 
 	memset(name, 'a', sizeof(name));
 	name[243] = '\0';			/* 243 + 12 = 255: fits */
@@ -150,6 +150,12 @@ START_TEST(test_result_file_names)
 	name[243] = 'a';
 	name[244] = '\0';
 	ck_assert(!result_name_fits(name));
+	ck_assert_int_eq(result_name(name, rname), -ENAMETOOLONG);
+	name[243] = '\0';
+	ck_assert_int_eq(result_name(name, rname), 0);
+	ck_assert_uint_eq(strlen(rname), NAME_MAX);
+	ck_assert_int_eq(result_name("a.sh", rname), 0);
+	ck_assert_str_eq(rname, "a.sh.result.json");
 	ck_assert_uint_eq(result_input_len("a.sh.result.json"), 4);
 	ck_assert_uint_eq(result_input_len("x.result.json.result.json"), 13);
 	ck_assert_uint_eq(result_input_len(".result.json"), 0);	/* no input name */

@@ -240,6 +240,28 @@ START_TEST(test_fnv1a)
 }
 END_TEST
 
+/* splitmix64's finaliser, against its reference implementation. */
+START_TEST(test_mix64)
+{
+	ck_assert_uint_eq(mix64(0), 0);
+	ck_assert_uint_eq(mix64(1), 0x5692161d100b05e5ULL);
+	ck_assert_uint_eq(mix64(0x9E3779B97F4A7C15ULL), 0xe220a8397b1dcdafULL);
+}
+END_TEST
+
+/* Temporary names and hash seeds take it: no two calls alike. */
+START_TEST(test_random_u64)
+{
+	uint64_t v[256];
+
+	for (size_t i = 0; i < 256; i++) {
+		v[i] = random_u64();
+		for (size_t j = 0; j < i; j++)
+			ck_assert_uint_ne(v[i], v[j]);
+	}
+}
+END_TEST
+
 START_TEST(test_strv)
 {
 	char **v = NULL, **d;
@@ -319,6 +341,8 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_clocks);
 	tcase_add_test(tc, test_strv);
 	tcase_add_test(tc, test_fnv1a);
+	tcase_add_test(tc, test_mix64);
+	tcase_add_test(tc, test_random_u64);
 	tcase_add_loop_test(tc, test_utf8, 0, N(utf8_cases));
 	suite_add_tcase(s, tc);
 	return s;
