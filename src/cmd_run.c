@@ -6,9 +6,12 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,6 +25,7 @@
 #include "util.h"
 
 #define MAX_CODE (1L << 20)
+#define MAX_STDIN_PIPE (64L << 20)	/* what --stdin reads from a pipe or device */
 
 /* The exit code of `exec` and `run` (SPEC §1). */
 static int exit_code_of(const struct job_result *r)
@@ -44,18 +48,20 @@ static int exit_code_of(const struct job_result *r)
 	}
 }
 
-/* Config and sandbox for a one-shot command; prints why on failure. */
+/*
+ * Config and sandbox for a one-shot command.  EXIT_CONFIG (said on
+ * stderr), or EXIT_SANDBOX with the layer that failed in @err; both leave
+ * nothing to free.
+ */
 static int setup(const struct cli *cli, struct cylo_config **cfg,
-		 struct sandbox_env **sb)
+		 struct sandbox_env **sb, char *err, size_t errlen)
 {
-	char err[512];
-
 	*sb = NULL;
 	if (!(*cfg = cli_load_config(cli)))
 		return EXIT_CONFIG;
-	if (sandbox_env_init(&(*cfg)->sandbox, sb, err, sizeof(err)) < 0) {
-		fprintf(stderr, "cylo: %s\n", err);
+	if (sandbox_env_init(&(*cfg)->sandbox, sb, err, errlen) < 0) {
 		config_free(*cfg);
+		*cfg = NULL;
 		return EXIT_SANDBOX;
 	}
 	return 0;
@@ -122,6 +128,39 @@ static int read_code(const char *arg, char **code, size_t *len)
 	return read_fd_all(STDIN_FILENO, MAX_CODE, code, len);
 }
 
+/*
+ * --stdin FILE as a regular file's fd.  A pipe, a FIFO or a device (a
+ * process substitution, /dev/null) is read whole first, up to
+ * MAX_STDIN_PIPE: the job gets a file it can seek and read again.
+ */
+static int open_stdin(const char *path)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, mfd, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	if (S_ISREG(st.st_mode))
+		return fd;
+	e = S_ISDIR(st.st_mode) ? -EISDIR : read_fd_all(fd, MAX_STDIN_PIPE, &buf, &len);
+	close(fd);
+	if (e < 0)
+		return e;
+	mfd = memfd_create("cylo-stdin", MFD_CLOEXEC);
+	e = mfd < 0 ? -errno : write_all(mfd, buf, len);
+	free(buf);
+	if (e < 0 && mfd >= 0)
+		close(mfd);
+	return e < 0 ? e : mfd;
+}
+
 struct exec_opts {
 	const char *lang, *stdin_path;
 	struct cylo_limits over;
@@ -145,9 +184,11 @@ static int exec_parse(int argc, char **argv, struct exec_opts *o)
 			o->lang = optarg;
 		else if (c == 's')
 			o->stdin_path = optarg;
-		else if (c == 't' && parse_double(optarg, 0.001, 1e6, &o->over.timeout) == 0)
+		/* Only the form is judged here; a value over the configured
+		 * maxima is refused with the job (125), as a manifest's is. */
+		else if (c == 't' && parse_double(optarg, 0.001, 1e9, &o->over.timeout) == 0)
 			o->over.cpu_time = o->over.timeout;
-		else if (c == 'm' && parse_long(optarg, 1, 1L << 20, &o->over.memory) == 0)
+		else if (c == 'm' && parse_long(optarg, 1, LONG_MAX >> 20, &o->over.memory) == 0)
 			;
 		else {
 			fprintf(stderr, "cylo exec: bad option or value\n");
@@ -169,10 +210,14 @@ static int exec_job(const struct cli *cli, const struct exec_opts *o,
 	struct sandbox_env *sb;
 	struct job_spec s;
 	struct job_result r;
+	char err[512];
 	int rc;
 
-	if ((rc = setup(cli, &cfg, &sb)) != 0)
+	if ((rc = setup(cli, &cfg, &sb, err, sizeof(err))) != 0) {
+		if (rc == EXIT_SANDBOX)
+			fprintf(stderr, "cylo: %s: %s\n", status_name(ST_SANDBOX_ERROR), err);
 		return rc;
+	}
 	struct job_ctx ctx = { .cfg = cfg, .sb = sb, .slot = 0, .worker = -1,
 			       .self_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC) };
 	int64_t t0 = now_real_ns();
@@ -219,8 +264,9 @@ int cmd_exec(const struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "cylo exec: cannot read the code\n");
 		return EXIT_USAGE;
 	}
-	if (o.stdin_path && (fd = open(o.stdin_path, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "cylo exec: cannot open %s\n", o.stdin_path);
+	if (o.stdin_path && (fd = open_stdin(o.stdin_path)) < 0) {
+		fprintf(stderr, "cylo exec: --stdin %s: %s\n", o.stdin_path,
+			fd == -EFBIG ? "more than 64 MiB" : strerror(-fd));
 		free(code);
 		return EXIT_USAGE;
 	}
@@ -276,21 +322,23 @@ static int run_file(const struct cli *cli, const char *path, bool json)
 	int dirfd = -1, rc = EXIT_FAIL;
 	int64_t t0 = now_real_ns();
 	const char *name;
+	char err[512];
 
 	job_spec_init(&s);
 	result_init(&r);
-	if (!dup1 || !dup2 || (rc = setup(cli, &cfg, &sb)) != 0) {
+	if (!dup1 || !dup2 || (rc = setup(cli, &cfg, &sb, err, sizeof(err))) == EXIT_CONFIG) {
 		rc = dup1 && dup2 ? rc : EXIT_FAIL;
 		goto out;
 	}
 	ctx.cfg = cfg;
 	ctx.sb = sb;
-	ctx.self_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	ctx.self_fd = sb ? open("/proc/self/exe", O_RDONLY | O_CLOEXEC) : -1;
 	name = basename(dup2);
 
 	r.job = strdup(name);
-	dirfd = open(dirname(dup1), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
+	if (!sb)	/* a required layer is missing: a result that says which */
+		result_set_error(&r, ST_SANDBOX_ERROR, "%s", err);
+	else if ((dirfd = open(dirname(dup1), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		result_set_error(&r, ST_INVALID_JOB, "cannot open the directory of %s", path);
 	else if (!job_is_input_name(cfg, NULL, name))
 		result_set_error(&r, ST_INVALID_JOB, "'%s' is not a job file (a source with "

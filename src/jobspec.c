@@ -108,7 +108,8 @@ static int resolve_limits(const struct job_ctx *c, const struct cylo_lang *l,
 	limits_merge(&lim, &l->limits);
 	limits_clamp(&lim, max);
 	if (job && limits_check(job, max, &key) < 0)
-		return invalid(r, "%s: the value exceeds this folder's maximum", key);
+		return invalid(r, "%s: the value exceeds %s maximum", key,
+			       c->watch ? "this folder's" : "the configured");
 	if (job)
 		limits_merge(&lim, job);
 	s->limits = lim;

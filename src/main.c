@@ -24,23 +24,24 @@ static const struct {
 	int (*fn)(const struct cli *, int, char **);
 	const char *usage;
 	const char *text;
+	bool bare;		/* takes no arguments */
 } cmds[] = {
 	{ "watch", cmd_watch, "watch [--once] [DIR...]",
 	  "Watch the configured directories (or DIRs) and run every job dropped\n"
-	  "there.  --once: run every pending job, wait for them, exit." },
+	  "there.  --once: run every pending job, wait for them, exit.", false },
 	{ "exec", cmd_exec, "exec --lang LANG [--stdin FILE] [--timeout S] [--memory MB] CODE",
 	  "Run one snippet (CODE, or - for standard input).  Prints its output and\n"
 	  "exits with its exit code; 124 timeout, 137 memory or output limit,\n"
-	  "125 when cylo or the sandbox failed." },
+	  "125 when cylo or the sandbox failed.", false },
 	{ "run", cmd_run, "run [--json] JOBFILE",
 	  "Run one job file (bare source, NAME.job manifest or archive) and print\n"
-	  "the result: a summary, or the result document with --json." },
+	  "the result: a summary, or the result document with --json.", false },
 	{ "doctor", cmd_doctor, "doctor",
 	  "Check the host: kernel, namespaces, Landlock, seccomp, cgroups,\n"
 	  "inotify, a real sandboxed job, every runtime.  Non-zero when jobs could\n"
-	  "not run securely." },
-	{ "langs", cmd_langs, "langs", "List the configured languages." },
-	{ "check", cmd_check, "check", "Validate the configuration." },
+	  "not run securely.", true },
+	{ "langs", cmd_langs, "langs", "List the configured languages.", true },
+	{ "check", cmd_check, "check", "Validate the configuration.", true },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -105,6 +106,11 @@ int main(int argc, char **argv)
 		return cli_help(optind + 1 < argc ? argv[optind + 1] : NULL);
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (!strcmp(argv[optind], cmds[i].name)) {
+			if (cmds[i].bare && optind + 1 < argc) {
+				fprintf(stderr, "cylo %s: unexpected argument '%s'\nusage: cylo %s\n",
+					cmds[i].name, argv[optind + 1], cmds[i].usage);
+				return EXIT_USAGE;
+			}
 			optind++;
 			return cmds[i].fn(&cli, argc - optind + 1, argv + optind - 1);
 		}

@@ -170,7 +170,9 @@ static int env_layers(struct sandbox_env *env, const struct sandbox_conf *conf,
 	}
 	env->have_seccomp = e == 0;
 	e = cg_env_detect(conf->cgroups, conf->cgroup_root, &env->cg, why, sizeof(why));
-	if (e < 0 && (conf->require_cgroups || conf->cgroups != CGROUP_AUTO)) {
+	/* A kind or a root that was asked for is used or refused, never passed over. */
+	if (e < 0 && (conf->require_cgroups || conf->cgroups != CGROUP_AUTO ||
+		      conf->cgroup_root)) {
 		snprintf(err, errlen, "cgroups: %s", why);
 		return e;
 	}

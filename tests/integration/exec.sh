@@ -198,3 +198,42 @@ verdict exec/usage-bad-timeout-64 badto
 xrun nofile --lang sh --stdin "$TMPROOT/does-not-exist" 'cat'
 want_rc 64; want_empty nofile out
 verdict exec/usage-missing-stdin-file-64 nofile
+
+xrun dirstdin --lang sh --stdin "$TMPROOT" 'cat'
+want_rc 64; want_empty dirstdin out; want_grep dirstdin err "directory"
+verdict exec/usage-stdin-directory-64 dirstdin
+
+# --stdin from a device or a pipe: read whole, then fed like a file.
+xrun devnull --lang sh --stdin /dev/null 'wc -c; cat; echo end'
+want_rc 0; want_out devnull out "0${nl}end$nl"
+verdict exec/stdin-dev-null devnull
+
+mkfifo "$TMPROOT/fifo"
+python3 -c 'import sys
+with open(sys.argv[1], "w") as f:
+    f.write("".join(f"line {i}\n" for i in range(5000)))' "$TMPROOT/fifo" &
+xrun fifo --lang sh --stdin "$TMPROOT/fifo" 'wc -l; tail -n 1 /dev/stdin'
+wait
+want_rc 0; want_out fifo out "5000${nl}line 4999$nl"
+verdict exec/stdin-fifo-read-whole fifo
+
+# A value over the configured maxima is a refused job (125), not a
+# malformed option (64); the reason names the key.
+xrun overmem --lang sh --memory 99999999 'echo ran'
+want_rc 125; want_empty overmem out; want_grep overmem err "memory: the value exceeds the configured maximum"
+verdict exec/memory-over-maximum-125 overmem
+
+xrun overto --lang sh --timeout 5000000 'echo ran'
+want_rc 125; want_empty overto out; want_grep overto err "timeout: the value exceeds the configured maximum"
+verdict exec/timeout-over-maximum-125 overto
+
+# A sandbox layer that was asked for and cannot be had: 125 naming it,
+# nothing run.  A cgroup_root that is no cgroup2 directory fails on any host.
+printf 'sandbox {\n  cgroup_root = "%s"\n}\n' "$TMPROOT" >"$TMPROOT/badroot.conf"
+timeout 60 "$CYLO" -c "$TMPROOT/badroot.conf" exec --lang sh "touch $TMPROOT/ran" \
+	</dev/null >"$TMPROOT/badroot.out" 2>"$TMPROOT/badroot.err"
+rc=$?
+want_rc 125; want_empty badroot out
+want_grep badroot err "sandbox_error: cgroups: cgroup2: $TMPROOT is not a cgroup2 directory"
+[ -e "$TMPROOT/ran" ] && bad "the job ran"
+verdict exec/cgroup-root-unusable-125 badroot

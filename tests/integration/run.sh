@@ -424,3 +424,26 @@ cmd_end
 
 cmd run/cli/run-usage-64 64 run
 cmd_end
+
+# Commands that take no arguments refuse any (64), not ignore them.
+for c in check langs doctor; do
+	cmd "run/cli/$c-extra-argument-64" 64 -c "$CONF" "$c" --bogus
+	cmd_has "unexpected argument '--bogus'"
+	cmd_end
+done
+
+# A sandbox layer that was asked for and cannot be had (a cgroup_root that
+# is no cgroup2 directory, on any host): a sandbox_error result naming it,
+# exit 125, nothing run.
+printf 'sandbox {\n  cgroup_root = "%s"\n}\n' "$TMPROOT" >"$TMPROOT/badroot.conf"
+printf 'open("%s/ran", "w")\n' "$TMPROOT" >"$J/badroot.py"
+COPT="-c $TMPROOT/badroot.conf"
+run_case run/sandbox-error/cgroup-root 125 "$J/badroot.py" \
+	"d['status'] == 'sandbox_error'" \
+	"'cgroup2: $TMPROOT is not a cgroup2 directory' in d['error']" \
+	"d['exit_code'] is None" "not os.path.exists('$TMPROOT/ran')"
+cmd run/sandbox-error/summary 125 -c "$TMPROOT/badroot.conf" run "$J/badroot.py"
+cmd_has '^status: +sandbox_error'
+cmd_has 'not a cgroup2 directory'
+cmd_end
+COPT=''
