@@ -16,39 +16,77 @@ chmod 600 "$SHADOW"		# real one is never put at risk
 # Root may hard-link anything whatever fs.protected_hardlinks says, so the
 # links are planted here as root; the daemon must replace the names
 # (temporary file + rename) and never write through them.  Planting and
-# replacing a link changes the target's link count and ctime, nothing else.
+# replacing a link leaves the target's link count as it was before the
+# planting and changes only its ctime.
 D=$(drop_dir X02)
+sec snap "$TMPROOT/dsnap.X02" "$SHADOW" "$D/prev.py" "$D/prev.py.result.json" \
+	"$D/alice-notes.txt"
 ln "$SHADOW" "$D/job1.py.result.json"
 ln "$D/prev.py.result.json" "$D/job2.py.result.json"	# another user's result
 ln -s "$SHADOW" "$D/job3.py.result.json"
 for n in 1 2 3; do printf 'print("job%s ok")\n' "$n" >"$D/job$n.py"; done
-sec snap "$TMPROOT/dsnap.X02" "$SHADOW" "$D/prev.py" "$D/prev.py.result.json" \
-	"$D/alice-notes.txt"
 watch_once X02 "$D" 60
 for n in 1 2 3; do
 	drop_expect X02 "planted job$n.py.result.json replaced, not written through" "$D" "job$n.py" \
 		"d['status'] == 'ok'" "out == 'job$n ok\n'"
 done
-SEC_IGNORE=nlink,ctime_ns drop_host X02 "$D"
+SEC_IGNORE=ctime_ns drop_host X02 "$D"
 v=$("$CYLO" -c "$CONF" doctor 2>&1 | grep 'protected hardlinks')
 case $v in *ok*"fs.protected_hardlinks = 1"*) ;; *) bad "doctor: $v" ;; esac
 verdict X02 "doctor checks fs.protected_hardlinks (the host has it on)"
 
+# ---- X02r: the raw output names planted too (raw_output = true) ----------
+# With raw_output the daemon also writes NAME.stdout and NAME.stderr; links
+# and a FIFO planted there by another user are replaced, never written
+# through, read or waited on.
+D=$(drop_dir X02r)
+sec snap "$TMPROOT/dsnap.X02r" "$SHADOW" "$D/prev.py" "$D/prev.py.result.json" \
+	"$D/alice-notes.txt" "$CANARY_DROP"
+ln -s "$SHADOW" "$D/job1.py.stdout"
+ln "$SHADOW" "$D/job1.py.stderr"
+mkfifo "$D/job2.py.stdout"
+ln -s "$CANARY_DROP" "$D/job2.py.stderr"
+ln "$D/alice-notes.txt" "$D/job3.py.stdout"
+for n in 1 2 3; do
+	printf 'import sys\nprint("job%s out")\nprint("job%s err", file=sys.stderr)\n' \
+		"$n" "$n" >"$D/job$n.py"
+done
+WCONF=$(watch_conf X02r "$D" "raw_output = true")
+watch_once X02r "$D" 60
+WCONF=
+for n in 1 2 3; do
+	drop_expect X02r "planted job$n.py.stdout/.stderr replaced by the output" "$D" \
+		"job$n.py" "d['status'] == 'ok'" \
+		"open('$D/job$n.py.stdout').read() == 'job$n out\n'" \
+		"open('$D/job$n.py.stderr').read() == 'job$n err\n'" \
+		"all(stat.S_ISREG(os.lstat('$D/job$n.py.' + s).st_mode) and
+		     os.lstat('$D/job$n.py.' + s).st_nlink == 1 for s in ('stdout', 'stderr'))"
+done
+only_files "$D" prev.py prev.py.result.json alice-notes.txt \
+	job1.py job1.py.result.json job1.py.stdout job1.py.stderr \
+	job2.py job2.py.result.json job2.py.stdout job2.py.stderr \
+	job3.py job3.py.result.json job3.py.stdout job3.py.stderr
+verdict X02r "nothing but the outputs took the planted names"
+SEC_IGNORE=ctime_ns drop_host X02r "$D"
+
 # ---- X03: symlinked and hard-linked inputs --------------------------------
+# The folder is snapshotted with the links in place: the daemon must not
+# change them, nor add a link to any target.
 D=$(drop_dir X03)
-drop_snap X03 "$D"
 ln -s "$SHADOW" "$D/job1.py"
 ln -s "../../canary/drop/other.py" "$D/job2.py"
 ln "$SHADOW" "$D/job3.py"
 ln "$D/prev.py" "$D/job4.py"
 ln -s "$CANARY_DROP" "$D/job5.py"
+sec snap "$TMPROOT/dsnap.X03" "$SHADOW" "$D/prev.py" "$D/prev.py.result.json" \
+	"$D/alice-notes.txt"
 watch_once X03 "$D" 60
 for n in 1 2 3 4 5; do
 	drop_expect X03 "job$n.py (link) is invalid_job, never read" "$D" "job$n.py" \
 		"d['status'] == 'invalid_job'" "d['stdout'] == ''" "'CANARY' not in json.dumps(d)" \
 		"'previous job' not in json.dumps(d) and 'other job' not in json.dumps(d)"
 done
-SEC_IGNORE=nlink,ctime_ns drop_host X03 "$D"
+drop_host X03 "$D"
 
 # ---- X04: a FIFO, a socket and a device named like jobs -------------------
 D=$(drop_dir X04)

@@ -60,6 +60,8 @@ drop_host K01 "$D"
 
 # ---- K02: setuid, capabilities, setuid-root binaries --------------------
 # uid 0 is not mapped in the box's user namespace: setuid(0) is EINVAL.
+# The securebits are set and locked (0xef: noroot, no setuid fixup, keep
+# caps off, no ambient raise, each locked), so no exec regains a capability.
 run_job K02 "$(job_from K02 k02_privilege.c)"
 expect K02 "ids stay the job's, every capability set empty, set-id binaries powerless" 0 \
 	"d['status'] == 'ok'" \
@@ -68,6 +70,7 @@ expect K02 "ids stay the job's, every capability set empty, set-id binaries powe
 	"e('capset all', 'EPERM')" "e('prctl cap_ambient_raise', 'EPERM')" \
 	"e('prctl set_securebits 0', 'EPERM')" \
 	"e('resuid', '1000 1000 1000')" "e('fsuid', '1000')" \
+	"e('securebits', '0xef')" \
 	"all(re.search(r'^' + c + r':\\s+0+$', out, re.M) for c in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'))" \
 	"re.search(r'^NoNewPrivs:\\s+1$', out, re.M)" "re.search(r'^Seccomp:\\s+2$', out, re.M)" \
 	"not [k for k in o if k.endswith(' root')]" \

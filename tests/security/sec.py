@@ -258,7 +258,7 @@ def evaluate(d, exprs):
         return text in lines
 
     env = {"d": d, "out": out, "err": err, "lines": lines, "o": o, "e": e,
-           "has": has, "json": json, "os": os, "re": re,
+           "has": has, "json": json, "os": os, "re": re, "stat": stat,
            "parse_outcomes": parse_outcomes}
     bad = []
     for x in exprs:
