@@ -140,7 +140,10 @@ int cmd_doctor(const struct cli *cli, int argc, char **argv)
 		return EXIT_CONFIG;
 	host_rows(&rep);
 	if (sandbox_env_init(&cfg->sandbox, &sb, err, sizeof(err)) < 0) {
-		row(&rep, "sandbox layers", 0, err, "see above, or relax sandbox { require_* }");
+		/* A cgroup kind or root that was asked for is not relaxed by require_*. */
+		row(&rep, "sandbox layers", 0, err, strncmp(err, "cgroups:", 8) ?
+		    "see above, or relax sandbox { require_* }" :
+		    "see above, or set sandbox { cgroups = auto } without a cgroup_root");
 	} else {
 		sandbox_env_caps(sb, &caps);
 		layer_rows(&rep, &caps);

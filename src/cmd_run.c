@@ -130,8 +130,10 @@ static int read_code(const char *arg, char **code, size_t *len)
 
 /*
  * --stdin FILE as a regular file's fd.  A pipe, a FIFO or a device (a
- * process substitution, /dev/null) is read whole first, up to
- * MAX_STDIN_PIPE: the job gets a file it can seek and read again.
+ * process substitution, /dev/null), and a file that says it is empty but
+ * may not be (procfs), is read whole first, up to MAX_STDIN_PIPE: the job
+ * gets a file it can seek and read again.  Like cat, this waits for a
+ * FIFO's writer and for the writer to close; --timeout starts after.
  */
 static int open_stdin(const char *path)
 {
@@ -140,14 +142,14 @@ static int open_stdin(const char *path)
 	size_t len = 0;
 	int fd, mfd, e;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		e = -errno;
 		close(fd);
 		return e;
 	}
-	if (S_ISREG(st.st_mode))
+	if (S_ISREG(st.st_mode) && st.st_size > 0)
 		return fd;
 	e = S_ISDIR(st.st_mode) ? -EISDIR : read_fd_all(fd, MAX_STDIN_PIPE, &buf, &len);
 	close(fd);
@@ -159,6 +161,15 @@ static int open_stdin(const char *path)
 	if (e < 0 && mfd >= 0)
 		close(mfd);
 	return e < 0 ? e : mfd;
+}
+
+/* Whether open_stdin()'s failure is the named file's (a bad command line),
+ * not cylo's own (out of memory or memfds). */
+static bool stdin_unusable(int e)
+{
+	return e == -ENOENT || e == -EACCES || e == -EISDIR || e == -ENOTDIR ||
+	       e == -ELOOP || e == -ENAMETOOLONG || e == -ENXIO || e == -EFBIG ||
+	       e == -EIO || e == -EPERM;
 }
 
 struct exec_opts {
@@ -268,7 +279,7 @@ int cmd_exec(const struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "cylo exec: --stdin %s: %s\n", o.stdin_path,
 			fd == -EFBIG ? "more than 64 MiB" : strerror(-fd));
 		free(code);
-		return EXIT_USAGE;
+		return stdin_unusable(fd) ? EXIT_USAGE : EXIT_SANDBOX;
 	}
 	netns_spare_ahead();	/* made while the box is prepared */
 	rc = exec_job(cli, &o, code, len, fd);

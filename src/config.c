@@ -1494,7 +1494,7 @@ static int read_globals(cfg_t *cfg, struct cylo_config *c)
 	return 0;
 }
 
-static int read_sandbox(cfg_t *sec, struct sandbox_conf *s)
+static int read_sandbox(struct conf_run *r, cfg_t *sec, struct sandbox_conf *s)
 {
 	int mode = word_index(cgroup_modes, cfg_getstr(sec, "cgroups"));
 	static const enum cgroup_mode modes[] = { CGROUP_AUTO, CGROUP_V2, CGROUP_V1, CGROUP_NONE };
@@ -1506,6 +1506,10 @@ static int read_sandbox(cfg_t *sec, struct sandbox_conf *s)
 	s->cgroups = mode >= 0 ? modes[mode] : CGROUP_AUTO;
 	if (conf_str(sec, "cgroup_root", &s->cgroup_root) < 0)
 		return -ENOMEM;
+	/* v1 and none never look at it: a root given there would be ignored. */
+	if (s->cgroup_root && s->cgroups != CGROUP_AUTO && s->cgroups != CGROUP_V2)
+		conf_error(r, conf_line(r, sec, "cgroup_root", 0), "cgroup_root",
+			   "needs cgroups = auto or v2 (it is a cgroup2 directory)");
 	strv_free(s->extra_ro_paths);
 	s->extra_ro_paths = conf_strv(sec, "extra_ro_paths");
 	return s->extra_ro_paths ? 0 : -ENOMEM;
@@ -1760,7 +1764,7 @@ static int config_from_cfg(struct conf_run *r, cfg_t *cfg, struct cylo_config *c
 	int e;
 
 	if ((e = read_globals(cfg, c)) < 0 ||
-	    (e = read_sandbox(cfg_getsec(cfg, "sandbox"), &c->sandbox)) < 0)
+	    (e = read_sandbox(r, cfg_getsec(cfg, "sandbox"), &c->sandbox)) < 0)
 		return e;
 	read_limits(r, cfg, &c->defaults, &c->maxima);
 	if ((e = read_languages(r, cfg, c)) < 0)

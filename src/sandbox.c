@@ -191,8 +191,10 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 	struct sandbox_env *env = calloc(1, sizeof(*env));
 	int e;
 
-	if (!env)
+	if (!env) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
 	env->devnull = env->cancel_fd = env->host_net = env->host_mnt = -1;
 	env->gen = atomic_fetch_add(&env_seq, 1) + 1;
 	pthread_mutex_init(&env->slot_lock, NULL);

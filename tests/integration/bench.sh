@@ -35,24 +35,40 @@ if [ -z "$doc" ]; then
 fi
 ok "bench: the figures are written as JSON"
 
-# Each figure the summary is made of, present and positive.
-bad=$(json "$doc" '" ".join(k for k, v in {
-	"startup cylo": d["startup"]["bash true"]["cylo_added_ms"] + d["startup"]["bash true"]["bare_ms"],
-	"startup bwrap": d["startup"]["python3 -c pass"]["bwrap_ms"],
-	"startup floor": d["startup"]["bash true"]["floor_ms"],
-	"throughput": min(d["throughput"][k + "_jobs_s"] for k in ("cylo", "bare", "bwrap", "floor")),
-	"python": min(d["python_throughput"][k + "_jobs_s"] for k in ("cylo", "bare", "bwrap", "floor")),
-	"latency": d["latency"]["p50_ms"],
-	"rss idle": d["memory"]["idle_rss_kb"],
-	"rss backlog": d["memory"]["backlog_rss_kb"],
-	"scan": d["memory"]["scan_ms"],
-	"daemon run stage": d["breakdown_ms"]["run"],
-	"daemon clone stage": d["breakdown_ms"]["clone"],
-	"result write": d["breakdown_ms"]["result_write"],
-	"one-shot clone stage": d["startup_breakdown_ms"]["clone"],
-	"goals": len(d["goals"]),
-	}.items() if not v > 0)')
-if [ -z "$bad" ]; then
+# Each figure the summary is made of, present and positive; a missing key
+# or a null is named too (the check prints "all there" only when it ran).
+bad=$(python3 - "$doc" <<'PY' 2>&1
+import json, sys
+d = json.load(open(sys.argv[1]))
+paths = {
+    "startup cylo": ("startup", "bash true", "cylo_ms"),
+    "startup bwrap": ("startup", "python3 -c pass", "bwrap_ms"),
+    "startup floor": ("startup", "bash true", "floor_ms"),
+    "one-shot clone stage": ("startup_breakdown_ms", "clone"),
+    "latency": ("latency", "p50_ms"),
+    "rss idle": ("memory", "idle_rss_kb"),
+    "rss backlog": ("memory", "backlog_rss_kb"),
+    "scan": ("memory", "scan_ms"),
+    "daemon run stage": ("breakdown_ms", "run"),
+    "daemon clone stage": ("breakdown_ms", "clone"),
+    "result write": ("breakdown_ms", "result_write"),
+}
+for sec in ("throughput", "python_throughput"):
+    for k in ("cylo", "bare", "bwrap", "floor"):
+        paths[f"{sec} {k}"] = (sec, k + "_jobs_s")
+bad = []
+for name, path in paths.items():
+    v = d
+    for p in path:
+        v = v.get(p) if isinstance(v, dict) else None
+    if not isinstance(v, (int, float)) or not v > 0:
+        bad.append(f"{name}={v!r}")
+if not d.get("goals"):
+    bad.append("goals missing")
+print(" ".join(bad) or "all there")
+PY
+)
+if [ "$bad" = "all there" ]; then
 	ok "bench: every figure is there and positive"
 else
 	not_ok "bench: every figure is there and positive" "$bad"

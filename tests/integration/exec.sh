@@ -209,7 +209,7 @@ want_rc 0; want_out devnull out "0${nl}end$nl"
 verdict exec/stdin-dev-null devnull
 
 mkfifo "$TMPROOT/fifo"
-python3 -c 'import sys
+timeout 60 python3 -c 'import sys
 with open(sys.argv[1], "w") as f:
     f.write("".join(f"line {i}\n" for i in range(5000)))' "$TMPROOT/fifo" &
 xrun fifo --lang sh --stdin "$TMPROOT/fifo" 'wc -l; tail -n 1 /dev/stdin'
@@ -230,10 +230,14 @@ verdict exec/timeout-over-maximum-125 overto
 # A sandbox layer that was asked for and cannot be had: 125 naming it,
 # nothing run.  A cgroup_root that is no cgroup2 directory fails on any host.
 printf 'sandbox {\n  cgroup_root = "%s"\n}\n' "$TMPROOT" >"$TMPROOT/badroot.conf"
-timeout 60 "$CYLO" -c "$TMPROOT/badroot.conf" exec --lang sh "touch $TMPROOT/ran" \
+timeout 60 "$CYLO" -c "$TMPROOT/badroot.conf" exec --lang sh "echo ran" \
 	</dev/null >"$TMPROOT/badroot.out" 2>"$TMPROOT/badroot.err"
 rc=$?
-want_rc 125; want_empty badroot out
+want_rc 125; want_empty badroot out	# "ran" would be the job's
 want_grep badroot err "sandbox_error: cgroups: cgroup2: $TMPROOT is not a cgroup2 directory"
-[ -e "$TMPROOT/ran" ] && bad "the job ran"
 verdict exec/cgroup-root-unusable-125 badroot
+
+# A regular file that says it is empty but is not (procfs) is read whole.
+xrun procstdin --lang sh --stdin /proc/self/status 'grep -c "^Name:"'
+want_rc 0; want_out procstdin out "1$nl"
+verdict exec/stdin-procfs-file procstdin

@@ -375,7 +375,7 @@ START_TEST(test_values_and_inheritance)
 		"sandbox {\n"
 		"  uid_base = 70000\n"
 		"  require_cgroups = yes\n"
-		"  cgroups = v1\n"
+		"  cgroups = v2\n"
 		"  cgroup_root = \"/sys/fs/cgroup/cylo\"\n"
 		"  extra_ro_paths = { \"/opt/data\", \"/tmpx\", \"/workspace\" }\n"
 		"}\n"
@@ -404,7 +404,7 @@ START_TEST(test_values_and_inheritance)
 	ck_assert_int_eq(c->max_input_size, 2L << 20);
 	ck_assert_int_eq(c->sandbox.uid_base, 70000);
 	ck_assert(c->sandbox.require_cgroups);
-	ck_assert_int_eq(c->sandbox.cgroups, CGROUP_V1);
+	ck_assert_int_eq(c->sandbox.cgroups, CGROUP_V2);
 	ck_assert_str_eq(c->sandbox.cgroup_root, "/sys/fs/cgroup/cylo");
 	ck_assert_str_eq(c->sandbox.extra_ro_paths[0], "/opt/data");
 	ck_assert_str_eq(c->sandbox.extra_ro_paths[1], "/tmpx");	/* not in /tmp */
