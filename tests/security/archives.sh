@@ -43,6 +43,9 @@ refused A02 a02_link_then_file.tar 'symlink'
 refused A02 a02_two_hops.tar 'symlink'
 refused A02 a02_dir_link_file.tar 'symlink'
 refused A02 a02_relative_escape.tar 'symlink'
+# Their files aim at /etc through the links: /etc/passwd is a host canary.
+[ -e /etc/x ] && bad "/etc/x exists"
+nothing_outside A02
 host A02
 
 # ---- A03: hard links (CVE-2016-5418 included) --------------------------------------

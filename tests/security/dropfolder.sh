@@ -118,6 +118,7 @@ race=$(setpriv --reuid "$ALICE_UID" --regid "$ALICE_UID" --clear-groups \
 	/usr/bin/python3 "$HOSTILE/x05_racer.py" "$D" job.py "$SHADOW" 3 2>&1)
 case $race in *"leaks: 0"*) ;; *) bad "the racer saw: $race" ;; esac
 case $race in *"renames: "[0-9][0-9][0-9]*) ;; *) bad "the racer did not race: $race" ;; esac
+case $race in *"results: 0"*) bad "the racer read no result: $race" ;; esac
 verdict X05 "no result ever held the symlink target's content during the race"
 wait_result X05 "the last version of job.py gets one well-formed result" "$D" job.py 30 \
 	"d['input']['ino'] == os.lstat('$D/job.py').st_ino" \
