@@ -1,11 +1,12 @@
 /*
- * util.c - small pure helpers shared by every module: checked number
- * parsing (the only place that calls strtol/strtod), byte buffers with a
- * hard ceiling, clocks and RFC 3339 time stamps, NULL-terminated string
- * vectors, and the one UTF-8 validator (used by logging and results).
+ * util.c - small helpers shared by every module: checked number parsing
+ * (the only place that calls strtol/strtod), byte buffers with a hard
+ * ceiling, clocks and RFC 3339 time stamps, random numbers, hashing,
+ * NULL-terminated string vectors, and the one UTF-8 validator (used by
+ * logging and results).
  *
- * Nothing here logs, keeps state or takes locks; every function may be
- * called from any thread.
+ * Nothing here logs or takes locks, and the only state is random_u64()'s
+ * atomic call counter; every function may be called from any thread.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /*
- * util.h - small pure helpers: checked number parsing, bounded buffers,
- * clocks, hashing, string lists.
+ * util.h - small helpers: checked number parsing, bounded buffers,
+ * clocks, random numbers, hashing, string lists.
  */
 #ifndef CYLO_UTIL_H
 #define CYLO_UTIL_H
