@@ -6,7 +6,7 @@ set -eu
 PKGS="gcc make pkg-config libinotifytools0-dev libconfuse-dev libseccomp-dev
 libarchive-dev libjansson-dev check zlib1g-dev libbz2-dev liblzma-dev
 libzstd-dev nettle-dev python3 nodejs golang-go rustc g++
-default-jdk-headless ruby php-cli bash bubblewrap inotify-tools"
+default-jdk-headless ruby php-cli bash bubblewrap inotify-tools procps"
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -387,6 +387,15 @@ void box_child_main(const struct box_plan *p)
 		die(p, STEP_CAPS, -errno, -1);
 	if (sethostname("cylo", 4) < 0)
 		die(p, STEP_USERNS, -errno, -1);
+	/*
+	 * Die with the thread that cloned us (a cylo killed or crashed):
+	 * PID 1's death takes every process of the box along, so no job
+	 * outlives its supervisor and its wall timeout.  Set after our last
+	 * change of credentials, which clears it; a parent gone before this
+	 * shows as EOF on the control socket, where we go next.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die(p, STEP_CAPS, -errno, -1);
 	send_msg(p->ctl_fd, &ready);
 	while ((e = recv_run(p->ctl_fd, &stage, fds)) > 0)
 		run_stage(p, stage, fds);
