@@ -56,6 +56,8 @@ static int exit_code_of(const struct job_result *r)
 static int setup(const struct cli *cli, struct cylo_config **cfg,
 		 struct sandbox_env **sb, char *err, size_t errlen)
 {
+	struct sandbox_caps caps;
+
 	*sb = NULL;
 	if (!(*cfg = cli_load_config(cli)))
 		return EXIT_CONFIG;
@@ -64,7 +66,19 @@ static int setup(const struct cli *cli, struct cylo_config **cfg,
 		*cfg = NULL;
 		return EXIT_SANDBOX;
 	}
+	sandbox_env_caps(*sb, &caps);
+	log_debug("sandbox: Landlock ABI %d, seccomp %s, limits by %s, %s", caps.landlock_abi,
+		  caps.seccomp ? "on" : "off", caps.limits_by,
+		  caps.root_mode ? "root mode" : "unprivileged");
 	return 0;
+}
+
+/* --debug: the steps of the job just run. */
+static void log_steps(const struct job_result *r)
+{
+	char esc[1100];
+
+	job_log_steps(log_escape(r->job ? r->job : "-", esc, sizeof(esc)), r);
 }
 
 static void finish_times(struct job_result *r, int64_t t0)
@@ -244,6 +258,7 @@ static int exec_job(const struct cli *cli, const struct exec_opts *o,
 			     .len = len, .stdin_fd = stdin_fd, .over = &o->over };
 	if (sandbox_on_thread(exec_thread, &j) < 0)
 		result_set_error(&r, ST_INTERNAL_ERROR, "cannot start a thread");
+	log_steps(&r);
 	finish_times(&r, t0);
 	if (r.has_compile && r.status == ST_COMPILE_ERROR)
 		write_out(STDERR_FILENO, r.compile.output, r.compile.output_len);
@@ -358,6 +373,7 @@ static int run_file(const struct cli *cli, const char *path, bool json)
 		struct cli_job j = { .ctx = &ctx, .s = &s, .r = &r, .dirfd = dirfd, .name = name };
 		if (sandbox_on_thread(run_thread, &j) < 0)
 			result_set_error(&r, ST_INTERNAL_ERROR, "cannot start a thread");
+		log_steps(&r);
 	}
 	finish_times(&r, t0);
 	if (json) {

@@ -933,11 +933,16 @@ static void run_input(struct job_env *j)
 	}
 	result_init(&r);
 	r.timing.claim = (double)(now_mono_ns() - t0) / 1e6;
+	log_debug("job=%s stage=claim attempt %d", j->esc, c.attempts);
 	produce(j, &c, &r);
+	job_log_steps(j->esc, &r);
 	if (!atomic_load(&j->dm->cancel)) {
 		t0 = now_mono_ns();
 		published = (pe = publish(j, &r)) == 0;
 		publish_ns = now_mono_ns() - t0;
+		if (published)
+			log_debug("job=%s stage=publish written in %.2f ms", j->esc,
+				  (double)publish_ns / 1e6);
 	}
 	/* After the result is in place; a shutdown does not count. */
 	if (published || atomic_load(&j->dm->cancel))

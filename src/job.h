@@ -68,6 +68,13 @@ int jobspec_from_code(const struct job_ctx *ctx, const char *lang_name,
  */
 void job_execute(const struct job_ctx *ctx, struct job_spec *s, struct job_result *r);
 
+/*
+ * At debug level, one line with every step of @r's run and its time in ms
+ * (claim, copy-in, the box's set-up, compile, run, reap), for `--debug`.
+ * @esc is the job's name as log_escape() made it.
+ */
+void job_log_steps(const char *esc, const struct job_result *r);
+
 /* Whether @name is a job input of any kind for @watch (NULL: all kinds). */
 bool job_is_input_name(const struct cylo_config *cfg, const struct watch_conf *w,
 		       const char *name);

@@ -241,3 +241,12 @@ verdict exec/cgroup-root-unusable-125 badroot
 xrun procstdin --lang sh --stdin /proc/self/status 'grep -c "^Name:"'
 want_rc 0; want_out procstdin out "1$nl"
 verdict exec/stdin-procfs-file procstdin
+
+# --debug (a global option): the sandbox's layers and the box's steps.
+timeout 60 "$CYLO" -d exec --lang sh 'echo dbg' </dev/null >"$TMPROOT/dbg.out" 2>"$TMPROOT/dbg.err"
+rc=$?
+want_rc 0; want_out dbg out "dbg$nl"
+want_grep dbg err "sandbox: Landlock ABI"
+grep -qE 'stage=steps .*clone=[0-9.]+ .*run=[0-9.]+ .*status=ok' "$TMPROOT/dbg.err" ||
+	bad "no stage=steps line"
+verdict exec/debug-logs-steps dbg

@@ -167,6 +167,19 @@ printf 'echo cli\n' >"$D3/c.sh"
 "$CYLO" watch --once "$D3" >>"$TMPROOT/once.log" 2>&1
 eq "DIR given on the command line" "$(field "$D3/c.sh.result.json" 'd["stdout"]')" cli
 
+# --debug: every step of a job, each once, in order; none without it.
+printf 'echo debug\n' >"$D3/dbg.sh"
+"$CYLO" -d watch --once "$D3" >"$TMPROOT/debug.log" 2>&1
+steps=$(grep -oE 'job=dbg\.sh stage=(claim|start|steps|publish)' "$TMPROOT/debug.log" |
+	sed 's/.*stage=//' | tr '\n' ' ')
+eq "--debug logs the claim, start, steps and write of a job" "$steps" "claim start steps publish "
+expect "--debug times each step of the box" grep -qE \
+	'job=dbg\.sh stage=steps .*clone=[0-9.]+ ids=[0-9.]+ mounts=[0-9.]+ .*seccomp=[0-9.]+ run=[0-9.]+ .*status=ok' \
+	"$TMPROOT/debug.log"
+printf 'echo quiet\n' >"$D3/quiet.sh"
+"$CYLO" watch --once "$D3" >"$TMPROOT/quiet.log" 2>&1
+expect "without --debug no step is logged" sh -c "! grep -q 'stage=steps' '$TMPROOT/quiet.log'"
+
 # --- exit codes ---
 "$CYLO" -c "$C" watch --bogus >/dev/null 2>&1
 eq "unknown option exits 64" $? 64
