@@ -447,12 +447,6 @@ static int create_claim(int claims_fd, const char *name, int attempts,
 	return 0;
 }
 
-static bool same_input(const struct input_id *a, const struct input_id *b)
-{
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	       a->mtime_ns == b->mtime_ns;
-}
-
 int claim_acquire(int cylo_fd, int claims_fd, const char *name,
 		  const struct input_id *in, double lease, struct claim *c)
 {
@@ -478,7 +472,7 @@ int claim_acquire(int cylo_fd, int claims_fd, const char *name,
 			e = remove_judged(cylo_fd, claims_fd, name, &st);
 			if (e == -EBUSY || (e < 0 && e != -ENOENT))
 				return e;
-			if (o.valid && same_input(&o.in, in) && o.attempts > prior)
+			if (o.valid && input_id_same(&o.in, in) && o.attempts > prior)
 				prior = (int)o.attempts;
 		}
 		e = -EBUSY;

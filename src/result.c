@@ -597,6 +597,11 @@ bool result_name_fits(const char *input)
 	return strlen(input) + RESULT_SUFFIX_LEN <= NAME_MAX;
 }
 
+bool input_id_same(const struct input_id *a, const struct input_id *b)
+{
+	return a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
+}
+
 int result_name(const char *input, char out[NAME_MAX + 1])
 {
 	int k = snprintf(out, NAME_MAX + 1, "%s" RESULT_SUFFIX, input);

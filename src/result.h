@@ -45,6 +45,15 @@ struct input_id {
 	int64_t mtime_ns;
 };
 
+/*
+ * Whether @a and @b identify the same version of an input: inode, size and
+ * modification time.  Not the device: each NFS client numbers the same
+ * export differently, and a remount renumbers it, so a result or claim
+ * written by another host, or before a remount, still counts as this
+ * input's.  A re-drop changes the inode (rename) or the time (rewrite).
+ */
+bool input_id_same(const struct input_id *a, const struct input_id *b);
+
 struct result_compile {
 	int exit_code;
 	char *output;		/* owned, raw bytes */

@@ -185,8 +185,12 @@ static int64_t mtime_of(const struct stat *st)
 
 static bool same_input(const struct input_id *id, const struct stat *st)
 {
-	return id->dev == (uint64_t)st->st_dev && id->ino == (uint64_t)st->st_ino &&
-	       id->size == (int64_t)st->st_size && id->mtime_ns == mtime_of(st);
+	struct input_id now = {
+		.dev = (uint64_t)st->st_dev, .ino = (uint64_t)st->st_ino,
+		.size = (int64_t)st->st_size, .mtime_ns = mtime_of(st),
+	};
+
+	return input_id_same(id, &now);
 }
 
 /* Whether result @rname records input @st: 0 yes, 1 no (rerun), -errno. */

@@ -167,6 +167,21 @@ printf 'echo cli\n' >"$D3/c.sh"
 "$CYLO" watch --once "$D3" >>"$TMPROOT/once.log" 2>&1
 eq "DIR given on the command line" "$(field "$D3/c.sh.result.json" 'd["stdout"]')" cli
 
+# A result written by another host over NFS records that client's device
+# number for the same file: it still counts, the job does not run again.
+python3 - "$D3/c.sh.result.json" <<'EOF'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+d["input"]["dev"] += 12345
+d["stdout"] = "from another host\n"
+with open(sys.argv[1] + ".tmp", "w") as f:
+    json.dump(d, f)
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+EOF
+"$CYLO" watch --once "$D3" >>"$TMPROOT/once.log" 2>&1
+eq "another host's device number: not run again" \
+	"$(field "$D3/c.sh.result.json" 'd["stdout"]')" "from another host"
+
 # --debug: every step of a job, each once, in order; none without it.
 printf 'echo debug\n' >"$D3/dbg.sh"
 "$CYLO" -d watch --once "$D3" >"$TMPROOT/debug.log" 2>&1

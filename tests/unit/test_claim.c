@@ -263,6 +263,22 @@ START_TEST(test_other_host_lease)
 }
 END_TEST
 
+/* An NFS client numbers the export's device its own way: a claim another
+ * host left for the same file still counts its attempts. */
+START_TEST(test_other_host_device_number_same_input)
+{
+	struct input_id there = in1;
+	struct claim c;
+
+	there.dev = in1.dev + 7;
+	plant("e.sh", "elsewhere.example", "x", 1, 1, 2, &there);
+	age("e.sh", 61);
+	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "e.sh", &in1, 60, &c), 0);
+	ck_assert_int_eq(c.attempts, 3);
+	claim_release(&c);
+}
+END_TEST
+
 START_TEST(test_unreadable_claim_judged_by_age)
 {
 	struct claim c;
@@ -398,6 +414,7 @@ static Suite *claim_suite(void)
 	tcase_add_test(tc, test_acquire_busy_release);
 	tcase_add_test(tc, test_abandoned_counts_an_attempt);
 	tcase_add_test(tc, test_dead_pid_taken_over_counts_attempts);
+	tcase_add_test(tc, test_other_host_device_number_same_input);
 	tcase_add_test(tc, test_other_boot_is_stale);
 	tcase_add_test(tc, test_live_pid_busy_reused_pid_stale);
 	tcase_add_test(tc, test_other_host_lease);

@@ -139,6 +139,27 @@ static void assert_keys(json_t *doc)
 	ck_assert_ptr_null(it);
 }
 
+/* An input's version is its inode, size and mtime; the device number is
+ * each NFS client's own and does not count. */
+START_TEST(test_input_id_same)
+{
+	struct input_id a = { .dev = 1, .ino = 2, .size = 3, .mtime_ns = 4 }, b = a;
+
+	ck_assert(input_id_same(&a, &b));
+	b.dev = 99;
+	ck_assert(input_id_same(&a, &b));
+	b = a;
+	b.ino = 5;
+	ck_assert(!input_id_same(&a, &b));
+	b = a;
+	b.size = 5;
+	ck_assert(!input_id_same(&a, &b));
+	b = a;
+	b.mtime_ns = 5;
+	ck_assert(!input_id_same(&a, &b));
+}
+END_TEST
+
 /* The folder protocol's names: X.result.json beside X, within 255 bytes. */
 START_TEST(test_result_file_names)
 {
@@ -748,6 +769,7 @@ static Suite *result_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_result_file_names);
+	tcase_add_test(tc, test_input_id_same);
 	tcase_add_loop_test(tc, test_json_every_field, 0, 2);	/* compact, pretty */
 	tcase_add_test(tc, test_json_unknowns_are_null);
 	tcase_add_test(tc, test_json_utf8_repair);
