@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -1797,7 +1798,10 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
 		snprintf(err, errlen, "%s: cannot stat: %s", path, log_errstr(e, why, sizeof(why)));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
+	/* /dev/null, the usual "no file": the built-in defaults, as an empty one. */
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		st.st_size = 0;
+	else if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
 		e = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
 		snprintf(err, errlen, "%s: %s", path, e == -EFBIG ?
 			 "larger than 1 MiB" : "not a regular file");

@@ -425,6 +425,15 @@ cmd_end
 cmd run/cli/run-usage-64 64 run
 cmd_end
 
+# /dev/null, the usual "no configuration", is the built-in defaults; another
+# device is refused.
+cmd run/check/dev-null-is-defaults 0 -c /dev/null check
+cmd_has '^configuration OK$'
+cmd_end
+cmd run/check/dev-zero-refused-78 78 -c /dev/zero check
+cmd_has 'not a regular file'
+cmd_end
+
 # Commands that take no arguments refuse any (64), not ignore them.
 for c in check langs doctor; do
 	cmd "run/cli/$c-extra-argument-64" 64 -c "$CONF" "$c" --bogus
