@@ -123,7 +123,7 @@ const char *box_step_name(enum box_step s)
 		[STEP_MOUNT_WORK] = "mount namespace (/work and the job's files)",
 		[STEP_UNPACK] = "job files",
 		[STEP_PIVOT] = "mount namespace (pivot_root)",
-		[STEP_STAGE_FDS] = "stage start-up (fds, session)",
+		[STEP_STAGE_FDS] = "stage start-up (fds, session, signals)",
 		[STEP_RLIMITS] = "rlimits",
 		[STEP_CAPS] = "capabilities",
 		[STEP_NO_NEW_PRIVS] = "no_new_privs",

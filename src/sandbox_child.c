@@ -214,8 +214,38 @@ static int recv_run(int fd, uint32_t *stage, int fds[STAGE_FDS])
 	return 1;
 }
 
+/*
+ * The daemon blocks nearly every signal in all its threads (its main
+ * thread reads them from a signalfd) and ignores SIGPIPE; a box and its
+ * stages inherit both, and exec keeps them.  A job starts as from a
+ * shell instead: nothing blocked, nothing ignored.  The daemon touches
+ * only the standard signals (1-31: glibc keeps the real-time ones it
+ * reserves out of reach, and the others are left alone).  No handler of
+ * ours survives exec; only SIG_IGN would.
+ */
+static int stage_signals(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	sigset_t none;
+
+	for (int s = 1; s < 32; s++) {
+		if (s == SIGKILL || s == SIGSTOP)
+			continue;
+		if (sigaction(s, NULL, &old) < 0)
+			return -errno;
+		if (old.sa_handler == SIG_IGN && sigaction(s, &dfl, NULL) < 0)
+			return -errno;
+	}
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
+}
+
 static void stage_fds(const struct box_plan *p, const int fds[3])
 {
+	int e;
+
+	if ((e = stage_signals()) < 0)
+		die(p, STEP_STAGE_FDS, e, -1);
 	for (int i = 0; i < 3; i++)
 		if (dup2(fds[i], i) < 0)	/* dup2 clears close-on-exec */
 			die(p, STEP_STAGE_FDS, -errno, i);

@@ -182,6 +182,17 @@ EOF
 eq "another host's device number: not run again" \
 	"$(field "$D3/c.sh.result.json" 'd["stdout"]')" "from another host"
 
+# A job starts as from a shell, not with the daemon's signal mask: nothing
+# blocked or ignored, so a pipe's writer dies quietly of SIGPIPE.
+printf 'grep -E "^Sig(Blk|Ign)" /proc/self/status\nyes | head -n 1\n' >"$D3/sig.sh"
+"$CYLO" watch --once "$D3" >>"$TMPROOT/once.log" 2>&1
+eq "a daemon's job runs with no signal blocked or ignored" \
+	"$(field "$D3/sig.sh.result.json" 'd["stdout"] + "|" + d["stderr"]')" \
+	"SigBlk:	0000000000000000
+SigIgn:	0000000000000000
+y
+|"
+
 # --debug: every step of a job, each once, in order; none without it.
 printf 'echo debug\n' >"$D3/dbg.sh"
 "$CYLO" -d watch --once "$D3" >"$TMPROOT/debug.log" 2>&1
