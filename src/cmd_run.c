@@ -66,10 +66,12 @@ static int setup(const struct cli *cli, struct cylo_config **cfg,
 		*cfg = NULL;
 		return EXIT_SANDBOX;
 	}
-	sandbox_env_caps(*sb, &caps);
-	log_debug("sandbox: Landlock ABI %d, seccomp %s, limits by %s, %s", caps.landlock_abi,
-		  caps.seccomp ? "on" : "off", caps.limits_by,
-		  caps.root_mode ? "root mode" : "unprivileged");
+	if (log_level() >= LOG_DEBUG) {
+		sandbox_env_caps(*sb, &caps);
+		log_debug("sandbox: Landlock ABI %d, seccomp %s, limits by %s, %s",
+			  caps.landlock_abi, caps.seccomp ? "on" : "off", caps.limits_by,
+			  caps.root_mode ? "root mode" : "unprivileged");
+	}
 	return 0;
 }
 
@@ -78,7 +80,8 @@ static void log_steps(const struct job_result *r)
 {
 	char esc[1100];
 
-	job_log_steps(log_escape(r->job ? r->job : "-", esc, sizeof(esc)), r);
+	if (log_level() >= LOG_DEBUG)
+		job_log_steps(log_escape(r->job ? r->job : "-", esc, sizeof(esc)), r);
 }
 
 static void finish_times(struct job_result *r, int64_t t0)

@@ -10,9 +10,9 @@
  *
  * The directory listing decides what is pending; events are hints.  An
  * input is pending when it has no X.result.json or its result records
- * another identity (dev, ino, size, mtime): that is re-checked by the
- * worker under its claim, so a stale hint costs a stat, never a second
- * run.  A scan reads the whole directory but keeps only the SCAN_KEEP
+ * another identity (ino, size, mtime: input_id_same()): that is
+ * re-checked by the worker under its claim, so a stale hint costs a
+ * stat, never a second run.  A scan reads the whole directory but keeps only the SCAN_KEEP
  * oldest pending inputs (a heap), so a backlog of any size costs bounded
  * memory; the folder itself is the durable backlog.  The kept list feeds
  * the bounded queue as it drains (the queue calls watcher_wake() at low

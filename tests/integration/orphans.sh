@@ -10,10 +10,13 @@
 . "$(dirname "$0")/watch_lib.sh"
 
 # running TAG: the job's own "sleep TAG" runs (not just a cylo whose
-# command line holds it); none_left TAG: no process's command line holds
-# it.  The brackets keep the pattern from matching a line that holds it.
-running() { pgrep -f -- "^[s]leep $1" >/dev/null; }
-none_left() { ! pgrep -f -- "[s]leep $1" >/dev/null; }
+# command line holds it); none_left TAG: no process's command line ends in
+# it (pgrep's 1, not an error).  The brackets keep the pattern from
+# matching a line that holds it; the tag's dots are escaped.
+pat() { printf '[s]leep %s$' "$(printf '%s' "$1" | sed 's/[.]/[.]/g')"; }
+running() { pgrep -f -- "^$(pat "$1")" >/dev/null; }
+none_left() { pgrep -f -- "$(pat "$1")" >/dev/null; [ $? = 1 ]; }
+gone() { ! alive "$1"; }	# a zombie is gone too
 
 # gone_after NAME PID SIGNAL TAG: once TAG's job runs, SIGNAL to PID;
 # then neither PID nor any process of the box may be left.
@@ -21,15 +24,17 @@ gone_after() {
 	if ! until_ok 30 running "$4"; then
 		not_ok "$1" "the job never started"
 		kill -KILL "$2" 2>/dev/null
+		pkill -KILL -f -- "$(pat "$4")"
 		return
 	fi
 	kill "-$3" "$2"
+	until_ok 30 gone "$2" || kill -KILL "$2" 2>/dev/null
 	wait "$2" 2>/dev/null
 	if until_ok 30 none_left "$4"; then
 		ok "$1"
 	else
-		not_ok "$1" "left running: $(pgrep -af -- "[s]leep $4" | tr '\n' '|')"
-		pkill -KILL -f -- "[s]leep $4"
+		not_ok "$1" "left running: $(pgrep -af -- "$(pat "$4")" | tr '\n' '|')"
+		pkill -KILL -f -- "$(pat "$4")"
 	fi
 }
 
