@@ -12,14 +12,14 @@
  * input is pending when it has no X.result.json or its result records
  * another identity (ino, size, mtime: input_id_same()): that is
  * re-checked by the worker under its claim, so a stale hint costs a
- * stat, never a second run.  A scan reads the whole directory but keeps only the SCAN_KEEP
- * oldest pending inputs (a heap), so a backlog of any size costs bounded
- * memory; the folder itself is the durable backlog.  The kept list feeds
- * the bounded queue as it drains (the queue calls watcher_wake() at low
- * water); when the list is used up and the scan had found more, or
- * events arrived meanwhile, the directory is scanned again.  While a
- * backlog list exists, event hints only mark the directory for a rescan,
- * so that inputs still run oldest first.
+ * stat, never a second run.  A scan reads the whole directory but keeps
+ * only the SCAN_KEEP oldest pending inputs (a heap), so a backlog of any
+ * size costs bounded memory; the folder itself is the durable
+ * backlog.  The kept list feeds the bounded queue as it drains (the queue
+ * calls watcher_wake() at low water); when the list is used up and the
+ * scan had found more, or events arrived meanwhile, the directory is
+ * scanned again.  While a backlog list exists, event hints only mark the
+ * directory for a rescan, so that inputs still run oldest first.
  *
  * Completion.  With inotify, IN_CLOSE_WRITE and IN_MOVED_TO mark a name
  * complete and queue it at once, as IN_CREATE does for what no writer will
