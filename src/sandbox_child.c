@@ -214,30 +214,39 @@ static int recv_run(int fd, uint32_t *stage, int fds[STAGE_FDS])
 	return 1;
 }
 
+/* The kernel's struct sigaction (glibc's differs in layout). */
+struct k_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
 /*
  * The daemon blocks nearly every signal in all its threads (its main
- * thread reads them from a signalfd) and ignores SIGPIPE; a box and its
- * stages inherit both, and exec keeps them.  A job starts as from a
- * shell instead: nothing blocked, nothing ignored.  The daemon touches
- * only the standard signals (1-31: glibc keeps the real-time ones it
- * reserves out of reach, and the others are left alone).  No handler of
- * ours survives exec; only SIG_IGN would.
+ * thread reads them from a signalfd) and ignores SIGPIPE, and whoever
+ * started cylo may have left others ignored; a box and its stages
+ * inherit all that, and exec keeps it.  A job starts as from a clean
+ * shell instead: nothing blocked, nothing ignored.  Raw syscalls, every
+ * signal up to 64: glibc's wrappers refuse the real-time signals it
+ * reserves.  No handler of ours survives exec; only SIG_IGN would.
  */
 static int stage_signals(void)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
-	sigset_t none;
+	struct k_sigaction dfl = { .handler = SIG_DFL }, old;
+	uint64_t none = 0;
 
-	for (int s = 1; s < 32; s++) {
+	for (int s = 1; s <= 64; s++) {
 		if (s == SIGKILL || s == SIGSTOP)
 			continue;
-		if (sigaction(s, NULL, &old) < 0)
+		if (syscall(SYS_rt_sigaction, s, NULL, &old, sizeof(uint64_t)) < 0)
 			return -errno;
-		if (old.sa_handler == SIG_IGN && sigaction(s, &dfl, NULL) < 0)
+		if (old.handler == SIG_IGN &&
+		    syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(uint64_t)) < 0)
 			return -errno;
 	}
-	sigemptyset(&none);
-	return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
+	return syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none)) < 0 ?
+	       -errno : 0;
 }
 
 static void stage_fds(const struct box_plan *p, const int fds[3])

@@ -182,10 +182,14 @@ EOF
 eq "another host's device number: not run again" \
 	"$(field "$D3/c.sh.result.json" 'd["stdout"]')" "from another host"
 
-# A job starts as from a shell, not with the daemon's signal mask: nothing
-# blocked or ignored, so a pipe's writer dies quietly of SIGPIPE.
+# A job starts as from a clean shell, not with the daemon's signal mask
+# nor what cylo's own parent ignored (here SIGUSR1 and a real-time signal):
+# nothing blocked or ignored, so a pipe's writer dies quietly of SIGPIPE.
 printf 'grep -E "^Sig(Blk|Ign)" /proc/self/status\nyes | head -n 1\n' >"$D3/sig.sh"
-"$CYLO" watch --once "$D3" >>"$TMPROOT/once.log" 2>&1
+python3 -c 'import os, signal, sys
+for s in (signal.SIGUSR1, signal.SIGRTMIN + 2):
+    signal.signal(s, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$CYLO" watch --once "$D3" >>"$TMPROOT/once.log" 2>&1
 eq "a daemon's job runs with no signal blocked or ignored" \
 	"$(field "$D3/sig.sh.result.json" 'd["stdout"] + "|" + d["stderr"]')" \
 	"SigBlk:	0000000000000000
