@@ -763,14 +763,6 @@ static void write_status(struct daemon *dm, const char *state)
 
 /* ---- workers ---- */
 
-static void id_from_stat(const struct stat *st, struct input_id *id)
-{
-	id->dev = st->st_dev;
-	id->ino = st->st_ino;
-	id->size = st->st_size;
-	id->mtime_ns = (int64_t)st->st_mtim.tv_sec * NS + st->st_mtim.tv_nsec;
-}
-
 static const char *kind_of(mode_t m)
 {
 	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
@@ -830,7 +822,7 @@ static void produce(struct job_env *j, const struct claim *c, struct job_result 
 	else
 		run_job(j, r);
 	if (r->input.dev == 0 && r->input.ino == 0)
-		id_from_stat(&j->st, &r->input);	/* refused before it was opened */
+		input_id_of(&j->st, &r->input);	/* refused before it was opened */
 	r->finished_at_ns = now_real_ns();
 }
 
@@ -916,7 +908,7 @@ static void run_input(struct job_env *j)
 
 	if (watch_input_state(j->d->dirfd, j->it->name, &j->st) != 1)
 		return;
-	id_from_stat(&j->st, &id);
+	input_id_of(&j->st, &id);
 	t0 = now_mono_ns();
 	e = claim_acquire(j->d->cylo_fd, j->d->claims_fd, j->it->name, &id,
 			  j->conf->claim_timeout, &c);

@@ -233,8 +233,6 @@ void job_log_steps(const char *esc, const struct job_result *r)
 {
 	const struct job_timing *t = &r->timing;
 
-	if (log_level() < LOG_DEBUG)
-		return;
 	log_debug("job=%s stage=steps claim=%.2f copy_in=%.2f cgroup=%.2f clone=%.2f "
 		  "ids=%.2f mounts=%.2f compile=%.2f setup=%.2f landlock=%.2f seccomp=%.2f "
 		  "run=%.2f drain=%.2f reap=%.2f status=%s", esc, t->claim, t->copy_in,

@@ -251,14 +251,6 @@ static int open_failed(struct job_result *r, const char *name, int e)
 	return invalid(r, "input '%s' %s", name, why);
 }
 
-static void record_identity(struct job_result *r, const struct stat *st)
-{
-	r->input.dev = st->st_dev;
-	r->input.ino = st->st_ino;
-	r->input.size = st->st_size;
-	r->input.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-}
-
 static long input_cap(const struct job_ctx *c)
 {
 	return c->watch ? c->watch->max_input_size : c->cfg->max_input_size;
@@ -588,7 +580,7 @@ int jobspec_from_input(const struct job_ctx *c, int dirfd, const char *name,
 	fd = open_input(dirfd, name, input_cap(c), &st);
 	if (fd < 0)
 		return open_failed(r, name, fd);
-	record_identity(r, &st);
+	input_id_of(&st, &r->input);
 	if (n > 4 && !strcmp(name + n - 4, ".job"))
 		e = from_manifest(c, dirfd, name, fd, s, r);
 	else if (archive_is_archive_name(name))

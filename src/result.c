@@ -597,6 +597,14 @@ bool result_name_fits(const char *input)
 	return strlen(input) + RESULT_SUFFIX_LEN <= NAME_MAX;
 }
 
+void input_id_of(const struct stat *st, struct input_id *id)
+{
+	id->dev = (uint64_t)st->st_dev;
+	id->ino = (uint64_t)st->st_ino;
+	id->size = (int64_t)st->st_size;
+	id->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
 bool input_id_same(const struct input_id *a, const struct input_id *b)
 {
 	return a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;

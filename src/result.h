@@ -54,6 +54,10 @@ struct input_id {
  */
 bool input_id_same(const struct input_id *a, const struct input_id *b);
 
+struct stat;
+/* The identity of the file @st describes. */
+void input_id_of(const struct stat *st, struct input_id *id);
+
 struct result_compile {
 	int exit_code;
 	char *output;		/* owned, raw bytes */

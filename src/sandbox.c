@@ -63,6 +63,7 @@ struct sandbox_env {
 	bool root_mode;
 	uid_t uid_base;
 	int cap_last_cap;
+	uint64_t sig_ignored;	/* see ignored_signals() */
 	int devnull;		/* stdin of stages that have none */
 	int host_net;		/* root mode: our network namespace, for spares */
 	int host_mnt;		/* root mode: our mount namespace, for templates */
@@ -139,6 +140,26 @@ const char *box_step_name(enum box_step s)
 
 /* ---- the environment ---------------------------------------------- */
 
+/*
+ * The signals this process ignores (bit s - 1 for signal s): boxes inherit
+ * them, and exec keeps them, so each stage resets these.  Learnt once:
+ * dispositions are set before the sandbox (the daemon ignores SIGPIPE
+ * first) and never change after.  A signal that cannot be asked about
+ * counts as ignored, so that it is reset all the same.
+ */
+static uint64_t ignored_signals(void)
+{
+	struct k_sigaction old;
+	uint64_t set = 0;
+
+	for (int s = 1; s <= 64; s++)
+		if (s != SIGKILL && s != SIGSTOP &&
+		    (syscall(SYS_rt_sigaction, s, NULL, &old, sizeof(uint64_t)) < 0 ||
+		     old.handler == SIG_IGN))
+			set |= 1ULL << (s - 1);
+	return set;
+}
+
 static int read_cap_last_cap(void)
 {
 	long v;
@@ -201,6 +222,7 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 	env->root_mode = geteuid() == 0;
 	env->uid_base = conf->uid_base;
 	env->cap_last_cap = read_cap_last_cap();
+	env->sig_ignored = ignored_signals();
 	env->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	env->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (env->root_mode) {
@@ -328,6 +350,7 @@ static void plan_init(struct box *b, const struct box_spec *spec,
 	p->seccomp = b->env->have_seccomp ? &b->env->seccomp : NULL;
 	p->landlock = &b->env->landlock;
 	p->cap_last_cap = b->env->cap_last_cap;
+	p->sig_ignored = b->env->sig_ignored;
 }
 
 /*

@@ -214,37 +214,24 @@ static int recv_run(int fd, uint32_t *stage, int fds[STAGE_FDS])
 	return 1;
 }
 
-/* The kernel's struct sigaction (glibc's differs in layout). */
-struct k_sigaction {
-	void (*handler)(int);
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask;
-};
-
 /*
  * The daemon blocks nearly every signal in all its threads (its main
  * thread reads them from a signalfd) and ignores SIGPIPE, and whoever
  * started cylo may have left others ignored; a box and its stages
  * inherit all that, and exec keeps it.  A job starts as from a clean
- * shell instead: nothing blocked, nothing ignored.  Raw syscalls, every
- * signal up to 64: glibc's wrappers refuse the real-time signals it
- * reserves.  No handler of ours survives exec; only SIG_IGN would.
+ * shell instead: nothing blocked, nothing ignored (@ignored: what the
+ * parent learnt once, see ignored_signals()).  No handler of ours
+ * survives exec; only SIG_IGN would.
  */
-static int stage_signals(void)
+static int stage_signals(uint64_t ignored)
 {
-	struct k_sigaction dfl = { .handler = SIG_DFL }, old;
+	struct k_sigaction dfl = { .handler = SIG_DFL };
 	uint64_t none = 0;
 
-	for (int s = 1; s <= 64; s++) {
-		if (s == SIGKILL || s == SIGSTOP)
-			continue;
-		if (syscall(SYS_rt_sigaction, s, NULL, &old, sizeof(uint64_t)) < 0)
-			return -errno;
-		if (old.handler == SIG_IGN &&
+	for (int s = 1; s <= 64; s++)
+		if ((ignored & (1ULL << (s - 1))) &&
 		    syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(uint64_t)) < 0)
 			return -errno;
-	}
 	return syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none)) < 0 ?
 	       -errno : 0;
 }
@@ -253,7 +240,7 @@ static void stage_fds(const struct box_plan *p, const int fds[3])
 {
 	int e;
 
-	if ((e = stage_signals()) < 0)
+	if ((e = stage_signals(p->sig_ignored)) < 0)
 		die(p, STEP_STAGE_FDS, e, -1);
 	for (int i = 0; i < 3; i++)
 		if (dup2(fds[i], i) < 0)	/* dup2 clears close-on-exec */

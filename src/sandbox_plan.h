@@ -61,7 +61,18 @@ struct box_plan {
 	const struct sock_fprog *seccomp;	/* or NULL when not required & absent */
 	const struct landlock_plan *landlock;	/* abi <= 0: none */
 	int cap_last_cap;
+	uint64_t sig_ignored;	/* signal s ignored here: bit s - 1 (reset per stage) */
 	bool in_template;	/* cloned from a template's mount namespace */
+};
+
+/* The kernel's struct sigaction, for the raw rt_sigaction syscall
+ * (glibc's differs in layout, and its wrapper refuses the real-time
+ * signals glibc reserves). */
+struct k_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
 };
 
 /* With REQ_RUN: stdin, stdout, stderr, and the program to execveat() (or

@@ -185,11 +185,9 @@ static int64_t mtime_of(const struct stat *st)
 
 static bool same_input(const struct input_id *id, const struct stat *st)
 {
-	struct input_id now = {
-		.dev = (uint64_t)st->st_dev, .ino = (uint64_t)st->st_ino,
-		.size = (int64_t)st->st_size, .mtime_ns = mtime_of(st),
-	};
+	struct input_id now;
 
+	input_id_of(st, &now);
 	return input_id_same(id, &now);
 }
 

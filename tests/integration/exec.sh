@@ -250,3 +250,13 @@ want_grep dbg err "sandbox: Landlock ABI"
 grep -qE 'stage=steps .*clone=[0-9.]+ .*run=[0-9.]+ .*status=ok' "$TMPROOT/dbg.err" ||
 	bad "no stage=steps line"
 verdict exec/debug-logs-steps dbg
+
+# What cylo's own parent ignored (SIGPIPE here) is not the job's.
+python3 -c 'import os, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$CYLO" exec --lang sh \
+	'grep "^SigIgn" /proc/self/status; yes | head -n 1' </dev/null \
+	>"$TMPROOT/sigign.out" 2>"$TMPROOT/sigign.err"
+rc=$?
+want_rc 0; want_out sigign out "SigIgn:	0000000000000000${nl}y$nl"; want_empty sigign err
+verdict exec/parent-ignored-signals-reset sigign
