@@ -13,11 +13,14 @@
  * poll() on the pipes, the control socket (MSG_DONE, or EOF when the init
  * died) and the shutdown eventfd until the stage is done and both pipes
  * are at EOF, enforcing the wall deadline, the CPU budget (cgroup usage)
- * and the output budget.  Any breach kills
- * the whole box: SIGKILL to its init through the pidfd makes the kernel
- * kill every process of the PID namespace, and cgroup.kill (v2) covers the
- * cgroup.  box_close() kills, reaps through the pidfd and removes the
- * cgroup, so no process of the job outlives it.
+ * and the output budget.  A breach ends the stage: SIGUSR1 through the
+ * pidfd makes the init kill every other process of the box and report
+ * MSG_DONE, so the box lives on for the job's next stage (its next test).
+ * Should the init not answer, or the sandbox fail, the whole box is
+ * killed: SIGKILL to its init makes the kernel kill every process of the
+ * PID namespace, and cgroup.kill (v2) covers the cgroup.  box_close()
+ * kills, reaps through the pidfd and removes the cgroup, so no process of
+ * the job outlives it.
  *
  * The parent owns every fd it creates; the init process closes its copies
  * of everything except its end of the socket and the bundle.
@@ -643,12 +646,29 @@ struct waiter {
 	struct stage_outcome *o;
 	int pipes[2];		/* read ends, -1 at EOF */
 	bool done;		/* MSG_DONE seen */
+	bool stopping;		/* stop_stage() asked the init to end the stage */
 	int64_t start, deadline, drain_until;
 	int64_t t_stage[4], t_done;	/* MSG_TIMING stamps; MSG_DONE seen */
 	long long cpu_base_us;
 };
 
 #define PUMP_BYTES 65536
+
+/*
+ * Ends the stage at a limit and keeps the box: the init's SIGUSR1 handler
+ * kills every other process of the box, then the init reports MSG_DONE as
+ * for any stage.  If that does not come within DRAIN_TIMEOUT_MS, the
+ * deadline kills the box instead.
+ */
+static void stop_stage(struct waiter *w)
+{
+	if (w->stopping || w->b->dead)
+		return;
+	w->stopping = true;
+	w->deadline = now_mono_ns() + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
+	if (syscall(SYS_pidfd_send_signal, w->b->pidfd, SIGUSR1, NULL, 0) < 0)
+		kill_box(w->b);
+}
 
 /*
  * The pipes' read buffer, one per thread, mapped once and left out of the
@@ -674,7 +694,7 @@ static char *pump_buffer(void)
 	return pump_buf = p;
 }
 
-/* Reads what a pipe has; kills the box when a stream is over budget. */
+/* Reads what a pipe has; ends the stage when a stream is over budget. */
 static void pump(struct waiter *w, int k)
 {
 	char small[512], *buf = pump_buffer();
@@ -696,7 +716,7 @@ static void pump(struct waiter *w, int k)
 	if (dynbuf_add(d, buf, (size_t)n) < 0 || d->truncated) {
 		if (!w->o->output_exceeded && !w->b->dead)
 			w->o->output_exceeded = true;
-		kill_box(w->b);
+		stop_stage(w);
 	}
 }
 
@@ -761,8 +781,12 @@ static void wait_stage(struct waiter *w)
 		int r;
 
 		if (!w->done && now >= w->deadline) {
-			w->o->timed_out = true;
-			kill_box(w->b);
+			if (w->stopping) {	/* the init did not end it */
+				kill_box(w->b);
+			} else {
+				w->o->timed_out = true;
+				stop_stage(w);
+			}
 			w->deadline = now + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
 		} else if (w->done && now >= w->drain_until) {
 			kill_box(w->b);	/* a pipe held open past the stage's end */
@@ -792,7 +816,7 @@ static void wait_stage(struct waiter *w)
 			w->drain_until = now_mono_ns() + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
 		if (!w->done && !w->o->timed_out && cpu_over(w)) {
 			w->o->timed_out = true;
-			kill_box(w->b);
+			stop_stage(w);
 		}
 	}
 }
@@ -932,6 +956,11 @@ int box_run(struct box *b, size_t i, struct stage_outcome *o)
 		return o->error = e < 0 ? e : -EPIPE;
 	}
 	return o->error;
+}
+
+bool box_dead(const struct box *b)
+{
+	return b->dead;
 }
 
 void box_get_timing(const struct box *b, struct box_timing *t)

@@ -115,9 +115,14 @@ int box_open(struct sandbox_env *env, const struct box_spec *spec,
  * Runs stage @i and waits for it (wall deadline, CPU and output budgets).
  * Fills @o (initialise it with stage_outcome_init()).  Returns 0 when the
  * stage ran (whatever it did), -errno when the sandbox failed (o->reason).
- * After a timeout, memory or output kill the box is dead: later stages fail.
+ * A stage killed at its wall, CPU or output limit takes only its own
+ * processes along; the box may die with it (an OOM kill of the whole
+ * group, an init that did not answer), and then later stages fail.
  */
 int box_run(struct box *b, size_t i, struct stage_outcome *o);
+
+/* Whether @b's init is gone, so that no further stage can run in it. */
+bool box_dead(const struct box *b);
 
 /*
  * Kills every box running now (their box_run() returns -ECANCELED) and

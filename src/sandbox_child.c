@@ -14,8 +14,10 @@
  * each REQ_RUN with three fds (stdin, stdout, stderr), fork a stage
  * process, wait for it, SIGKILL every other process of the namespace
  * (kill(-1) from PID 1 spares only itself: nothing a stage forked outlives
- * it), reap them, and report MSG_DONE with the status and rusage.  EOF on
- * the socket ends the box: when PID 1 exits the kernel kills the rest.
+ * it), reap them, and report MSG_DONE with the status and rusage.  A
+ * SIGUSR1 from the parent (a stage over a limit) kills every other process
+ * of the box at once, so the stage ends and the box serves the next one.
+ * EOF on the socket ends the box: when PID 1 exits the kernel kills the rest.
  *
  * Stage: new session, stdio, cwd /work, rlimits, capabilities dropped,
  * fds marked close-on-exec, no_new_privs, Landlock, seccomp last, exec.
@@ -388,6 +390,36 @@ static void run_stage(const struct box_plan *p, uint32_t i, int fds[STAGE_FDS])
 	send_msg(p->ctl_fd, &m);
 }
 
+/*
+ * SIGUSR1: the parent ends the running stage.  Killing right in the
+ * handler (kill is async-signal-safe) leaves no window between a flag's
+ * check and a blocking wait in which the request could be lost; one that
+ * lands between stages kills nothing.  From inside the box the signal is
+ * refused by Landlock's signal scope (ABI 6); without it, it would only
+ * end the job's own run.
+ */
+static void on_stop(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	kill(-1, SIGKILL);	/* from PID 1: all but itself */
+	errno = saved;
+}
+
+/* Takes SIGUSR1 (see on_stop()); the daemon thread we copy blocks it. */
+static int take_stop_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESTART };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
 void box_child_main(const struct box_plan *p)
 {
 	struct box_msg ready = { .kind = MSG_READY };
@@ -422,6 +454,8 @@ void box_child_main(const struct box_plan *p)
 	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die(p, STEP_CAPS, -errno, -1);
+	if ((e = take_stop_signal()) < 0)
+		die(p, STEP_START, e, -1);
 	send_msg(p->ctl_fd, &ready);
 	while ((e = recv_run(p->ctl_fd, &stage, fds)) > 0)
 		run_stage(p, stage, fds);

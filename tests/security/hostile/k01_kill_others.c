@@ -64,6 +64,8 @@ int main(void)
 	say("kill(getppid(), SIGKILL)", kill(getppid(), SIGKILL));
 	say("kill(1, SIGTERM)", kill(1, SIGTERM));
 	say("kill(1, SIGSTOP)", kill(1, SIGSTOP));
+	/* The init's one handled signal ends the running stage: this one. */
+	say("kill(1, SIGUSR1)", kill(1, SIGUSR1));
 	usleep(100000);
 	printf("ppid: %d\n", (int)getppid());
 	printf("alive: yes\n");
