@@ -2,7 +2,8 @@
  * bundle.c - the job's files as one memfd (see bundle.h).
  *
  * Format: a sequence of records, each a struct rec header, the path bytes
- * (no NUL), then `size` data bytes for a file.  The writer validates every
+ * (no NUL), then `size` data bytes for a file.  A hidden file ('h', see
+ * bundle_hide()) keeps its bytes for the parent but is never unpacked.  The writer validates every
  * path; the reader trusts nothing but the fixed-size header and checks the
  * lengths again, since a bug in the writer must not become a write outside
  * /work.
@@ -10,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +30,7 @@
 
 struct rec {
 	uint32_t magic;
-	uint8_t type;		/* 'd' or 'f' */
+	uint8_t type;		/* 'd', 'f', or 'h' for a hidden file */
 	uint8_t pad;
 	uint16_t pathlen;
 	uint32_t mode;
@@ -273,7 +275,8 @@ int bundle_walk(const struct bundle *b,
 		if (n == 0)
 			return 0;
 		if (n != sizeof(r) || r.magic != REC_MAGIC || r.pathlen == 0 ||
-		    r.pathlen > PATH_MAX_BYTES || (r.type != 'd' && r.type != 'f'))
+		    r.pathlen > PATH_MAX_BYTES ||
+		    (r.type != 'd' && r.type != 'f' && r.type != 'h'))
 			return n < 0 ? -errno : -EINVAL;
 		off += (off_t)sizeof(r);
 		if (pread(b->fd, path, r.pathlen, off) != r.pathlen)
@@ -298,7 +301,7 @@ static int find_visit(void *arg, const char *path, char type, size_t size, off_t
 {
 	struct find *f = arg;
 
-	if (type != 'f' || strcmp(path, f->want))
+	if ((type != 'f' && type != 'h') || strcmp(path, f->want))
 		return 0;
 	f->off = data;
 	f->len = size;
@@ -314,6 +317,23 @@ int bundle_find(const struct bundle *b, const char *path, off_t *off, size_t *le
 		return e < 0 ? e : -ENOENT;
 	*off = f.off;
 	*len = f.len;
+	return 0;
+}
+
+int bundle_hide(struct bundle *b, const char *path)
+{
+	const uint8_t hidden = 'h';
+	struct find f = { .want = path };
+	off_t type_at;
+	int e = bundle_walk(b, find_visit, &f);
+
+	if (e <= 0)
+		return e < 0 ? e : -ENOENT;
+	/* The data follows the header and the path: step back over both. */
+	type_at = f.off - (off_t)strlen(path) - (off_t)sizeof(struct rec) +
+		  (off_t)offsetof(struct rec, type);
+	if (pwrite(b->fd, &hidden, 1, type_at) != 1)
+		return -EIO;
 	return 0;
 }
 
@@ -367,6 +387,10 @@ int bundle_unpack(int fd, int dirfd)
 	struct rec r;
 	int e;
 
+	/* From the start, whoever read the shared offset before: a job whose
+	 * box died between its tests unpacks the same bundle again. */
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
 	for (;;) {
 		e = read_exact(fd, &r, sizeof(r));
 		if (e <= 0)
@@ -383,6 +407,9 @@ int bundle_unpack(int fd, int dirfd)
 			e = mkdirat(dirfd, path, 0755) < 0 ? -errno : 0;
 		else if (r.type == 'f')
 			e = unpack_file(fd, dirfd, path, &r);
+		else if (r.type == 'h')
+			e = r.size > INT64_MAX || lseek(fd, (off_t)r.size, SEEK_CUR) < 0 ?
+			    -EINVAL : 0;
 		else
 			e = -EINVAL;
 		if (e < 0)

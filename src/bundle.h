@@ -53,7 +53,8 @@ int bundle_adopt(struct bundle *b, int fd, size_t max_bytes, size_t max_entries)
 
 /*
  * Calls @fn for each entry in @b (with pread: the write position is kept):
- * its path, type ('d' or 'f'), size and the offset of its data.  Stops at
+ * its path, type ('d', 'f', or 'h' for a hidden file), size and the offset
+ * of its data.  Stops at
  * the first non-zero return of @fn and returns it; 0 at the end; -EINVAL
  * for a malformed bundle.
  */
@@ -62,18 +63,26 @@ int bundle_walk(const struct bundle *b,
 		void *arg);
 
 /*
- * Finds the regular file @path in @b: the offset and size of its data.
+ * Finds the regular file @path in @b, hidden or not: the offset and size
+ * of its data.
  * 0, -ENOENT when @b has no such file, -EINVAL for a malformed bundle.
  */
 int bundle_find(const struct bundle *b, const char *path, off_t *off, size_t *len);
+
+/*
+ * Hides the regular file @path: it stays in @b for bundle_find() by the
+ * parent (a test's expected output) but is never unpacked into /work.
+ * Before bundle_seal().  0, -ENOENT, -EINVAL (malformed) or -EIO.
+ */
+int bundle_hide(struct bundle *b, const char *path);
 
 /* Rewinds the memfd for reading and seals it against writes.  0 or -errno. */
 int bundle_seal(struct bundle *b);
 void bundle_close(struct bundle *b);
 
 /*
- * Unpacks the bundle read from @fd into @dirfd.  Async-signal-safe (no
- * allocation): for the post-clone child.  0 or -errno.
+ * Unpacks the whole bundle in @fd, from its start, into @dirfd.
+ * Async-signal-safe (no allocation): for the post-clone child.  0 or -errno.
  */
 int bundle_unpack(int fd, int dirfd);
 

@@ -7,6 +7,10 @@
  * within the caps; otherwise the bundle must not keep the fd, which the
  * caller closes (a kept copy would be closed twice, the second time
  * perhaps another thread's fd).
+ *
+ * Unpacking runs into a fresh directory under /tmp: a hidden file (a
+ * test's expected output) is found by the parent but never unpacked, and
+ * a second unpack of the same fd (a job's box rebuilt) gives the same tree.
  */
 #include <check.h>
 #include <errno.h>
@@ -78,6 +82,52 @@ START_TEST(test_find)
 }
 END_TEST
 
+/* Unpacks @b into a fresh directory: its fd (the caller removes it). */
+static int unpacked(struct bundle *b, char *dir, size_t n)
+{
+	int d = make_test_dir(dir, n, "bundle");
+
+	ck_assert_int_eq(bundle_unpack(b->fd, d), 0);
+	return d;
+}
+
+START_TEST(test_hide_keeps_data_out_of_the_tree)
+{
+	struct bundle b;
+	char dir[64], again[64], buf[16] = "";
+	struct stat st;
+	off_t off = -1;
+	size_t len = 0;
+	int d, d2;
+
+	sample(&b);
+	ck_assert_int_eq(bundle_hide(&b, "in.txt"), 0);
+	ck_assert_int_eq(bundle_hide(&b, "in.txt"), 0);		/* twice: still hidden */
+	ck_assert_int_eq(bundle_hide(&b, "src"), -ENOENT);	/* a directory */
+	ck_assert_int_eq(bundle_hide(&b, "nothere"), -ENOENT);
+	ck_assert_int_eq(bundle_seal(&b), 0);
+	/* The parent still reads it (the expected output it compares with). */
+	ck_assert_int_eq(bundle_find(&b, "in.txt", &off, &len), 0);
+	ck_assert_int_eq(pread(b.fd, buf, len, off), 3);
+	ck_assert_str_eq(buf, "42\n");
+	d = unpacked(&b, dir, sizeof(dir));
+	ck_assert_int_eq(fstatat(d, "src/main.py", &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert_int_eq(st.st_size, 9);
+	ck_assert_int_eq(fstatat(d, "in.txt", &st, AT_SYMLINK_NOFOLLOW), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	/* The offset is at the end now; a second unpack starts over. */
+	d2 = unpacked(&b, again, sizeof(again));
+	ck_assert_int_eq(fstatat(d2, "src/main.py", &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert_int_eq(st.st_size, 9);
+	ck_assert_int_eq(fstatat(d2, "in.txt", &st, AT_SYMLINK_NOFOLLOW), -1);
+	close(d);
+	close(d2);
+	rm_tree_at(AT_FDCWD, dir);
+	rm_tree_at(AT_FDCWD, again);
+	bundle_close(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bundle");
@@ -86,6 +136,7 @@ int main(void)
 	tcase_add_test(tc, test_adopt_refuses_garbage_and_keeps_no_fd);
 	tcase_add_test(tc, test_adopt_refuses_over_the_caps);
 	tcase_add_test(tc, test_find);
+	tcase_add_test(tc, test_hide_keeps_data_out_of_the_tree);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
