@@ -89,6 +89,7 @@ struct box {
 	int pidfd;
 	int ctl;		/* our end of the control socket */
 	bool dead;		/* killed: no further stage can run */
+	uint32_t runs;		/* REQ_RUNs sent: the seq of the latest */
 	bool shared_cg;		/* cg is the slot's (v1), not the box's own */
 	const char *stuck;	/* the namespace the thread could not leave */
 	struct box_timing timing;
@@ -623,7 +624,7 @@ static void kill_box(struct box *b)
 static int send_run(struct box *b, uint32_t stage, const int fds[STAGE_FDS])
 {
 	char cbuf[CMSG_SPACE(STAGE_FDS * sizeof(int))];
-	struct box_req r = { .op = REQ_RUN, .stage = stage };
+	struct box_req r = { .op = REQ_RUN, .stage = stage, .seq = ++b->runs };
 	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1,
@@ -657,16 +658,26 @@ struct waiter {
 /*
  * Ends the stage at a limit and keeps the box: the init's SIGUSR1 handler
  * kills every other process of the box, then the init reports MSG_DONE as
- * for any stage.  If that does not come within DRAIN_TIMEOUT_MS, the
- * deadline kills the box instead.
+ * for any stage.  The signal names the run it is meant for (the seq of
+ * its REQ_RUN), so one that reaches the init before the run's stage
+ * exists still ends it, and a late one never ends the next.  If MSG_DONE
+ * does not come within DRAIN_TIMEOUT_MS, the deadline kills the box.
  */
 static void stop_stage(struct waiter *w)
 {
+	siginfo_t si;
+
 	if (w->stopping || w->b->dead)
 		return;
 	w->stopping = true;
 	w->deadline = now_mono_ns() + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
-	if (syscall(SYS_pidfd_send_signal, w->b->pidfd, SIGUSR1, NULL, 0) < 0)
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGUSR1;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = (int)w->b->runs;
+	if (syscall(SYS_pidfd_send_signal, w->b->pidfd, SIGUSR1, &si, 0) < 0)
 		kill_box(w->b);
 }
 

@@ -190,7 +190,7 @@ static int take_ids(const struct box_plan *p)
 }
 
 /* Receives one REQ_RUN and its fds.  0 on EOF, 1 on a request. */
-static int recv_run(int fd, uint32_t *stage, int fds[STAGE_FDS])
+static int recv_run(int fd, uint32_t *stage, uint32_t *seq, int fds[STAGE_FDS])
 {
 	char cbuf[CMSG_SPACE(STAGE_FDS * sizeof(int))];
 	struct box_req r;
@@ -213,6 +213,7 @@ static int recv_run(int fd, uint32_t *stage, int fds[STAGE_FDS])
 		return -EPROTO;
 	memcpy(fds, CMSG_DATA(c), STAGE_FDS * sizeof(int));
 	*stage = r.stage;
+	*seq = r.seq;
 	return 1;
 }
 
@@ -343,7 +344,49 @@ static void reap_all(void)
 		;
 }
 
-static void run_stage(const struct box_plan *p, uint32_t i, int fds[STAGE_FDS])
+/*
+ * SIGUSR1 with the seq of a run: the parent ends that run (sandbox.c,
+ * stop_stage()).  Killing right in the handler (kill is async-signal-safe)
+ * leaves no window between a check and a blocking wait in which the
+ * request could be lost.  A request that comes before the run's stage
+ * exists is kept in stop_seq, which run_stage() reads once the stage has
+ * started; one for an earlier run kills nothing.  Only a sender outside
+ * the box's PID namespace (si_pid 0) counts: from inside, Landlock's
+ * signal scope (ABI 6) refuses the signal, and where that is missing a
+ * forged one could only end the job's own run.
+ */
+static volatile sig_atomic_t run_seq, stop_seq;
+
+static void on_stop(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+
+	(void)sig;
+	(void)uc;
+	if (si->si_code != SI_QUEUE || si->si_pid != 0)
+		return;
+	stop_seq = si->si_value.sival_int;
+	if (stop_seq == run_seq)
+		kill(-1, SIGKILL);	/* from PID 1: all but itself */
+	errno = saved;
+}
+
+/* Takes SIGUSR1 (see on_stop()); the daemon thread we copy blocks it. */
+static int take_stop_signal(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_stop,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static void run_stage(const struct box_plan *p, uint32_t i, uint32_t seq,
+		      int fds[STAGE_FDS])
 {
 	struct box_msg m = { .kind = MSG_DONE };
 	struct rusage ru = { 0 };
@@ -359,8 +402,11 @@ static void run_stage(const struct box_plan *p, uint32_t i, int fds[STAGE_FDS])
 	 * the daemon is copied; we are suspended meanwhile.  (glibc's fork()
 	 * would also take malloc locks another daemon thread may have held.) */
 	struct stage_arg a = { .p = p, .i = i, .fds = fds };
+	run_seq = (sig_atomic_t)seq;
 	pid = clone(stage_entry, stage_stack + sizeof(stage_stack),
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	if (pid > 0 && stop_seq == run_seq)
+		kill(-1, SIGKILL);	/* stopped before it started */
 	for (int k = 0; k < STAGE_FDS; k++)
 		close(fds[k]);
 	if (pid < 0) {
@@ -390,41 +436,11 @@ static void run_stage(const struct box_plan *p, uint32_t i, int fds[STAGE_FDS])
 	send_msg(p->ctl_fd, &m);
 }
 
-/*
- * SIGUSR1: the parent ends the running stage.  Killing right in the
- * handler (kill is async-signal-safe) leaves no window between a flag's
- * check and a blocking wait in which the request could be lost; one that
- * lands between stages kills nothing.  From inside the box the signal is
- * refused by Landlock's signal scope (ABI 6); without it, it would only
- * end the job's own run.
- */
-static void on_stop(int sig)
-{
-	int saved = errno;
-
-	(void)sig;
-	kill(-1, SIGKILL);	/* from PID 1: all but itself */
-	errno = saved;
-}
-
-/* Takes SIGUSR1 (see on_stop()); the daemon thread we copy blocks it. */
-static int take_stop_signal(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESTART };
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (sigaction(SIGUSR1, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
-		return -errno;
-	return 0;
-}
-
 void box_child_main(const struct box_plan *p)
 {
 	struct box_msg ready = { .kind = MSG_READY };
 	int e, step, arg, fds[STAGE_FDS];
-	uint32_t stage = 0;
+	uint32_t stage = 0, seq = 0;
 
 	if ((e = start(p)) < 0)
 		die(p, STEP_START, e, -1);
@@ -457,7 +473,7 @@ void box_child_main(const struct box_plan *p)
 	if ((e = take_stop_signal()) < 0)
 		die(p, STEP_START, e, -1);
 	send_msg(p->ctl_fd, &ready);
-	while ((e = recv_run(p->ctl_fd, &stage, fds)) > 0)
-		run_stage(p, stage, fds);
+	while ((e = recv_run(p->ctl_fd, &stage, &seq, fds)) > 0)
+		run_stage(p, stage, seq, fds);
 	_exit(0);
 }

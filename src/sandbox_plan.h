@@ -84,6 +84,7 @@ enum { REQ_GO = 1, REQ_RUN = 2 };
 struct box_req {
 	uint32_t op;
 	uint32_t stage;
+	uint32_t seq;		/* REQ_RUN: the run's number in this box, from 1 */
 };
 
 /* child -> parent */
