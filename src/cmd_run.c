@@ -333,6 +333,12 @@ static void print_summary(const struct job_result *r)
 	if (r->memory_used_kb >= 0)
 		printf("memory:   %ld KiB (limits by %s)\n", r->memory_used_kb,
 		       r->limits_by ? r->limits_by : "-");
+	for (size_t i = 0; r->tests && i < r->ntests; i++)
+		printf("test:     %s: %s (%.1f ms, %g points)\n", r->tests[i].name,
+		       verdict_name(r->tests[i].verdict), r->tests[i].time_ms,
+		       r->tests[i].points);
+	if (r->tests)
+		printf("score:    %g\n", r->score);
 	if (r->has_compile)
 		print_stream("compile", r->compile.output, r->compile.output_len, false);
 	print_stream("stdout", r->out, r->out_len, r->out_truncated);

@@ -249,6 +249,26 @@ int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+int pread_all(int fd, void *buf, size_t n, off_t off)
+{
+	char *p = buf;
+	ssize_t r;
+
+	while (n > 0) {
+		r = pread(fd, p, n, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;	/* the file is shorter than promised */
+		p += r;
+		off += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
 /* One final name component: not empty, not "." or "..", no '/'. */
 static int check_name(const char *name)
 {

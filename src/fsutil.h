@@ -34,6 +34,10 @@ int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
  */
 int read_fd_all(int fd, size_t max, char **buf, size_t *len);
 
+/* pread() exactly @n bytes at @off, retrying on EINTR and short reads;
+ * -EIO when the file ends first.  0 or -errno. */
+int pread_all(int fd, void *buf, size_t n, off_t off);
+
 /* write() all of @buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t n);
 

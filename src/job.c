@@ -3,12 +3,19 @@
  *
  * Theory of operation.  All stages of the job are prepared first (the
  * box's init process cannot allocate): the compile command when the
- * language has one, then the run command.  One box holds them all, so the
- * compiled program in /work is there for the run; each stage gets its own
- * limits (compile_timeout and compile_memory for the compiler).  A stage
+ * language has one, the run command, and one run per test of a manifest.
+ * One box holds them all, so the compiled program in /work is there for
+ * every run; each stage gets its own limits (compile_timeout and
+ * compile_memory for the compiler, a test's own overrides).  A stage
  * that the sandbox could not start is sandbox_error naming the layer;
- * everything the program itself did maps to a job status.  The caller
- * publishes the result.
+ * everything the program itself did maps to a job status.
+ *
+ * Tests run in their order, every one of them.  Each gets a verdict from
+ * how its run ended and, when it ended well, from comparing its stdout
+ * with the expected output (judge.c), which never enters the box.  A run
+ * killed at a limit takes only its own processes with it; should it have
+ * taken the box (cgroup v2 kills a whole group at OOM), the next test gets
+ * a fresh box, compiled again.  The caller publishes the result.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,19 +24,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "job.h"
+#include "judge.h"
 #include "log.h"
 #include "manifest.h"
 #include "sandbox.h"
 #include "util.h"
 
 #define EXE_PATH "/work/.cylo-exe"
-#define MAX_STAGES 2
 #define COMPILE_MIN_PROCESSES 256
 
 struct plan {
-	struct stage_spec st[MAX_STAGES];
-	char **argv[MAX_STAGES];
+	struct stage_spec *st;	/* [compile,] run, then one per test */
+	char **argv[2];		/* the compile and run commands */
 	size_t n;
 	int compile;		/* index of the compile stage, or -1 */
 	int run;
@@ -39,8 +47,9 @@ struct plan {
 
 static void plan_free(struct plan *p)
 {
-	for (size_t i = 0; i < MAX_STAGES; i++)
+	for (size_t i = 0; i < 2; i++)
 		lang_argv_free(p->argv[i]);
+	free(p->st);
 	free(p->base);
 	strv_free(p->ro_paths);
 }
@@ -85,12 +94,27 @@ static void stage_limits(struct stage_spec *st, const struct cylo_limits *l,
 	st->open_files = l->open_files;
 }
 
+/* The stages of the tests, after the run stage: its command, their limits. */
+static void plan_tests(struct plan *p, const struct job_spec *s)
+{
+	for (size_t i = 0; i < s->ntests; i++) {
+		struct stage_spec *st = &p->st[p->n++];
+		struct cylo_limits l = s->limits;
+
+		limits_merge(&l, &s->tests[i].t->limits);
+		stage_limits(st, &l, false);
+		st->stdin_fd = s->tests[i].stdin_fd;
+	}
+}
+
 static int plan_build(struct plan *p, const struct job_ctx *c, struct job_spec *s)
 {
 	int e;
 
 	memset(p, 0, sizeof(*p));
 	p->compile = -1;
+	if (!(p->st = calloc(2 + s->ntests, sizeof(*p->st))))
+		return -ENOMEM;
 	if (!(p->base = base_name(s->main)))
 		return -ENOMEM;
 	p->ro_paths = strv_dup(s->lang->paths);
@@ -101,20 +125,21 @@ static int plan_build(struct plan *p, const struct job_ctx *c, struct job_spec *
 		return -ENOMEM;
 	if (s->lang->compile) {
 		p->compile = (int)p->n;
-		if ((e = expand(p, s, s->lang->compile, NULL, &p->argv[p->n])) < 0)
+		if ((e = expand(p, s, s->lang->compile, NULL, &p->argv[0])) < 0)
 			return e;
 		stage_limits(&p->st[p->n], &s->limits, true);
 		p->st[p->n].stdin_fd = -1;
 		p->n++;
 	}
 	p->run = (int)p->n;
-	if ((e = expand(p, s, s->lang->run, s->args, &p->argv[p->n])) < 0)
+	if ((e = expand(p, s, s->lang->run, s->args, &p->argv[1])) < 0)
 		return e;
 	stage_limits(&p->st[p->n], &s->limits, false);
 	p->st[p->n].stdin_fd = s->stdin_fd;
 	p->n++;
+	plan_tests(p, s);
 	for (size_t i = 0; i < p->n; i++) {
-		p->st[i].argv = p->argv[i];
+		p->st[i].argv = p->argv[(int)i == p->compile ? 0 : 1];
 		p->st[i].envp = s->env;
 		p->st[i].exec_fd = -1;
 		p->st[i].stdout_fd = -1;
@@ -229,6 +254,180 @@ static void record_limits(const struct job_ctx *c, const struct job_spec *s,
 	r->limits_by = caps.limits_by;
 }
 
+/* The expected output of @jt: the manifest's text, or read from the bundle
+ * (kept out of /work).  *@buf is to be freed when set.  0 or -errno. */
+static int expected(const struct job_spec *s, const struct job_test *jt,
+		    const char **exp, size_t *len, char **buf)
+{
+	int e;
+
+	*buf = NULL;
+	if (!jt->expect_in_bundle) {
+		*exp = jt->t->expect;
+		*len = strlen(jt->t->expect);
+		return 0;
+	}
+	if (!(*buf = malloc(jt->expect_len + 1)))
+		return -ENOMEM;
+	if ((e = pread_all(s->files.fd, *buf, jt->expect_len, jt->expect_off)) < 0)
+		return e;
+	*exp = *buf;
+	*len = jt->expect_len;
+	return 0;
+}
+
+/*
+ * The verdict of a test's run: how it ended, else what it printed.  A
+ * test without an expected output is accepted when its run ends well.
+ * -errno in *@err when the expected output could not be read.
+ */
+static enum test_verdict verdict_of(const struct job_spec *s, const struct job_test *jt,
+				    const struct stage_outcome *o, int *err)
+{
+	const struct manifest_test *t = jt->t;
+	const char *exp;
+	size_t len;
+	char *buf;
+	bool same;
+
+	switch (status_of(o)) {
+	case ST_OUTPUT_LIMIT:
+		return V_OUTPUT_LIMIT;
+	case ST_MEMORY_LIMIT:
+		return V_MEMORY_LIMIT;
+	case ST_TIMEOUT:
+		return V_TIMEOUT;
+	case ST_RUNTIME_ERROR:
+		return V_RUNTIME_ERROR;
+	default:
+		break;
+	}
+	if (!t->expect && !t->expect_file)
+		return V_ACCEPTED;
+	if ((*err = expected(s, jt, &exp, &len, &buf)) < 0) {
+		free(buf);
+		return V_WRONG_ANSWER;
+	}
+	same = judge_output(t->compare, t->float_eps, o->out.p ? o->out.p : "",
+			    o->out.len, exp, len);
+	free(buf);
+	return same ? V_ACCEPTED : V_WRONG_ANSWER;
+}
+
+/* Drops the verdicts: a job the sandbox failed has none worth reporting. */
+static void drop_tests(struct job_result *r)
+{
+	for (size_t i = 0; i < r->ntests; i++)
+		free(r->tests[i].name);
+	free(r->tests);
+	r->tests = NULL;
+	r->ntests = 0;
+	r->score = 0;
+}
+
+/*
+ * A fresh box for the tests after @after, whose run took the box down
+ * with it, compiled again.  0, or -1 with the job's status and error set.
+ */
+static int reopen(const struct job_ctx *c, const struct box_spec *bs,
+		  const struct plan *p, struct box **b, struct job_result *r,
+		  const char *after)
+{
+	struct stage_outcome o;
+	char err[512];
+	bool ok;
+
+	box_close(*b);
+	*b = NULL;
+	if (box_open(c->sb, bs, p->st, p->n, b, err, sizeof(err)) < 0) {
+		result_set_error(r, ST_SANDBOX_ERROR, "%s", err);
+		return -1;
+	}
+	if (p->compile < 0)
+		return 0;
+	stage_outcome_init(&o, (size_t)p->st[p->compile].output_kb << 10);
+	box_run(*b, (size_t)p->compile, &o);
+	ok = !o.error && status_of(&o) == ST_OK;
+	if (o.error)
+		result_set_error(r, ST_SANDBOX_ERROR, "compile: %s", o.reason);
+	else if (!ok)
+		result_set_error(r, ST_INTERNAL_ERROR, "the program compiled once but "
+				 "not a second time, in the box for the tests after '%s'", after);
+	stage_outcome_free(&o);
+	return ok ? 0 : -1;
+}
+
+/* The top-level fields from @o, in place of a run shown before it. */
+static void show_run(struct job_result *r, struct stage_outcome *o)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+	fill_run(r, o);
+}
+
+/* Runs test @i and records its verdict; false when the job must end here
+ * (the sandbox failed, or the expected output is unreadable). */
+static bool run_test(struct box *b, const struct plan *p, const struct job_spec *s,
+		     size_t i, bool *shown, struct job_result *r)
+{
+	size_t k = (size_t)p->run + 1 + i;	/* the stage of test @i */
+	struct result_test *rt = &r->tests[i];
+	bool last = i + 1 == s->ntests;
+	struct stage_outcome o;
+	int err = 0;
+
+	stage_outcome_init(&o, (size_t)p->st[k].output_kb << 10);
+	box_run(b, k, &o);
+	if (o.error) {
+		show_run(r, &o);
+		stage_outcome_free(&o);
+		return false;
+	}
+	rt->verdict = verdict_of(s, &s->tests[i], &o, &err);
+	rt->name = strdup(s->tests[i].t->name);
+	rt->time_ms = o.wall_ms;
+	rt->memory_used_kb = o.memory_kb;
+	rt->points = rt->verdict == V_ACCEPTED ? s->tests[i].t->points : 0;
+	r->score += rt->points;
+	/* The top-level fields show the first test not accepted, else the last. */
+	if (!*shown && (rt->verdict != V_ACCEPTED || last)) {
+		show_run(r, &o);
+		stage_timing(&o, &r->timing);
+		*shown = true;
+	}
+	stage_outcome_free(&o);
+	if (err < 0 || !rt->name) {
+		result_set_error(r, ST_INTERNAL_ERROR, "test '%s': %s", s->tests[i].t->name,
+				 err < 0 ? "cannot read its expected output" : "out of memory");
+		return false;
+	}
+	return true;
+}
+
+/* Every test, in order. */
+static void run_tests(const struct job_ctx *c, const struct box_spec *bs,
+		      const struct plan *p, const struct job_spec *s, struct box **b,
+		      struct job_result *r)
+{
+	bool shown = false;
+
+	if (!(r->tests = calloc(s->ntests, sizeof(*r->tests)))) {
+		result_set_error(r, ST_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	r->ntests = s->ntests;
+	for (size_t i = 0; i < s->ntests; i++) {
+		if (i > 0 && box_dead(*b) &&
+		    reopen(c, bs, p, b, r, s->tests[i - 1].t->name) < 0)
+			break;
+		if (!run_test(*b, p, s, i, &shown, r))
+			break;
+	}
+	if (r->status == ST_SANDBOX_ERROR || r->status == ST_INTERNAL_ERROR)
+		drop_tests(r);
+}
+
 void job_log_steps(const char *esc, const struct job_result *r)
 {
 	const struct job_timing *t = &r->timing;
@@ -267,6 +466,10 @@ void job_execute(const struct job_ctx *c, struct job_spec *s, struct job_result 
 	box_timing(b, &r->timing);
 	if (p.compile >= 0 && !compile(b, &p, r))
 		goto out;
+	if (s->ntests > 0) {
+		run_tests(c, &bs, &p, s, &b, r);
+		goto out;
+	}
 	stage_outcome_init(&o, (size_t)s->limits.output_limit << 10);
 	box_run(b, (size_t)p.run, &o);
 	fill_run(r, &o);

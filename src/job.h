@@ -32,6 +32,15 @@ struct job_ctx {
 	int self_fd;			/* the cylo binary, for in-box archive extraction, or -1 */
 };
 
+/* A test case ready to run: its stdin and where its expected output is. */
+struct job_test {
+	const struct manifest_test *t;	/* borrowed from the spec's manifest */
+	int stdin_fd;			/* read-only, or -1 for /dev/null */
+	bool expect_in_bundle;		/* expect_file: in the bundle, hidden */
+	off_t expect_off;
+	size_t expect_len;
+};
+
 struct job_spec {
 	const struct cylo_lang *lang;
 	char *main;			/* relative to /work */
@@ -42,6 +51,8 @@ struct job_spec {
 	int archive_fd;			/* archive to extract in the box first, or -1 */
 	struct cylo_limits limits;	/* merged and checked */
 	struct manifest *manifest;	/* owned, for its tests; or NULL */
+	struct job_test *tests;		/* one per manifest test, or NULL */
+	size_t ntests;
 };
 
 void job_spec_init(struct job_spec *s);

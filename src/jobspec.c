@@ -30,6 +30,7 @@
 
 #define MAX_MANIFEST (1L << 20)
 #define BUNDLE_ENTRIES 10000
+#define ARCHIVE_MANIFEST "cylo.job"	/* an archive's manifest, at its top */
 
 void job_spec_init(struct job_spec *s)
 {
@@ -50,6 +51,10 @@ void job_spec_free(struct job_spec *s)
 		close(s->stdin_fd);
 	if (s->archive_fd >= 0)
 		close(s->archive_fd);
+	for (size_t i = 0; i < s->ntests; i++)
+		if (s->tests[i].stdin_fd >= 0)
+			close(s->tests[i].stdin_fd);
+	free(s->tests);
 	if (s->manifest)
 		manifest_free(s->manifest);
 	job_spec_init(s);
@@ -357,6 +362,91 @@ static int manifest_files(int jdir, struct job_spec *s, struct job_result *r)
 }
 
 /*
+ * One test's files: its stdin becomes a memfd, its expected output is
+ * found in the bundle; both are then hidden from /work, so the program
+ * can read neither another test's input nor any expected output.
+ */
+static int test_files(const struct manifest *m, const struct manifest_test *t,
+		      const char *where, struct job_spec *s, struct job_test *jt,
+		      struct job_result *r)
+{
+	off_t off;
+	size_t len;
+	int e;
+
+	jt->t = t;
+	jt->stdin_fd = -1;
+	if (t->stdin_text) {
+		e = memfd_ro(t->stdin_text, strlen(t->stdin_text), -1, &jt->stdin_fd);
+		if (e < 0)
+			return e;
+	} else if (t->stdin_file) {
+		if (bundle_find(&s->files, t->stdin_file, &off, &len) < 0)
+			return invalid_at(r, m, t->line.stdin_file, "stdin_file: '%s' "
+					  "(test '%s') is not a file of %s",
+					  t->stdin_file, t->name, where);
+		if ((e = memfd_copy_at(s->files.fd, off, len, &jt->stdin_fd)) < 0)
+			return e;
+	}
+	if (!t->expect_file)
+		return 0;
+	if (bundle_find(&s->files, t->expect_file, &jt->expect_off, &jt->expect_len) < 0)
+		return invalid_at(r, m, t->line.expect_file, "expect_file: '%s' (test "
+				  "'%s') is not a file of %s", t->expect_file, t->name, where);
+	jt->expect_in_bundle = true;
+	return 0;
+}
+
+/* Hides @path from /work; refused when it is the program itself. */
+static int test_hide(const struct manifest *m, const char *path, int line,
+		     const char *key, struct job_spec *s, struct job_result *r)
+{
+	if (strcmp(path, s->main) == 0)
+		return invalid_at(r, m, line, "%s: '%s' is main; a test's files are "
+				  "kept out of the workspace", key, path);
+	return bundle_hide(&s->files, path);
+}
+
+/* Every test's files (see test_files()); the checker is refused. */
+static int manifest_tests(const struct manifest *m, const char *where,
+			  struct job_spec *s, struct job_result *r)
+{
+	off_t off;
+	size_t len;
+	int e;
+
+	if (m->checker)
+		return invalid_at(r, m, m->line.checker, "checker: judging by a checker "
+				  "program is not implemented; use expect and compare");
+	if (m->ntests == 0)
+		return 0;
+	if (!(s->tests = calloc(m->ntests, sizeof(*s->tests))))
+		return -ENOMEM;
+	for (size_t i = 0; i < m->ntests; i++) {
+		s->tests[i].stdin_fd = -1;
+		s->ntests++;
+		if ((e = test_files(m, &m->tests[i], where, s, &s->tests[i], r)) < 0)
+			return e;
+	}
+	/* Hidden only once every test has found its files; an archive's
+	 * manifest too, which holds every inline input and answer. */
+	if (bundle_find(&s->files, ARCHIVE_MANIFEST, &off, &len) == 0 &&
+	    (e = bundle_hide(&s->files, ARCHIVE_MANIFEST)) < 0)
+		return e;
+	for (size_t i = 0; i < m->ntests; i++) {
+		const struct manifest_test *t = &m->tests[i];
+
+		if (t->stdin_file && (e = test_hide(m, t->stdin_file, t->line.stdin_file,
+						    "stdin_file", s, r)) < 0)
+			return e;
+		if (t->expect_file && (e = test_hide(m, t->expect_file, t->line.expect_file,
+						     "expect_file", s, r)) < 0)
+			return e;
+	}
+	return 0;
+}
+
+/*
  * What a manifest takes from its files once they are in the bundle
  * (copied from the job directory, or extracted from the archive, named by
  * @where): main, or inline code in its place, and stdin_file.  Looked up
@@ -386,13 +476,15 @@ static int manifest_stage(const struct manifest *m, const char *where,
 				  "nor a file of %s", s->main, where);
 	}
 	if (m->stdin_text)
-		return memfd_ro(m->stdin_text, strlen(m->stdin_text), -1, &s->stdin_fd);
-	if (!m->stdin_file)
-		return 0;
-	if (bundle_find(&s->files, m->stdin_file, &off, &len) < 0)
+		e = memfd_ro(m->stdin_text, strlen(m->stdin_text), -1, &s->stdin_fd);
+	else if (!m->stdin_file)
+		e = 0;
+	else if (bundle_find(&s->files, m->stdin_file, &off, &len) < 0)
 		return invalid_at(r, m, m->line.stdin_file, "stdin_file: '%s' is not a "
 				  "file of %s", m->stdin_file, where);
-	return memfd_copy_at(s->files.fd, off, len, &s->stdin_fd);
+	else
+		e = memfd_copy_at(s->files.fd, off, len, &s->stdin_fd);
+	return e < 0 ? e : manifest_tests(m, where, s, r);
 }
 
 static int manifest_lang(const struct job_ctx *c, const struct manifest *m,
@@ -481,7 +573,7 @@ static int arc_visit(void *arg, const char *path, char type, size_t size, off_t 
 
 	if (type != 'f' || strchr(path, '/'))
 		return 0;
-	if (!strcmp(path, "cylo.job")) {
+	if (!strcmp(path, ARCHIVE_MANIFEST)) {
 		a->has_manifest = true;
 		a->manifest_off = data;
 		a->manifest_len = size;

@@ -191,6 +191,9 @@ static int read_test(struct conf_run *r, cfg_t *sec, const struct cylo_limits *m
 		t->compare = CMP_EXACT;
 	exclusive(r, sec, "stdin", "stdin_file");
 	exclusive(r, sec, "expect", "expect_file");
+	t->line.section = line;
+	t->line.stdin_file = conf_line(r, sec, "stdin_file", 0);
+	t->line.expect_file = conf_line(r, sec, "expect_file", 0);
 	conf_get_limits(sec, &t->limits);
 	conf_check_limits(r, sec, &t->limits, maxima);
 	return 0;
@@ -237,6 +240,7 @@ static int manifest_from_cfg(struct conf_run *r, cfg_t *cfg,
 	m->line.main = conf_line(r, cfg, "main", 0);
 	m->line.code = conf_line(r, cfg, "code", 0);
 	m->line.stdin_file = conf_line(r, cfg, "stdin_file", 0);
+	m->line.checker = conf_line(r, cfg, "checker", 0);
 	exclusive(r, cfg, "stdin", "stdin_file");
 	check_env_names(r, cfg, m->env);
 	limits_unset(&m->limits);

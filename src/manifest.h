@@ -25,6 +25,9 @@ struct manifest_test {
 	double float_eps;	/* for CMP_FLOAT */
 	double points;
 	struct cylo_limits limits;	/* overrides, unset = -1 */
+	struct {		/* where keys were given (0: absent) */
+		int section, stdin_file, expect_file;
+	} line;
 };
 
 struct manifest {
@@ -41,7 +44,7 @@ struct manifest {
 	size_t ntests;
 	char *checker;		/* or NULL */
 	struct {		/* where keys were given (0: absent), for later errors */
-		int language, main, code, stdin_file;
+		int language, main, code, stdin_file, checker;
 	} line;
 	char *fname;		/* the name messages use */
 };

@@ -1,0 +1,256 @@
+#!/bin/sh
+# tests/integration/judge.sh - judging a manifest's tests (SPEC §3, §4):
+# a verdict per test from how its run ended and from comparing its stdout,
+# the score, the top-level fields, the compare modes, per-test limits, one
+# compile and one box for every test, expected outputs kept out of the
+# box, refused manifests, and a judged job dropped into a folder.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/run_lib.sh"
+
+CONF=$TOP/etc/cylo.conf
+COPT="-c $CONF"
+J=$TMPROOT/jobs
+mkdir -p "$J"
+
+# names of the tests and their verdicts, in order, as one string
+V="' '.join(t['name'] + '=' + t['verdict'] for t in d['tests'])"
+
+# ---- every verdict, the score, and what the top level shows ---------------
+cat >"$J/sum.job" <<'EOF'
+language = "python"
+code = "a, b = map(int, input().split())
+if a < 0:
+    raise SystemExit(3)
+if a == 7:
+    while True:
+        pass
+if a == 8:
+    x = bytearray(400 << 20)
+if a == 9:
+    print('x' * 100000)
+print(a + b)
+"
+timeout = 5
+memory = 64
+test "small" { stdin = "1 2"  expect = "3" }
+test "wrong" { stdin = "1 2"  expect = "4"  points = 5 }
+test "crash" { stdin = "-1 2"  expect = "1" }
+test "slow"  { stdin = "7 1"  expect = "8"  timeout = 0.5 }
+test "fat"   { stdin = "8 1"  expect = "9" }
+test "loud"  { stdin = "9 1"  expect = "10"  output_limit = 16 }
+test "last"  { stdin = "1000000 2000000"  expect = "3000000"  points = 2.5 }
+EOF
+run_case judge/verdicts 0 "$J/sum.job" \
+	"d['status'] == 'ok'" \
+	"$V == 'small=accepted wrong=wrong_answer crash=runtime_error slow=timeout fat=memory_limit loud=output_limit last=accepted'" \
+	"[t['points'] for t in d['tests']] == [1, 0, 0, 0, 0, 0, 2.5]" "d['score'] == 3.5" \
+	"all(t['time_ms'] > 0 and t['memory_used_kb'] > 0 for t in d['tests'])" \
+	"400 <= d['tests'][3]['time_ms'] < 4000" \
+	"d['tests'][4]['memory_used_kb'] >= 60 * 1024" \
+	"d['stdout'] == '3\n'" "d['exit_code'] == 0" "d['error'] is None"
+
+# All accepted: the top level shows the last run.
+cat >"$J/allok.job" <<'EOF'
+language = "bash"
+code = "read n; echo $((n * 2))"
+test "one" { stdin = "1"  expect = "2" }
+test "two" { stdin = "21"  expect = "42" }
+EOF
+run_case judge/all-accepted 0 "$J/allok.job" \
+	"$V == 'one=accepted two=accepted'" "d['score'] == 2" "d['stdout'] == '42\n'"
+
+# The first test not accepted is the one shown, with its own status.
+cat >"$J/shown.job" <<'EOF'
+language = "bash"
+code = "read n; [ \"$n\" = die ] && { echo dying >&2; exit 7; }; echo $n"
+test "fine" { stdin = "a"  expect = "a" }
+test "dies" { stdin = "die"  expect = "x" }
+test "odd"  { stdin = "b"  expect = "c" }
+EOF
+run_case judge/first-failure-shown 7 "$J/shown.job" \
+	"d['status'] == 'runtime_error'" "d['exit_code'] == 7" "d['stderr'] == 'dying\n'" \
+	"$V == 'fine=accepted dies=runtime_error odd=wrong_answer'" "d['score'] == 1"
+
+# A test without an expected output passes when its run ends well.
+cat >"$J/noexp.job" <<'EOF'
+language = "bash"
+code = "read n; [ \"$n\" -gt 0 ]"
+test "pos" { stdin = "3" }
+test "neg" { stdin = "-3" }
+EOF
+run_case judge/no-expect 1 "$J/noexp.job" "$V == 'pos=accepted neg=runtime_error'"
+
+# ---- compare modes ----------------------------------------------------------
+# The program prints its stdin back, so each test's expectation is judged
+# against exactly what stdin held.
+cat >"$J/cmp.job" <<'EOF'
+language = "python"
+code = "import sys
+sys.stdout.write(sys.stdin.read())
+"
+test "exact-same"    { stdin = "a b\n"  expect = "a b\n"  compare = "exact" }
+test "exact-newline" { stdin = "a b\n"  expect = "a b"  compare = "exact" }
+test "trim-ends"     { stdin = "\n  a b  \r\n\n"  expect = "a b" }
+test "trim-inner"    { stdin = "a  b\n"  expect = "a b"  compare = "trim" }
+test "trim-blank"    { stdin = "1\n\n2\n"  expect = "1\n2"  compare = "trim" }
+test "tokens"        { stdin = " 1\n2\t 3 "  expect = "1 2 3"  compare = "tokens" }
+test "tokens-differ" { stdin = "1 2 3"  expect = "1 2 4"  compare = "tokens" }
+test "float-near"    { stdin = "0.30000000000000004 1e3"  expect = "0.3 1000"  compare = "float:1e-9" }
+test "float-far"     { stdin = "0.31"  expect = "0.3"  compare = "float:1e-3" }
+test "float-words"   { stdin = "x = 2.0000001"  expect = "x = 2"  compare = "float:1e-6" }
+EOF
+run_case judge/compare-modes 0 "$J/cmp.job" \
+	"$V == 'exact-same=accepted exact-newline=wrong_answer trim-ends=accepted trim-inner=wrong_answer trim-blank=wrong_answer tokens=accepted tokens-differ=wrong_answer float-near=accepted float-far=wrong_answer float-words=accepted'"
+
+# ---- per-test limits: CPU time, memory ------------------------------------
+cat >"$J/lim.job" <<'EOF'
+language = "python"
+code = "import sys
+w = sys.stdin.read().split()
+if w[0] == 'spin':
+    while True:
+        pass
+bytearray(int(w[1]) << 20)
+print('ok')
+"
+timeout = 10
+memory = 256
+test "cpu"   { stdin = "spin"  expect = "ok"  cpu_time = 0.5 }
+test "big"   { stdin = "mem 100"  expect = "ok" }
+test "small" { stdin = "mem 100"  expect = "ok"  memory = 48 }
+EOF
+run_case judge/per-test-limits 124 "$J/lim.job" \
+	"$V == 'cpu=timeout big=accepted small=memory_limit'" \
+	"d['tests'][0]['time_ms'] < 8000"
+
+# ---- one compile, one box: a count kept in /tmp goes on across every stop --
+# Each run but a "hang" counts itself in /tmp; the count goes on only if
+# every test ran in the one box, compiled once.  A box lost at a stop would
+# be rebuilt and compiled again, and the count would start over.  The
+# "tiny" run's 1 ms limit sends its stop about when its stage starts.
+cat >"$J/count.job" <<'EOF'
+language = "c"
+code = "#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+	char w[16] = \"\";
+	int n = 0;
+	FILE *f;
+	if (scanf(\"%15s\", w) == 1 && strcmp(w, \"hang\") == 0)
+		pause();
+	f = fopen(\"/tmp/count\", \"r\");
+	if (f) { if (fscanf(f, \"%d\", &n) != 1) n = -100; fclose(f); }
+	f = fopen(\"/tmp/count\", \"w\");
+	fprintf(f, \"%d\", n + 1);
+	fclose(f);
+	printf(\"%d\\n\", n + 1);
+	fflush(stdout);
+	if (strcmp(w, \"flood\") == 0)
+		for (;;) fputs(\"0123456789abcdef\", stdout);
+	if (strcmp(w, \"spin\") == 0)
+		for (volatile int x = 0;; x++) ;
+	return 0;
+}
+"
+timeout = 5
+test "1"     { expect = "1" }
+test "hang"  { stdin = "hang"  timeout = 0.3 }
+test "2"     { expect = "2" }
+test "flood" { stdin = "flood"  output_limit = 16 }
+test "4"     { expect = "4" }
+test "spin"  { stdin = "spin"  cpu_time = 0.3 }
+test "6"     { expect = "6" }
+test "tiny"  { stdin = "hang"  timeout = 0.001 }
+test "7"     { expect = "7" }
+EOF
+run_case judge/compile-once-one-box 124 "$J/count.job" \
+	"d['compile'] is not None and d['compile']['exit_code'] == 0" \
+	"$V == '1=accepted hang=timeout 2=accepted flood=output_limit 4=accepted spin=timeout 6=accepted tiny=timeout 7=accepted'" \
+	"d['tests'][7]['time_ms'] < 1500"
+
+# A compile error ends the job before its tests.
+cat >"$J/broken.job" <<'EOF'
+language = "c"
+code = "int main(void) { return missing; }"
+test "t" { expect = "" }
+EOF
+run_case judge/compile-error 1 "$J/broken.job" \
+	"d['status'] == 'compile_error'" "d['tests'] is None" "d['score'] is None"
+
+# ---- files of the job directory: a test's files stay out of /work ---------
+mkdir -p "$J/files/data"
+printf '6 7\n' >"$J/files/data/in1.txt"
+printf '42\n' >"$J/files/data/out1.txt"
+printf 'shared\n' >"$J/files/data/note.txt"
+cat >"$J/files.job" <<'EOF'
+language = "python"
+code = "import os
+a, b = map(int, input().split())
+seen = sorted(os.listdir('data'))
+print(a * b)
+print(' '.join(seen))
+"
+test "mul" { stdin_file = "data/in1.txt"  expect_file = "data/out1.txt"  compare = "tokens" }
+EOF
+# The program saw only note.txt, so it printed "42 note.txt": one token
+# more than the expected "42", which tells the two apart.
+run_case judge/files-hidden 0 "$J/files.job" \
+	"d['stdout'] == '42\nnote.txt\n'" "$V == 'mul=wrong_answer'"
+
+# An inline stdin with an expected output from a file.
+mkdir -p "$J/mixed"
+printf '12\n' >"$J/mixed/want.txt"
+cat >"$J/mixed.job" <<'EOF'
+language = "bash"
+code = "read a b; echo $((a * b)); ls >&2"
+test "t" { stdin = "3 4"  expect_file = "want.txt" }
+EOF
+run_case judge/inline-stdin-expect-file 0 "$J/mixed.job" \
+	"$V == 't=accepted'" "d['stdout'] == '12\n'" "d['stderr'] == 'main.sh\n'"
+
+# An archive's cylo.job holds every answer: with tests it stays out of /work.
+python3 - "$J/arch.tar.gz" <<'PY'
+import io, sys, tarfile
+files = {
+    "cylo.job": b'language = "python"\nmain = "main.py"\n'
+                b'test "t" { stdin = "5"  expect = "25" }\n',
+    "main.py": b"import os\nn = int(input())\nprint(n * n)\n"
+               b"print('cylo.job' in os.listdir('.'))\n",
+}
+with tarfile.open(sys.argv[1], "w:gz") as t:
+    for name, data in files.items():
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+PY
+run_case judge/archive-manifest-hidden 0 "$J/arch.tar.gz" \
+	"d['stdout'] == '25\nFalse\n'" "$V == 't=wrong_answer'"
+
+# ---- refused manifests -------------------------------------------------------
+bad() {	# bad NAME LINE KEY: J/NAME.job is invalid_job naming LINE and KEY
+	run_case "judge/invalid/$1" 125 "$J/$1.job" "d['status'] == 'invalid_job'" \
+		"names('$3', $2)" "d['stdout'] == ''" "d['tests'] is None"
+}
+printf 'language = "bash"\ncode = "cat"\ntest "a" {\n  expect_file = "nope.txt"\n}\n' >"$J/noexpfile.job"
+bad noexpfile 4 expect_file
+printf 'language = "bash"\ncode = "cat"\n\ntest "a" { stdin_file = "gone.txt" }\n' >"$J/nostdinfile.job"
+bad nostdinfile 4 stdin_file
+mkdir -p "$J/ismain"
+printf 'echo hi\n' >"$J/ismain/main.sh"
+printf 'language = "bash"\nmain = "main.sh"\ntest "a" { expect_file = "main.sh" }\n' >"$J/ismain.job"
+bad ismain 3 expect_file
+printf 'language = "bash"\ncode = "cat"\nchecker = "check.sh"\ntest "a" { expect = "" }\n' >"$J/checker.job"
+bad checker 3 checker
+
+# ---- a judged job dropped into a folder -------------------------------------
+D=$TMPROOT/drop
+mkdir -p "$D"
+cp "$J/allok.job" "$D/graded.job"
+"$CYLO" -c "$CONF" watch --once "$D" >"$TMPROOT/once.log" 2>&1
+if [ -f "$D/graded.job.result.json" ] &&
+	[ "$(json "$D/graded.job.result.json" "$V + ' ' + str(d['score'])")" = 'one=accepted two=accepted 2.0' ]; then
+	ok judge/drop-folder
+else
+	not_ok judge/drop-folder "result: $(cat "$D/graded.job.result.json" 2>&1 | head -c 600) log: $(tail -5 "$TMPROOT/once.log")"
+fi
