@@ -13,8 +13,8 @@
  * poll() on the pipes, the control socket (MSG_DONE, or EOF when the init
  * died) and the shutdown eventfd until the stage is done and both pipes
  * are at EOF, enforcing the wall deadline, the CPU budget (cgroup usage)
- * and the output budget.  A breach ends the stage: SIGUSR1 through the
- * pidfd makes the init kill every other process of the box and report
+ * and the output budget.  A breach ends the stage: BOX_STOP_SIGNAL through
+ * the pidfd makes the init kill every other process of the box and report
  * MSG_DONE, so the box lives on for the job's next stage (its next test).
  * Should the init not answer, or the sandbox fail, the whole box is
  * killed: SIGKILL to its init makes the kernel kill every process of the
@@ -656,7 +656,7 @@ struct waiter {
 #define PUMP_BYTES 65536
 
 /*
- * Ends the stage at a limit and keeps the box: the init's SIGUSR1 handler
+ * Ends the stage at a limit and keeps the box: the init's stop handler
  * kills every other process of the box, then the init reports MSG_DONE as
  * for any stage.  The signal names the run it is meant for (the seq of
  * its REQ_RUN), so one that reaches the init before the run's stage
@@ -672,12 +672,12 @@ static void stop_stage(struct waiter *w)
 	w->stopping = true;
 	w->deadline = now_mono_ns() + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
 	memset(&si, 0, sizeof(si));
-	si.si_signo = SIGUSR1;
+	si.si_signo = BOX_STOP_SIGNAL;
 	si.si_code = SI_QUEUE;
 	si.si_pid = getpid();
 	si.si_uid = getuid();
 	si.si_value.sival_int = (int)w->b->runs;
-	if (syscall(SYS_pidfd_send_signal, w->b->pidfd, SIGUSR1, &si, 0) < 0)
+	if (syscall(SYS_pidfd_send_signal, w->b->pidfd, BOX_STOP_SIGNAL, &si, 0) < 0)
 		kill_box(w->b);
 }
 

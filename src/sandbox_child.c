@@ -15,7 +15,7 @@
  * process, wait for it, SIGKILL every other process of the namespace
  * (kill(-1) from PID 1 spares only itself: nothing a stage forked outlives
  * it), reap them, and report MSG_DONE with the status and rusage.  A
- * SIGUSR1 from the parent (a stage over a limit) kills every other process
+ * BOX_STOP_SIGNAL from the parent (a stage over a limit) kills every other process
  * of the box at once, so the stage ends and the box serves the next one.
  * EOF on the socket ends the box: when PID 1 exits the kernel kills the rest.
  *
@@ -345,7 +345,7 @@ static void reap_all(void)
 }
 
 /*
- * SIGUSR1 with the seq of a run: the parent ends that run (sandbox.c,
+ * BOX_STOP_SIGNAL with the seq of a run: the parent ends that run (sandbox.c,
  * stop_stage()).  Killing right in the handler (kill is async-signal-safe)
  * leaves no window between a check and a blocking wait in which the
  * request could be lost.  A request that comes before the run's stage
@@ -371,7 +371,7 @@ static void on_stop(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-/* Takes SIGUSR1 (see on_stop()); the daemon thread we copy blocks it. */
+/* Takes BOX_STOP_SIGNAL (see on_stop()); the daemon thread we copy blocks it. */
 static int take_stop_signal(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_stop,
@@ -379,8 +379,9 @@ static int take_stop_signal(void)
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (sigaction(SIGUSR1, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
+	sigaddset(&set, BOX_STOP_SIGNAL);
+	if (sigaction(BOX_STOP_SIGNAL, &sa, NULL) < 0 ||
+	    sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
 		return -errno;
 	return 0;
 }
@@ -390,12 +391,15 @@ static void run_stage(const struct box_plan *p, uint32_t i, uint32_t seq,
 {
 	struct box_msg m = { .kind = MSG_DONE };
 	struct rusage ru = { 0 };
-	int status = 0;
+	int status = 127 << 8;	/* as exit(127), until the stage has one */
 	pid_t pid, w;
+	int e;
 
 	if (i >= p->nstages) {
+		for (int k = 0; k < STAGE_FDS; k++)
+			close(fds[k]);
 		fail(p->ctl_fd, STEP_STAGE_FDS, -EINVAL, (int)i);
-		return;
+		goto done;
 	}
 	/* vfork-style, as posix_spawn does: the stage shares our memory on a
 	 * stack of its own until it execs, so no page table of this copy of
@@ -405,13 +409,14 @@ static void run_stage(const struct box_plan *p, uint32_t i, uint32_t seq,
 	run_seq = (sig_atomic_t)seq;
 	pid = clone(stage_entry, stage_stack + sizeof(stage_stack),
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	e = pid < 0 ? -errno : 0;
 	if (pid > 0 && stop_seq == run_seq)
 		kill(-1, SIGKILL);	/* stopped before it started */
 	for (int k = 0; k < STAGE_FDS; k++)
 		close(fds[k]);
 	if (pid < 0) {
-		fail(p->ctl_fd, STEP_STAGE_FDS, -errno, (int)i);
-		return;
+		fail(p->ctl_fd, STEP_STAGE_FDS, e, (int)i);
+		goto done;
 	}
 	/* PID 1 of the box: orphans of the stage are ours to reap as they
 	 * die, or their zombies would count against pids.max until its end. */
@@ -429,6 +434,7 @@ static void run_stage(const struct box_plan *p, uint32_t i, uint32_t seq,
 			break;
 	}
 	reap_all();
+done:	/* MSG_DONE after a MSG_FAIL too: the parent need not wait out the stage */
 	m.status = status;
 	m.utime_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
 	m.stime_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;

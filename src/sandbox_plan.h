@@ -9,6 +9,7 @@
 #define CYLO_SANDBOX_PLAN_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/filter.h>
@@ -86,6 +87,14 @@ struct box_req {
 	uint32_t stage;
 	uint32_t seq;		/* REQ_RUN: the run's number in this box, from 1 */
 };
+
+/*
+ * parent -> init, queued with the run's seq: end that run (sandbox.c
+ * stop_stage(), sandbox_child.c on_stop()).  A real-time signal queues
+ * every instance and, when the queue is full, fails at the sender (which
+ * then kills the box) instead of arriving without its seq.
+ */
+#define BOX_STOP_SIGNAL SIGRTMIN
 
 /* child -> parent */
 enum { MSG_READY = 1, MSG_FAIL = 2, MSG_DONE = 3, MSG_TIMING = 4 };

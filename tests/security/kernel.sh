@@ -53,7 +53,8 @@ drop_expect K01 "ptrace/vm/kcmp/pidfd_getfd refused, only own processes die" "$D
 	"e('own child', 'Killed')" \
 	"e('kill(getppid(), SIGKILL)', 'EPERM', 'OK')" \
 	"e('kill(1, SIGTERM)', 'EPERM', 'OK')" "e('kill(1, SIGSTOP)', 'EPERM', 'OK')" \
-	"e('kill(1, SIGUSR1)', 'EPERM', 'OK')" \
+	"e('kill(1, stop signal)', 'EPERM', 'OK')" \
+	"all(e('sigqueue(1, stop signal, %d)' % n, 'EPERM', 'OK') for n in (1, 2, 3))" \
 	"e('ppid', '1')" "e('alive', 'yes')"
 drop_expect K01 "the concurrent victim finished untouched" "$D" victim.py \
 	"d['status'] == 'ok'" "e('victim', 'alive')" "e('signals', 'none')"

@@ -64,8 +64,17 @@ int main(void)
 	say("kill(getppid(), SIGKILL)", kill(getppid(), SIGKILL));
 	say("kill(1, SIGTERM)", kill(1, SIGTERM));
 	say("kill(1, SIGSTOP)", kill(1, SIGSTOP));
-	/* The init's one handled signal ends the running stage: this one. */
-	say("kill(1, SIGUSR1)", kill(1, SIGUSR1));
+	/* The init's one handled signal ends the running stage (this one)
+	 * when it carries the run's number: a plain kill() and a forged
+	 * sigqueue with this run's likely numbers. */
+	say("kill(1, stop signal)", kill(1, SIGRTMIN));
+	for (int seq = 1; seq <= 3; seq++) {
+		union sigval v = { .sival_int = seq };
+		char what[48];
+
+		snprintf(what, sizeof(what), "sigqueue(1, stop signal, %d)", seq);
+		say(what, sigqueue(1, SIGRTMIN, v));
+	}
 	usleep(100000);
 	printf("ppid: %d\n", (int)getppid());
 	printf("alive: yes\n");
