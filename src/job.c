@@ -103,7 +103,7 @@ static void plan_tests(struct plan *p, const struct job_spec *s)
 
 		limits_merge(&l, &s->tests[i].t->limits);
 		stage_limits(st, &l, false);
-		st->stdin_fd = s->tests[i].stdin_fd;
+		st->stdin_fd = -1;	/* set by run_test() for its run only */
 	}
 }
 
@@ -314,7 +314,10 @@ static enum test_verdict verdict_of(const struct job_spec *s, const struct job_t
 	return same ? V_ACCEPTED : V_WRONG_ANSWER;
 }
 
-/* Drops the verdicts: a job the sandbox failed has none worth reporting. */
+/*
+ * Drops the verdicts and the run shown: a job the sandbox failed has
+ * neither worth reporting, and the error says why.
+ */
 static void drop_tests(struct job_result *r)
 {
 	for (size_t i = 0; i < r->ntests; i++)
@@ -323,6 +326,16 @@ static void drop_tests(struct job_result *r)
 	r->tests = NULL;
 	r->ntests = 0;
 	r->score = 0;
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+	r->out_len = r->err_len = 0;
+	r->out_truncated = r->err_truncated = false;
+	r->exit_code = -1;
+	r->signal = 0;
+	r->timeout = r->memory_exceeded = false;
+	r->execution_time_ms = r->cpu_time_ms = 0;
+	r->memory_used_kb = -1;
 }
 
 /*
@@ -368,17 +381,26 @@ static void show_run(struct job_result *r, struct stage_outcome *o)
 
 /* Runs test @i and records its verdict; false when the job must end here
  * (the sandbox failed, or the expected output is unreadable). */
-static bool run_test(struct box *b, const struct plan *p, const struct job_spec *s,
+static bool run_test(struct box *b, struct plan *p, const struct job_spec *s,
 		     size_t i, bool *shown, struct job_result *r)
 {
 	size_t k = (size_t)p->run + 1 + i;	/* the stage of test @i */
 	struct result_test *rt = &r->tests[i];
 	bool last = i + 1 == s->ntests;
 	struct stage_outcome o;
-	int err = 0;
+	int err = 0, in;
 
+	if ((err = jobspec_test_stdin(s, i, &in)) < 0) {
+		result_set_error(r, ST_INTERNAL_ERROR, "test '%s': cannot stage its stdin: %s",
+				 s->tests[i].t->name, log_errstr(err, (char[96]){0}, 96));
+		return false;
+	}
+	p->st[k].stdin_fd = in;
 	stage_outcome_init(&o, (size_t)p->st[k].output_kb << 10);
 	box_run(b, k, &o);
+	p->st[k].stdin_fd = -1;
+	if (in >= 0)
+		close(in);
 	if (o.error) {
 		show_run(r, &o);
 		stage_outcome_free(&o);
@@ -407,7 +429,7 @@ static bool run_test(struct box *b, const struct plan *p, const struct job_spec 
 
 /* Every test, in order. */
 static void run_tests(const struct job_ctx *c, const struct box_spec *bs,
-		      const struct plan *p, const struct job_spec *s, struct box **b,
+		      struct plan *p, const struct job_spec *s, struct box **b,
 		      struct job_result *r)
 {
 	bool shown = false;

@@ -32,10 +32,12 @@ struct job_ctx {
 	int self_fd;			/* the cylo binary, for in-box archive extraction, or -1 */
 };
 
-/* A test case ready to run: its stdin and where its expected output is. */
+/* A test case ready to run: where its stdin and expected output are. */
 struct job_test {
 	const struct manifest_test *t;	/* borrowed from the spec's manifest */
-	int stdin_fd;			/* read-only, or -1 for /dev/null */
+	bool stdin_in_bundle;		/* stdin_file: in the bundle, hidden */
+	off_t stdin_off;
+	size_t stdin_len;
 	bool expect_in_bundle;		/* expect_file: in the bundle, hidden */
 	off_t expect_off;
 	size_t expect_len;
@@ -66,6 +68,13 @@ void job_spec_free(struct job_spec *s);
  */
 int jobspec_from_input(const struct job_ctx *ctx, int dirfd, const char *name,
 		       struct job_spec *s, struct job_result *r);
+
+/*
+ * The stdin of @s's test @i: a sealed read-only memfd in *@fd, or -1 for
+ * /dev/null.  Made just before the test runs, so that a job holds one at
+ * a time, not one per test.  0 or -errno.
+ */
+int jobspec_test_stdin(const struct job_spec *s, size_t i, int *fd);
 
 /* A snippet: `cylo exec`.  @over: limits given on the command line. */
 int jobspec_from_code(const struct job_ctx *ctx, const char *lang_name,

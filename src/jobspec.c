@@ -51,9 +51,6 @@ void job_spec_free(struct job_spec *s)
 		close(s->stdin_fd);
 	if (s->archive_fd >= 0)
 		close(s->archive_fd);
-	for (size_t i = 0; i < s->ntests; i++)
-		if (s->tests[i].stdin_fd >= 0)
-			close(s->tests[i].stdin_fd);
 	free(s->tests);
 	if (s->manifest)
 		manifest_free(s->manifest);
@@ -361,32 +358,33 @@ static int manifest_files(int jdir, struct job_spec *s, struct job_result *r)
 	return 0;
 }
 
+int jobspec_test_stdin(const struct job_spec *s, size_t i, int *fd)
+{
+	const struct job_test *jt = &s->tests[i];
+
+	*fd = -1;
+	if (jt->t->stdin_text)
+		return memfd_ro(jt->t->stdin_text, strlen(jt->t->stdin_text), -1, fd);
+	if (jt->stdin_in_bundle)
+		return memfd_copy_at(s->files.fd, jt->stdin_off, jt->stdin_len, fd);
+	return 0;
+}
+
 /*
- * One test's files: its stdin becomes a memfd, its expected output is
- * found in the bundle; both are then hidden from /work, so the program
- * can read neither another test's input nor any expected output.
+ * Where one test's files are in the bundle: its stdin_file and its
+ * expect_file, both hidden from /work later (manifest_tests()).
  */
 static int test_files(const struct manifest *m, const struct manifest_test *t,
 		      const char *where, struct job_spec *s, struct job_test *jt,
 		      struct job_result *r)
 {
-	off_t off;
-	size_t len;
-	int e;
-
 	jt->t = t;
-	jt->stdin_fd = -1;
-	if (t->stdin_text) {
-		e = memfd_ro(t->stdin_text, strlen(t->stdin_text), -1, &jt->stdin_fd);
-		if (e < 0)
-			return e;
-	} else if (t->stdin_file) {
-		if (bundle_find(&s->files, t->stdin_file, &off, &len) < 0)
+	if (t->stdin_file) {
+		if (bundle_find(&s->files, t->stdin_file, &jt->stdin_off, &jt->stdin_len) < 0)
 			return invalid_at(r, m, t->line.stdin_file, "stdin_file: '%s' "
 					  "(test '%s') is not a file of %s",
 					  t->stdin_file, t->name, where);
-		if ((e = memfd_copy_at(s->files.fd, off, len, &jt->stdin_fd)) < 0)
-			return e;
+		jt->stdin_in_bundle = true;
 	}
 	if (!t->expect_file)
 		return 0;
@@ -407,12 +405,11 @@ static int test_hide(const struct manifest *m, const char *path, int line,
 	return bundle_hide(&s->files, path);
 }
 
-/* Every test's files (see test_files()); the checker is refused. */
+/* Every test's files (see test_files()); a checker, and a job-wide stdin
+ * that no run would read, are refused. */
 static int manifest_tests(const struct manifest *m, const char *where,
 			  struct job_spec *s, struct job_result *r)
 {
-	off_t off;
-	size_t len;
 	int e;
 
 	if (m->checker)
@@ -420,19 +417,17 @@ static int manifest_tests(const struct manifest *m, const char *where,
 				  "program is not implemented; use expect and compare");
 	if (m->ntests == 0)
 		return 0;
+	if (m->stdin_text || m->stdin_file)
+		return invalid_at(r, m, m->stdin_text ? m->line.stdin : m->line.stdin_file,
+				  "%s: a job with tests takes each run's input from its "
+				  "test's stdin or stdin_file", m->stdin_text ? "stdin" : "stdin_file");
 	if (!(s->tests = calloc(m->ntests, sizeof(*s->tests))))
 		return -ENOMEM;
-	for (size_t i = 0; i < m->ntests; i++) {
-		s->tests[i].stdin_fd = -1;
-		s->ntests++;
+	s->ntests = m->ntests;
+	for (size_t i = 0; i < m->ntests; i++)
 		if ((e = test_files(m, &m->tests[i], where, s, &s->tests[i], r)) < 0)
 			return e;
-	}
-	/* Hidden only once every test has found its files; an archive's
-	 * manifest too, which holds every inline input and answer. */
-	if (bundle_find(&s->files, ARCHIVE_MANIFEST, &off, &len) == 0 &&
-	    (e = bundle_hide(&s->files, ARCHIVE_MANIFEST)) < 0)
-		return e;
+	/* Hidden only once every test has found its files. */
 	for (size_t i = 0; i < m->ntests; i++) {
 		const struct manifest_test *t = &m->tests[i];
 
@@ -605,9 +600,10 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 	snprintf(fname, sizeof(fname), "%s:cylo.job", name);
 	e = apply_manifest(c, text, a->manifest_len, fname, s, r);
 	free(text);
-	if (e < 0)
+	if (e < 0 || (e = manifest_stage(s->manifest, "the archive", s, r)) < 0)
 		return e;
-	return manifest_stage(s->manifest, "the archive", s, r);
+	/* The manifest holds every test's inline input and answer. */
+	return s->ntests ? bundle_hide(&s->files, ARCHIVE_MANIFEST) : 0;
 }
 
 static int arc_infer(const struct job_ctx *c, const char *name,

@@ -239,6 +239,7 @@ static int manifest_from_cfg(struct conf_run *r, cfg_t *cfg,
 	m->line.language = conf_line(r, cfg, "language", 0);
 	m->line.main = conf_line(r, cfg, "main", 0);
 	m->line.code = conf_line(r, cfg, "code", 0);
+	m->line.stdin = conf_line(r, cfg, "stdin", 0);
 	m->line.stdin_file = conf_line(r, cfg, "stdin_file", 0);
 	m->line.checker = conf_line(r, cfg, "checker", 0);
 	exclusive(r, cfg, "stdin", "stdin_file");

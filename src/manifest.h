@@ -44,7 +44,7 @@ struct manifest {
 	size_t ntests;
 	char *checker;		/* or NULL */
 	struct {		/* where keys were given (0: absent), for later errors */
-		int language, main, code, stdin_file, checker;
+		int language, main, code, stdin, stdin_file, checker;
 	} line;
 	char *fname;		/* the name messages use */
 };

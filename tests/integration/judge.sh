@@ -227,6 +227,32 @@ PY
 run_case judge/archive-manifest-hidden 0 "$J/arch.tar.gz" \
 	"d['stdout'] == '25\nFalse\n'" "$V == 't=wrong_answer'"
 
+# A job directory's own file named cylo.job is an ordinary file: only an
+# archive's manifest is hidden.
+mkdir -p "$J/plain"
+printf 'notes\n' >"$J/plain/cylo.job"
+cat >"$J/plain.job" <<'EOF'
+language = "bash"
+code = "cat cylo.job"
+test "t" { expect = "notes" }
+EOF
+run_case judge/dir-cylo-job-visible 0 "$J/plain.job" "$V == 't=accepted'"
+
+# 200 tests with their own stdin under a soft limit of 64 open files: a job
+# holds one test's stdin at a time, not one per test.
+python3 - "$J/many.job" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('language = "bash"\ncode = "read n; echo $((n + 1))"\n')
+    for i in range(200):
+        f.write(f'test "t{i}" {{ stdin = "{i}"  expect = "{i + 1}" }}\n')
+PY
+RUNENV="prlimit --nofile=64:"
+run_case judge/many-tests-few-fds 0 "$J/many.job" \
+	"len(d['tests']) == 200" "all(t['verdict'] == 'accepted' for t in d['tests'])" \
+	"d['score'] == 200"
+RUNENV=
+
 # ---- refused manifests -------------------------------------------------------
 bad() {	# bad NAME LINE KEY: J/NAME.job is invalid_job naming LINE and KEY
 	run_case "judge/invalid/$1" 125 "$J/$1.job" "d['status'] == 'invalid_job'" \
@@ -242,6 +268,8 @@ printf 'language = "bash"\nmain = "main.sh"\ntest "a" { expect_file = "main.sh" 
 bad ismain 3 expect_file
 printf 'language = "bash"\ncode = "cat"\nchecker = "check.sh"\ntest "a" { expect = "" }\n' >"$J/checker.job"
 bad checker 3 checker
+printf 'language = "bash"\ncode = "cat"\nstdin = "7"\ntest "a" { expect = "7" }\n' >"$J/jobstdin.job"
+bad jobstdin 3 stdin
 
 # ---- a judged job dropped into a folder -------------------------------------
 D=$TMPROOT/drop
