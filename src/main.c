@@ -35,7 +35,8 @@ static const struct {
 	  "125 when cylo or the sandbox failed.", false },
 	{ "run", cmd_run, "run [--json] JOBFILE",
 	  "Run one job file (bare source, NAME.job manifest or archive) and print\n"
-	  "the result: a summary, or the result document with --json.", false },
+	  "the result: a summary, or the result document with --json.  A manifest\n"
+	  "with tests is judged: a verdict per test and a score.", false },
 	{ "doctor", cmd_doctor, "doctor",
 	  "Check the host: kernel, namespaces, Landlock, seccomp, cgroups,\n"
 	  "inotify, a real sandboxed job, every runtime.  Non-zero when jobs could\n"
