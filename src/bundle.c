@@ -3,10 +3,10 @@
  *
  * Format: a sequence of records, each a struct rec header, the path bytes
  * (no NUL), then `size` data bytes for a file.  A hidden file ('h', see
- * bundle_hide()) keeps its bytes for the parent but is never unpacked.  The writer validates every
- * path; the reader trusts nothing but the fixed-size header and checks the
- * lengths again, since a bug in the writer must not become a write outside
- * /work.
+ * bundle_hide()) keeps its bytes for the parent but is never unpacked.
+ * The writer validates every path; the reader trusts nothing but the
+ * fixed-size header and checks the lengths again, since a bug in the
+ * writer must not become a write outside /work.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -15,9 +15,10 @@
  * process, wait for it, SIGKILL every other process of the namespace
  * (kill(-1) from PID 1 spares only itself: nothing a stage forked outlives
  * it), reap them, and report MSG_DONE with the status and rusage.  A
- * BOX_STOP_SIGNAL from the parent (a stage over a limit) kills every other process
- * of the box at once, so the stage ends and the box serves the next one.
- * EOF on the socket ends the box: when PID 1 exits the kernel kills the rest.
+ * BOX_STOP_SIGNAL from the parent (a stage over a limit) kills every other
+ * process of the box at once, so the stage ends and the box serves the
+ * next one.  EOF on the socket ends the box: when PID 1 exits the kernel
+ * kills the rest.
  *
  * Stage: new session, stdio, cwd /work, rlimits, capabilities dropped,
  * fds marked close-on-exec, no_new_privs, Landlock, seccomp last, exec.
@@ -345,8 +346,8 @@ static void reap_all(void)
 }
 
 /*
- * BOX_STOP_SIGNAL with the seq of a run: the parent ends that run (sandbox.c,
- * stop_stage()).  Killing right in the handler (kill is async-signal-safe)
+ * BOX_STOP_SIGNAL with the seq of a run: the parent ends that run
+ * (sandbox.c, stop_stage()).  Killing right in the handler (kill is async-signal-safe)
  * leaves no window between a check and a blocking wait in which the
  * request could be lost.  A request that comes before the run's stage
  * exists is kept in stop_seq, which run_stage() reads once the stage has
@@ -371,7 +372,8 @@ static void on_stop(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-/* Takes BOX_STOP_SIGNAL (see on_stop()); the daemon thread we copy blocks it. */
+/* Takes BOX_STOP_SIGNAL (see on_stop()), which the daemon thread we are a
+ * copy of blocks. */
 static int take_stop_signal(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_stop,
