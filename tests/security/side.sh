@@ -54,7 +54,18 @@ for f in files:
 sys.exit(1)
 PY
 		bad "the lock channel works ($(echo "$probe" | tr '\n' ' ')) and no paragraph of README.md, doc/ or man/ names it as an accepted risk" ;;
-*"free"*) ;;
+*"free"*)
+	# Free only counts if the probe came while the holder held the locks.
+	python3 - "$D/hold.job.result.json" "$D/probe.job.result.json" <<'PY' ||
+import json, re, sys
+def stamp(path, key):
+    m = re.search(r"^" + key + r": (\d+)$", json.load(open(path))["stdout"], re.M)
+    return int(m.group(1)) if m else None
+held = stamp(sys.argv[1], "held from"), stamp(sys.argv[1], "held until")
+probed = stamp(sys.argv[2], "probed at")
+sys.exit(0 if None not in held and probed is not None and held[0] <= probed <= held[1] else 1)
+PY
+		bad "the probe said free but did not run while the locks were held" ;;
 *) bad "the probe said: $probe" ;;
 esac
 verdict S01 "the lock channel is blocked or documented as an accepted risk"
