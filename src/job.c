@@ -308,8 +308,7 @@ static enum test_verdict verdict_of(const struct job_spec *s, const struct job_t
 		free(buf);
 		return V_WRONG_ANSWER;
 	}
-	same = judge_output(t->compare, t->float_eps, o->out.p ? o->out.p : "",
-			    o->out.len, exp, len);
+	same = judge_output(t->compare, t->float_eps, o->out.p, o->out.len, exp, len);
 	free(buf);
 	return same ? V_ACCEPTED : V_WRONG_ANSWER;
 }

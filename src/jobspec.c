@@ -592,8 +592,7 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 		return invalid(r, "%s: cylo.job is larger than 1 MiB", name);
 	if (!(text = malloc(a->manifest_len + 1)))
 		return -ENOMEM;
-	if (pread(s->files.fd, text, a->manifest_len, a->manifest_off) !=
-	    (ssize_t)a->manifest_len) {
+	if (pread_all(s->files.fd, text, a->manifest_len, a->manifest_off) < 0) {
 		free(text);
 		return invalid(r, "%s: cylo.job cannot be read", name);
 	}

@@ -56,7 +56,8 @@ struct box_spec {
 struct stage_spec {
 	char *const *argv;	/* argv[0] is an absolute path inside the box */
 	char *const *envp;
-	int stdin_fd;		/* read-only fd, or -1 for /dev/null */
+	int stdin_fd;		/* read-only fd, or -1 for /dev/null; read by
+				   box_run(), so it may be set just before */
 	int exec_fd;		/* run this fd (execveat) instead of argv[0], or -1 */
 	int stdout_fd;		/* a file to write stdout to instead of capturing, or -1;
 				   bounded by file_size_mb, not output_kb */
