@@ -52,3 +52,45 @@ else
 	not_ok "nsfloor: a failed run fails it with the reason" \
 		"rc=$rc '$err'; rc2=$rc2 '$err2'; rc3=$rc3 order='$got'"
 fi
+
+# -l: the layers floor applies every layer it claims.  The job reports
+# its id, its root, its /work (the copy of its file), no_new_privs, the
+# seccomp filter, Landlock's TCP rule (without it, a connect in an empty
+# network namespace fails with "Network is unreachable"), the read-only
+# runtime paths, and its procfs mounts: its own, plus, when the root is a
+# copy of a template, the template's.
+cat >"$TMPROOT/facts.sh" <<'SH'
+id -u
+ls / | tr '\n' ' '; echo
+ls /work
+grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\t ' ' '
+(exec 3<>/dev/tcp/127.0.0.1/80) 2>&1 | sed -n '1s/.*: //p'
+touch /usr/x 2>&1 | sed 's/.*: //'
+grep -c ' - proc ' /proc/self/mountinfo
+SH
+want='1000
+bin dev lib lib64 proc sbin tmp usr work 
+job
+NoNewPrivs: 1
+Seccomp: 2
+Permission denied
+Read-only file system'
+got=$("$FLOOR" -l /bin/bash "$TMPROOT/facts.sh" 2>&1)
+want_e="$want
+$( [ "$(id -u)" = 0 ] && echo 2 || echo 1 )"	# as root, -e copies a template
+want="$want
+1"
+if [ "$got" = "$want" ]; then
+	ok "nsfloor -l: id, root, the job's copy, no_new_privs, seccomp and Landlock"
+else
+	not_ok "nsfloor -l: id, root, the job's copy, no_new_privs, seccomp and Landlock" "$got"
+fi
+
+# -l -e (as root, from a mount template): the same for each job in turn.
+got=$(printf '%s\n' "$TMPROOT/facts.sh" "$TMPROOT/facts.sh" | "$FLOOR" -l -e /bin/bash 2>&1)
+if [ "$got" = "$want_e
+$want_e" ]; then
+	ok "nsfloor -l -e: every job gets every layer"
+else
+	not_ok "nsfloor -l -e: every job gets every layer" "$got"
+fi
