@@ -18,7 +18,8 @@ else
 fi
 
 missing=
-for head in "1. start-up" "1b. where" "2. throughput" "2b. Python throughput" "3. latency" \
+for head in "1. start-up" "1b. where" "2. throughput" "2b. Python throughput" \
+	"2c. /usr/bin/true throughput" "3. latency" \
 	"4. memory" "5. where the time goes" "6. against"; do
 	grep -q "^$head" "$TMPROOT/log" || missing="$missing '$head'"
 done
@@ -44,6 +45,8 @@ paths = {
     "startup cylo": ("startup", "bash true", "cylo_ms"),
     "startup bwrap": ("startup", "python3 -c pass", "bwrap_ms"),
     "startup floor": ("startup", "bash true", "floor_ms"),
+    "startup layers floor": ("startup", "python3 -c pass", "layers_ms"),
+    "startup /usr/bin/true": ("startup", "/usr/bin/true", "cylo_ms"),
     "one-shot clone stage": ("startup_breakdown_ms", "clone"),
     "latency": ("latency", "p50_ms"),
     "rss idle": ("memory", "idle_rss_kb"),
@@ -53,8 +56,8 @@ paths = {
     "daemon clone stage": ("breakdown_ms", "clone"),
     "result write": ("breakdown_ms", "result_write"),
 }
-for sec in ("throughput", "python_throughput"):
-    for k in ("cylo", "bare", "bwrap", "floor"):
+for sec in ("throughput", "python_throughput", "true_throughput"):
+    for k in ("cylo", "bare", "bwrap", "floor", "layers"):
         paths[f"{sec} {k}"] = (sec, k + "_jobs_s")
 bad = []
 for name, path in paths.items():
