@@ -129,14 +129,20 @@ int bundle_add_data(struct bundle *b, const char *path, const void *data,
 int bundle_add_fd(struct bundle *b, const char *path, int fd, size_t len,
 		  mode_t mode)
 {
-	off_t off = 0;
+	return bundle_add_at(b, path, fd, 0, len, mode);
+}
+
+int bundle_add_at(struct bundle *b, const char *path, int fd, off_t from, size_t len,
+		  mode_t mode)
+{
+	off_t off = from;
 	int e = put_header(b, 'f', path, mode, len);
 
 	if (e < 0)
 		return e;
 	/* pread-style copy: the source offset stays ours, short files fail. */
-	while ((size_t)off < len) {
-		ssize_t n = sendfile(b->fd, fd, &off, len - (size_t)off);
+	while ((size_t)(off - from) < len) {
+		ssize_t n = sendfile(b->fd, fd, &off, len - (size_t)(off - from));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -36,6 +36,9 @@ int bundle_add_data(struct bundle *b, const char *path, const void *data,
 		    size_t len, mode_t mode);
 int bundle_add_fd(struct bundle *b, const char *path, int fd, size_t len,
 		  mode_t mode);
+/* The same for @len bytes of @fd from offset @from (another bundle's file). */
+int bundle_add_at(struct bundle *b, const char *path, int fd, off_t from, size_t len,
+		  mode_t mode);
 
 /*
  * Adds the tree below @dirfd under @prefix ("" for the top), never

@@ -11,6 +11,7 @@
  * Unpacking runs into a fresh directory under /tmp: a hidden file (a
  * test's expected output) is found by the parent but never unpacked, and
  * a second unpack of the same fd (a job's box rebuilt) gives the same tree.
+ * A file can be copied from a range of another bundle's.
  */
 #include <check.h>
 #include <errno.h>
@@ -128,6 +129,31 @@ START_TEST(test_hide_keeps_data_out_of_the_tree)
 }
 END_TEST
 
+/* bundle_add_at(): a range of another bundle's file (a checker's copy of
+ * a job's files), the source's offset untouched; a short source fails. */
+START_TEST(test_add_at_copies_a_range)
+{
+	struct bundle src, dst;
+	char buf[16] = "";
+	off_t off = -1, at = -1;
+	size_t len = 0;
+
+	sample(&src);
+	ck_assert_int_eq(bundle_find(&src, "src/main.py", &at, &len), 0);
+	ck_assert_int_eq(lseek(src.fd, 5, SEEK_SET), 5);
+	ck_assert_int_eq(bundle_new(&dst, 1 << 20, 16), 0);
+	ck_assert_int_eq(bundle_add_at(&dst, "copy.py", src.fd, at + 6, 3, 0644), 0);
+	ck_assert_int_eq(lseek(src.fd, 0, SEEK_CUR), 5);
+	ck_assert_int_eq(bundle_find(&dst, "copy.py", &off, &len), 0);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_int_eq(pread(dst.fd, buf, len, off), 3);
+	ck_assert_str_eq(buf, "1)\n");
+	ck_assert_int_eq(bundle_add_at(&dst, "past.py", src.fd, 1 << 16, 3, 0644), -EIO);
+	bundle_close(&src);
+	bundle_close(&dst);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bundle");
@@ -137,6 +163,7 @@ int main(void)
 	tcase_add_test(tc, test_adopt_refuses_over_the_caps);
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_hide_keeps_data_out_of_the_tree);
+	tcase_add_test(tc, test_add_at_copies_a_range);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
