@@ -26,13 +26,14 @@
 
 #include "fsutil.h"
 #include "job.h"
+#include "job_checker.h"
+#include "job_stage.h"
 #include "judge.h"
 #include "log.h"
 #include "manifest.h"
 #include "sandbox.h"
 #include "util.h"
 
-#define EXE_PATH "/work/.cylo-exe"
 #define COMPILE_MIN_PROCESSES 256
 
 struct plan {
@@ -54,8 +55,7 @@ static void plan_free(struct plan *p)
 	strv_free(p->ro_paths);
 }
 
-/* {base}: the file name of main without directories and extension. */
-static char *base_name(const char *main)
+char *job_base_name(const char *main)
 {
 	const char *b = strrchr(main, '/');
 	char *d = strdup(b ? b + 1 : main), *dot;
@@ -69,7 +69,7 @@ static int expand(struct plan *p, const struct job_spec *s, const char *tmpl,
 		  char *const *extra, char ***argv)
 {
 	char mainbuf[1100];
-	struct lang_vars v = { .main = s->main, .dir = "/work", .exe = EXE_PATH,
+	struct lang_vars v = { .main = s->main, .dir = "/work", .exe = JOB_EXE_PATH,
 			       .base = p->base };
 
 	/* A file named "-x.py" must not read as an option. */
@@ -80,8 +80,7 @@ static int expand(struct plan *p, const struct job_spec *s, const char *tmpl,
 	return lang_expand(tmpl, &v, extra, argv);
 }
 
-static void stage_limits(struct stage_spec *st, const struct cylo_limits *l,
-			 bool compile)
+void job_stage_limits(struct stage_spec *st, const struct cylo_limits *l, bool compile)
 {
 	st->timeout = compile ? l->compile_timeout : l->timeout;
 	st->cpu_time = compile ? l->compile_timeout : l->cpu_time;
@@ -102,7 +101,7 @@ static void plan_tests(struct plan *p, const struct job_spec *s)
 		struct cylo_limits l = s->limits;
 
 		limits_merge(&l, &s->tests[i].t->limits);
-		stage_limits(st, &l, false);
+		job_stage_limits(st, &l, false);
 		st->stdin_fd = -1;	/* set by run_test() for its run only */
 	}
 }
@@ -115,7 +114,7 @@ static int plan_build(struct plan *p, const struct job_ctx *c, struct job_spec *
 	p->compile = -1;
 	if (!(p->st = calloc(2 + s->ntests, sizeof(*p->st))))
 		return -ENOMEM;
-	if (!(p->base = base_name(s->main)))
+	if (!(p->base = job_base_name(s->main)))
 		return -ENOMEM;
 	p->ro_paths = strv_dup(s->lang->paths);
 	for (char **x = c->cfg->sandbox.extra_ro_paths; p->ro_paths && x && *x; x++)
@@ -127,14 +126,14 @@ static int plan_build(struct plan *p, const struct job_ctx *c, struct job_spec *
 		p->compile = (int)p->n;
 		if ((e = expand(p, s, s->lang->compile, NULL, &p->argv[0])) < 0)
 			return e;
-		stage_limits(&p->st[p->n], &s->limits, true);
+		job_stage_limits(&p->st[p->n], &s->limits, true);
 		p->st[p->n].stdin_fd = -1;
 		p->n++;
 	}
 	p->run = (int)p->n;
 	if ((e = expand(p, s, s->lang->run, s->args, &p->argv[1])) < 0)
 		return e;
-	stage_limits(&p->st[p->n], &s->limits, false);
+	job_stage_limits(&p->st[p->n], &s->limits, false);
 	p->st[p->n].stdin_fd = s->stdin_fd;
 	p->n++;
 	plan_tests(p, s);
@@ -162,7 +161,7 @@ static char *join_output(const struct stage_outcome *o, size_t *len)
 	return buf;
 }
 
-static enum job_status status_of(const struct stage_outcome *o)
+enum job_status job_status_of(const struct stage_outcome *o)
 {
 	if (o->error)
 		return ST_SANDBOX_ERROR;
@@ -192,7 +191,7 @@ static bool compile(struct box *b, const struct plan *p, struct job_result *r)
 	r->compile.output = join_output(&o, &r->compile.output_len);
 	if (o.error)
 		result_set_error(r, ST_SANDBOX_ERROR, "compile: %s", o.reason);
-	else if (status_of(&o) != ST_OK)
+	else if (job_status_of(&o) != ST_OK)
 		result_set_error(r, ST_COMPILE_ERROR, "compilation failed%s",
 				 o.timed_out ? " (compile_timeout)" :
 				 o.memory_exceeded ? " (compile_memory)" :
@@ -205,7 +204,7 @@ static bool compile(struct box *b, const struct plan *p, struct job_result *r)
 
 static void fill_run(struct job_result *r, struct stage_outcome *o)
 {
-	r->status = status_of(o);
+	r->status = job_status_of(o);
 	if (o->error)
 		result_set_error(r, ST_SANDBOX_ERROR, "%s", o->reason);
 	r->exit_code = o->exit_code;
@@ -290,7 +289,7 @@ static enum test_verdict verdict_of(const struct job_spec *s, const struct job_t
 	char *buf;
 	bool same;
 
-	switch (status_of(o)) {
+	switch (job_status_of(o)) {
 	case ST_OUTPUT_LIMIT:
 		return V_OUTPUT_LIMIT;
 	case ST_MEMORY_LIMIT:
@@ -359,7 +358,7 @@ static int reopen(const struct job_ctx *c, const struct box_spec *bs,
 		return 0;
 	stage_outcome_init(&o, (size_t)p->st[p->compile].output_kb << 10);
 	box_run(*b, (size_t)p->compile, &o);
-	ok = !o.error && status_of(&o) == ST_OK;
+	ok = !o.error && job_status_of(&o) == ST_OK;
 	if (o.error)
 		result_set_error(r, ST_SANDBOX_ERROR, "compile: %s", o.reason);
 	else if (!ok)
@@ -378,10 +377,39 @@ static void show_run(struct job_result *r, struct stage_outcome *o)
 	fill_run(r, o);
 }
 
+/* The tests' progress: which run the top-level fields show, and with a
+ * checker, the runs it is to judge. */
+struct judging {
+	bool shown;
+	size_t shown_at;
+	bool checking;		/* the manifest has a checker */
+	struct checks checks;
+	struct kept {		/* each test's, to show a run the checker rejects */
+		double cpu_ms;
+		bool err_cut;	/* more stderr than checks_add() kept */
+	} *kept;
+};
+
+/*
+ * A run that ended well: the checker's to judge, its verdict pending
+ * (accepted, no points, until checks_run()).  One whose output no longer
+ * fits in the job's workspace is output_limit instead.  0 or -errno.
+ */
+static int pending(struct judging *j, const struct job_spec *s, size_t i,
+		   const struct stage_outcome *o, struct result_test *rt)
+{
+	int e = checks_add(&j->checks, s, i, o);
+
+	rt->verdict = e == -EFBIG ? V_OUTPUT_LIMIT : V_ACCEPTED;
+	j->kept[i].cpu_ms = o->cpu_ms;
+	j->kept[i].err_cut = o->err.truncated || o->err.len > CHECK_ERR_KEEP;
+	return e == -EFBIG ? 0 : e;
+}
+
 /* Runs test @i and records its verdict; false when the job must end here
  * (the sandbox failed, or the expected output is unreadable). */
 static bool run_test(struct box *b, struct plan *p, const struct job_spec *s,
-		     size_t i, bool *shown, struct job_result *r)
+		     size_t i, struct judging *j, struct job_result *r)
 {
 	size_t k = (size_t)p->run + 1 + i;	/* the stage of test @i */
 	struct result_test *rt = &r->tests[i];
@@ -405,47 +433,132 @@ static bool run_test(struct box *b, struct plan *p, const struct job_spec *s,
 		stage_outcome_free(&o);
 		return false;
 	}
-	rt->verdict = verdict_of(s, &s->tests[i], &o, &err);
+	if (j->checking && job_status_of(&o) == ST_OK)
+		err = pending(j, s, i, &o, rt);
+	else
+		rt->verdict = verdict_of(s, &s->tests[i], &o, &err);
 	rt->name = strdup(s->tests[i].t->name);
 	rt->time_ms = o.wall_ms;
 	rt->memory_used_kb = o.memory_kb;
-	rt->points = rt->verdict == V_ACCEPTED ? s->tests[i].t->points : 0;
+	rt->points = rt->verdict == V_ACCEPTED && !j->checking ? s->tests[i].t->points : 0;
 	r->score += rt->points;
-	/* The top-level fields show the first test not accepted, else the last. */
-	if (!*shown && (rt->verdict != V_ACCEPTED || last)) {
+	/* The top-level fields show the first test not accepted, else the last
+	 * (with a checker, see judge_checked()). */
+	if (!j->shown && (rt->verdict != V_ACCEPTED || last)) {
 		show_run(r, &o);
 		stage_timing(&o, &r->timing);
-		*shown = true;
+		j->shown = true;
+		j->shown_at = i;
 	}
 	stage_outcome_free(&o);
 	if (err < 0 || !rt->name) {
 		result_set_error(r, ST_INTERNAL_ERROR, "test '%s': %s", s->tests[i].t->name,
-				 err < 0 ? "cannot read its expected output" : "out of memory");
+				 !rt->name ? "out of memory" : j->checking ?
+				 "cannot keep its run for the checker" :
+				 "cannot read its expected output");
 		return false;
 	}
 	return true;
 }
 
-/* Every test, in order. */
+/* The top-level fields from test @i's run, kept for the checker: it
+ * ended well, so only its streams and figures differ. */
+static void show_kept(struct judging *j, size_t i, struct job_result *r)
+{
+	const struct result_test *rt = &r->tests[i];
+
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+	r->out_len = r->err_len = 0;
+	if (checks_read(&j->checks, i, "output", &r->out, &r->out_len) < 0 ||
+	    checks_read(&j->checks, i, "stderr", &r->err, &r->err_len) < 0)
+		result_set_error(r, ST_INTERNAL_ERROR, "test '%s': cannot read its run back",
+				 rt->name);
+	r->status = r->status == ST_INTERNAL_ERROR ? r->status : ST_OK;
+	r->exit_code = 0;
+	r->signal = 0;
+	r->timeout = r->memory_exceeded = false;
+	r->out_truncated = false;
+	r->err_truncated = j->kept[i].err_cut;
+	r->execution_time_ms = rt->time_ms;
+	r->cpu_time_ms = j->kept[i].cpu_ms;
+	r->memory_used_kb = rt->memory_used_kb;
+}
+
+/* The checker's verdicts on the pending runs, their points, and the
+ * top-level fields moved to the first test not accepted if the checker
+ * rejected one before the run they show. */
+static void judge_checked(const struct job_ctx *c, const struct job_spec *s,
+			  struct judging *j, struct job_result *r)
+{
+	enum test_verdict *v = calloc(j->checks.n, sizeof(*v));
+
+	if (!v) {
+		result_set_error(r, ST_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	if (checks_run(c, s, &j->checks, v, r) < 0) {
+		free(v);
+		return;
+	}
+	for (size_t q = 0; q < j->checks.n; q++) {
+		struct result_test *rt = &r->tests[j->checks.tests[q]];
+
+		rt->verdict = v[q];
+		rt->points = v[q] == V_ACCEPTED ? s->tests[j->checks.tests[q]].t->points : 0;
+		r->score += rt->points;
+	}
+	free(v);
+	for (size_t i = 0; i < r->ntests && j->shown; i++)
+		if (r->tests[i].verdict != V_ACCEPTED) {
+			if (i != j->shown_at)
+				show_kept(j, i, r);
+			break;
+		}
+}
+
+/* Every test, in order, then the checker on the runs that ended well. */
 static void run_tests(const struct job_ctx *c, const struct box_spec *bs,
 		      struct plan *p, const struct job_spec *s, struct box **b,
 		      struct job_result *r)
 {
-	bool shown = false;
+	struct judging j = { .checking = s->checker != NULL, .checks.files.fd = -1 };
+	bool ended = false;
+	int e = 0;
 
-	if (!(r->tests = calloc(s->ntests, sizeof(*r->tests)))) {
-		result_set_error(r, ST_INTERNAL_ERROR, "out of memory");
-		return;
+	if (!(r->tests = calloc(s->ntests, sizeof(*r->tests))) ||
+	    (j.checking && !(j.kept = calloc(s->ntests, sizeof(*j.kept)))))
+		e = -ENOMEM;
+	else if (j.checking)
+		e = checks_init(&j.checks, s);
+	if (e < 0) {
+		result_set_error(r, ST_INTERNAL_ERROR, "cannot prepare the tests: %s",
+				 log_errstr(e, (char[96]){0}, 96));
+		ended = true;
 	}
-	r->ntests = s->ntests;
-	for (size_t i = 0; i < s->ntests; i++) {
+	r->ntests = r->tests ? s->ntests : 0;
+	for (size_t i = 0; i < s->ntests && !ended; i++) {
 		if (i > 0 && box_dead(*b) &&
 		    reopen(c, bs, p, b, r, s->tests[i - 1].t->name) < 0)
-			break;
-		if (!run_test(*b, p, s, i, &shown, r))
-			break;
+			ended = true;
+		else
+			ended = !run_test(*b, p, s, i, &j, r);
 	}
-	if (r->status == ST_SANDBOX_ERROR || r->status == ST_INTERNAL_ERROR)
+	if (!ended && j.checking && j.checks.n > 0) {
+		/* One box per slot at a time: the program's goes first. */
+		int64_t t0 = now_mono_ns();
+
+		box_close(*b);
+		*b = NULL;
+		r->timing.reap = (double)(now_mono_ns() - t0) / 1e6;
+		judge_checked(c, s, &j, r);
+	}
+	if (j.checking)
+		checks_free(&j.checks);
+	free(j.kept);
+	if (r->status == ST_SANDBOX_ERROR || r->status == ST_INTERNAL_ERROR ||
+	    r->status == ST_INVALID_JOB)
 		drop_tests(r);
 }
 
@@ -499,6 +612,7 @@ void job_execute(const struct job_ctx *c, struct job_spec *s, struct job_result 
 out:
 	t0 = now_mono_ns();
 	box_close(b);
-	r->timing.reap = b ? (double)(now_mono_ns() - t0) / 1e6 : 0;
+	if (b)		/* else closed already, or never opened */
+		r->timing.reap = (double)(now_mono_ns() - t0) / 1e6;
 	plan_free(&p);
 }

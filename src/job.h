@@ -55,7 +55,13 @@ struct job_spec {
 	struct manifest *manifest;	/* owned, for its tests; or NULL */
 	struct job_test *tests;		/* one per manifest test, or NULL */
 	size_t ntests;
+	const char *checker;		/* in files, hidden; borrowed from the manifest */
+	const struct cylo_lang *checker_lang;
+	char **checker_env;		/* its environment, NULL-terminated */
+	struct cylo_limits checker_limits;	/* its language's, under the manifest's */
 };
+
+#define CHECKER_DIR ".cylo-check"	/* the checker's: its inputs, in its /work */
 
 void job_spec_init(struct job_spec *s);
 void job_spec_free(struct job_spec *s);

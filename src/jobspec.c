@@ -47,6 +47,7 @@ void job_spec_free(struct job_spec *s)
 	bundle_close(&s->files);
 	strv_free(s->args);
 	strv_free(s->env);
+	strv_free(s->checker_env);
 	if (s->stdin_fd >= 0)
 		close(s->stdin_fd);
 	if (s->archive_fd >= 0)
@@ -99,7 +100,7 @@ static void base_limits(const struct job_ctx *c, struct cylo_limits *lim)
  * them is refused.
  */
 static int resolve_limits(const struct job_ctx *c, const struct cylo_lang *l,
-			  const struct cylo_limits *job, struct job_spec *s,
+			  const struct cylo_limits *job, struct cylo_limits *out,
 			  struct job_result *r)
 {
 	const struct cylo_limits *max = maxima(c);
@@ -114,7 +115,7 @@ static int resolve_limits(const struct job_ctx *c, const struct cylo_lang *l,
 			       c->watch ? "this folder's" : "the configured");
 	if (job)
 		limits_merge(&lim, job);
-	s->limits = lim;
+	*out = lim;
 	return 0;
 }
 
@@ -201,7 +202,8 @@ static int env_set(char ***env, const char *kv)
 	return strv_push(env, kv);
 }
 
-static int build_env(struct job_spec *s, char *const *extra)
+/* The minimal environment, then @l's, then @extra (the manifest's). */
+static int build_env(char ***env, const struct cylo_lang *l, char *const *extra)
 {
 	static const char *const base[] = {
 		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work", "TMPDIR=/tmp",
@@ -210,11 +212,11 @@ static int build_env(struct job_spec *s, char *const *extra)
 	int e = 0;
 
 	for (size_t i = 0; base[i] && e == 0; i++)
-		e = env_set(&s->env, base[i]);
-	for (char **p = s->lang->env; p && *p && e == 0; p++)
-		e = env_set(&s->env, *p);
+		e = env_set(env, base[i]);
+	for (char **p = l->env; p && *p && e == 0; p++)
+		e = env_set(env, *p);
 	for (char *const *p = extra; p && *p && e == 0; p++)
-		e = env_set(&s->env, *p);
+		e = env_set(env, *p);
 	return e;
 }
 
@@ -230,10 +232,10 @@ static int finish(const struct job_ctx *c, struct job_spec *s,
 	if (!lang_allowed(c, s->lang))
 		return invalid(r, "language: %s is not allowed in this folder",
 			       s->lang->name);
-	if ((e = resolve_limits(c, s->lang, job, s, r)) < 0)
+	if ((e = resolve_limits(c, s->lang, job, &s->limits, r)) < 0)
 		return e;
 	s->args = strv_dup(args ? args : (char *const[]){ NULL });
-	if (!s->args || !r->language || build_env(s, env) < 0) {
+	if (!s->args || !r->language || build_env(&s->env, s->lang, env) < 0) {
 		result_set_error(r, ST_INTERNAL_ERROR, "out of memory");
 		return -ENOMEM;
 	}
@@ -400,21 +402,63 @@ static int test_hide(const struct manifest *m, const char *path, int line,
 		     const char *key, struct job_spec *s, struct job_result *r)
 {
 	if (strcmp(path, s->main) == 0)
-		return invalid_at(r, m, line, "%s: '%s' is main; a test's files are "
-				  "kept out of the workspace", key, path);
+		return invalid_at(r, m, line, "%s: '%s' is main, which the program needs; "
+				  "%s is kept out of its workspace", key, path,
+				  strcmp(key, "checker") ? "a test's file" : "the checker");
 	return bundle_hide(&s->files, path);
 }
 
-/* Every test's files (see test_files()); a checker, and a job-wide stdin
- * that no run would read, are refused. */
-static int manifest_tests(const struct manifest *m, const char *where,
-			  struct job_spec *s, struct job_result *r)
+/*
+ * The checker: a file of the job, in a language this folder allows (known
+ * by its extension), kept out of the program's workspace like a test's
+ * files.  job_checker.c runs it in a box of its own.
+ */
+static int checker_file(const struct job_ctx *c, const struct manifest *m,
+			const char *where, struct job_spec *s, struct job_result *r)
+{
+	size_t n = strlen(CHECKER_DIR);
+	off_t off;
+	size_t len;
+	int e;
+
+	if (!strncmp(m->checker, CHECKER_DIR, n) && m->checker[n] == '/')
+		return invalid_at(r, m, m->line.checker, "checker: '%s': " CHECKER_DIR
+				  "/ is the checker's own directory", m->checker);
+	for (size_t i = 0; i < m->ntests; i++)
+		if (m->tests[i].stdin_file && !strcmp(m->tests[i].stdin_file, m->checker))
+			return invalid_at(r, m, m->line.checker, "checker: '%s' is test "
+					  "'%s''s stdin_file: the program would read it",
+					  m->checker, m->tests[i].name);
+	if (bundle_find(&s->files, m->checker, &off, &len) < 0)
+		return invalid_at(r, m, m->line.checker, "checker: '%s' is not a file of %s",
+				  m->checker, where);
+	s->checker_lang = lang_by_filename(&c->cfg->langs, m->checker);
+	if (!s->checker_lang)
+		return invalid_at(r, m, m->line.checker, "checker: no language runs '%s' "
+				  "(a language is known by its file's extension)", m->checker);
+	if (!lang_allowed(c, s->checker_lang))
+		return invalid_at(r, m, m->line.checker, "checker: %s is not allowed in "
+				  "this folder", s->checker_lang->name);
+	s->checker = m->checker;
+	/* Its language's limits under the manifest's, as a program's. */
+	if ((e = resolve_limits(c, s->checker_lang, &m->limits, &s->checker_limits, r)) < 0)
+		return e;
+	if (build_env(&s->checker_env, s->checker_lang, NULL) < 0)
+		return -ENOMEM;
+	return test_hide(m, m->checker, m->line.checker, "checker", s, r);
+}
+
+/* Every test's files (see test_files()) and the checker; a job-wide
+ * stdin that no run would read, and a checker with nothing to judge, are
+ * refused. */
+static int manifest_tests(const struct job_ctx *c, const struct manifest *m,
+			  const char *where, struct job_spec *s, struct job_result *r)
 {
 	int e;
 
-	if (m->checker)
-		return invalid_at(r, m, m->line.checker, "checker: judging by a checker "
-				  "program is not implemented; use expect and compare");
+	if (m->checker && m->ntests == 0)
+		return invalid_at(r, m, m->line.checker, "checker: the manifest has no "
+				  "test for it to judge");
 	if (m->ntests == 0)
 		return 0;
 	if (m->stdin_text || m->stdin_file)
@@ -438,7 +482,7 @@ static int manifest_tests(const struct manifest *m, const char *where,
 						     "expect_file", s, r)) < 0)
 			return e;
 	}
-	return 0;
+	return m->checker ? checker_file(c, m, where, s, r) : 0;
 }
 
 /*
@@ -447,8 +491,8 @@ static int manifest_tests(const struct manifest *m, const char *where,
  * @where): main, or inline code in its place, and stdin_file.  Looked up
  * in the copy, never in the live folder its owner may change meanwhile.
  */
-static int manifest_stage(const struct manifest *m, const char *where,
-			  struct job_spec *s, struct job_result *r)
+static int manifest_stage(const struct job_ctx *c, const struct manifest *m,
+			  const char *where, struct job_spec *s, struct job_result *r)
 {
 	off_t off;
 	size_t len;
@@ -479,7 +523,7 @@ static int manifest_stage(const struct manifest *m, const char *where,
 				  "file of %s", m->stdin_file, where);
 	else
 		e = memfd_copy_at(s->files.fd, off, len, &s->stdin_fd);
-	return e < 0 ? e : manifest_tests(m, where, s, r);
+	return e < 0 ? e : manifest_tests(c, m, where, s, r);
 }
 
 static int manifest_lang(const struct job_ctx *c, const struct manifest *m,
@@ -541,7 +585,7 @@ static int from_manifest(const struct job_ctx *c, int dirfd, const char *name,
 	if (jdir >= 0)
 		close(jdir);
 	if (e == 0)
-		e = manifest_stage(s->manifest, "the job directory", s, r);
+		e = manifest_stage(c, s->manifest, "the job directory", s, r);
 	if (e == 0)
 		e = bundle_seal(&s->files);
 	if (e < 0 && r->status != ST_INVALID_JOB)
@@ -599,7 +643,7 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 	snprintf(fname, sizeof(fname), "%s:cylo.job", name);
 	e = apply_manifest(c, text, a->manifest_len, fname, s, r);
 	free(text);
-	if (e < 0 || (e = manifest_stage(s->manifest, "the archive", s, r)) < 0)
+	if (e < 0 || (e = manifest_stage(c, s->manifest, "the archive", s, r)) < 0)
 		return e;
 	/* The manifest holds every test's inline input and answer. */
 	return s->ntests ? bundle_hide(&s->files, ARCHIVE_MANIFEST) : 0;

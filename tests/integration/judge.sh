@@ -265,8 +265,6 @@ mkdir -p "$J/ismain"
 printf 'echo hi\n' >"$J/ismain/main.sh"
 printf 'language = "bash"\nmain = "main.sh"\ntest "a" { expect_file = "main.sh" }\n' >"$J/ismain.job"
 bad ismain 3 expect_file
-printf 'language = "bash"\ncode = "cat"\nchecker = "check.sh"\ntest "a" { expect = "" }\n' >"$J/checker.job"
-bad checker 3 checker
 printf 'language = "bash"\ncode = "cat"\nstdin = "7"\ntest "a" { expect = "7" }\n' >"$J/jobstdin.job"
 bad jobstdin 3 stdin
 

@@ -1,0 +1,343 @@
+/*
+ * job_checker.c - a manifest's checker program judging its tests.
+ *
+ * The checker's box gets a bundle of its own: the job's files (the ones
+ * the program saw, and the checker itself, but not a test's hidden
+ * stdin_file or expect_file: those reach it as INPUT and ANSWER), and one
+ * directory per judged test, .cylo-check/N/ (N the test's index), with
+ * `input`, `output` (the program's stdout), `answer` (the expected
+ * output, empty without one) and `stderr` (kept for the result).  It is
+ * compiled once when its language compiles, then run once per test as
+ * its language's run command with the three paths as arguments, under
+ * the job's limits.  The exit statuses are testlib's: 0 accepted, 1 wrong
+ * answer, 2 presentation error (a wrong answer here); any other end is a
+ * checker that could not judge, and the job fails as invalid_job, so
+ * that no grade rests on it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "job_checker.h"
+#include "job_stage.h"
+#include "log.h"
+#include "manifest.h"
+#include "util.h"
+
+#define CHECK_ENTRIES 5		/* a test's directory and its four files */
+#define ERR_LINE 200		/* of the checker's stderr, in an error */
+
+struct copy {
+	struct bundle *to;
+	const struct job_spec *s;
+};
+
+/* The job's visible files, and of the hidden ones the checker only.
+ * CHECKER_DIR is the checker's: a job's own of that name stays the
+ * program's. */
+static int copy_visit(void *arg, const char *path, char type, size_t size, off_t data)
+{
+	struct copy *c = arg;
+	size_t n = strlen(CHECKER_DIR);
+
+	if (!strncmp(path, CHECKER_DIR, n) && (path[n] == '\0' || path[n] == '/'))
+		return 0;
+	if (type == 'd')
+		return bundle_add_dir(c->to, path);
+	if (type == 'h' && strcmp(path, c->s->checker) != 0)
+		return 0;
+	return bundle_add_at(c->to, path, c->s->files.fd, data, size, 0644);
+}
+
+/* A test's input and answer: inline text, a range of the job's bundle,
+ * or nothing (an empty file). */
+struct part {
+	const char *text;
+	bool in_bundle;
+	off_t off;
+	size_t len;
+};
+
+static struct part input_of(const struct job_test *jt)
+{
+	if (jt->t->stdin_text)
+		return (struct part){ .text = jt->t->stdin_text,
+				      .len = strlen(jt->t->stdin_text) };
+	return (struct part){ .in_bundle = jt->stdin_in_bundle, .off = jt->stdin_off,
+			      .len = jt->stdin_in_bundle ? jt->stdin_len : 0 };
+}
+
+static struct part answer_of(const struct job_test *jt)
+{
+	if (jt->t->expect)
+		return (struct part){ .text = jt->t->expect, .len = strlen(jt->t->expect) };
+	return (struct part){ .in_bundle = jt->expect_in_bundle, .off = jt->expect_off,
+			      .len = jt->expect_in_bundle ? jt->expect_len : 0 };
+}
+
+int checks_init(struct checks *k, const struct job_spec *s)
+{
+	struct copy c = { .to = &k->files, .s = s };
+	size_t bytes;
+	int e;
+
+	memset(k, 0, sizeof(*k));
+	k->files.fd = -1;
+	/* What the runs leave may fill the job's workspace, no more: a
+	 * hostile program must not make the daemon hold 256 outputs. */
+	k->budget = (size_t)s->limits.workspace << 20;
+	bytes = s->files.bytes + k->budget;
+	for (size_t i = 0; i < s->ntests; i++)
+		bytes += input_of(&s->tests[i]).len + answer_of(&s->tests[i]).len;
+	if (!(k->tests = calloc(s->ntests ? s->ntests : 1, sizeof(*k->tests))))
+		return -ENOMEM;
+	if ((e = bundle_new(&k->files, bytes,
+			    s->files.entries + 1 + CHECK_ENTRIES * s->ntests)) < 0)
+		return e;
+	if ((e = bundle_walk(&s->files, copy_visit, &c)) < 0)
+		return e;
+	return bundle_add_dir(&k->files, CHECKER_DIR);
+}
+
+static int add_part(struct checks *k, const struct job_spec *s, const char *path,
+		    struct part p)
+{
+	if (p.in_bundle)
+		return bundle_add_at(&k->files, path, s->files.fd, p.off, p.len, 0644);
+	return bundle_add_data(&k->files, path, p.len ? p.text : "", p.len, 0644);
+}
+
+int checks_add(struct checks *k, const struct job_spec *s, size_t i,
+	       const struct stage_outcome *o)
+{
+	size_t err = o->err.len < CHECK_ERR_KEEP ? o->err.len : CHECK_ERR_KEEP;
+	const struct { const char *name; struct part p; } files[] = {
+		{ "input", input_of(&s->tests[i]) },
+		{ "output", { .text = o->out.p, .len = o->out.len } },
+		{ "answer", answer_of(&s->tests[i]) },
+		{ "stderr", { .text = o->err.p, .len = err } },
+	};
+	char dir[64], path[96];
+	int e;
+
+	if (o->out.len + err > k->budget)
+		return -EFBIG;
+	k->budget -= o->out.len + err;
+	snprintf(dir, sizeof(dir), CHECKER_DIR "/%zu", i);
+	if ((e = bundle_add_dir(&k->files, dir)) < 0)
+		return e;
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[f].name);
+		if ((e = add_part(k, s, path, files[f].p)) < 0)
+			return e;
+	}
+	k->tests[k->n++] = i;
+	return 0;
+}
+
+int checks_read(const struct checks *k, size_t i, const char *what, char **buf,
+		size_t *len)
+{
+	char path[96];
+	off_t off;
+	int e;
+
+	*buf = NULL;
+	snprintf(path, sizeof(path), CHECKER_DIR "/%zu/%s", i, what);
+	if ((e = bundle_find(&k->files, path, &off, len)) < 0)
+		return e;
+	if (!(*buf = malloc(*len + 1)))
+		return -ENOMEM;
+	if ((e = pread_all(k->files.fd, *buf, *len, off)) < 0) {
+		free(*buf);
+		*buf = NULL;
+		return e;
+	}
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+void checks_free(struct checks *k)
+{
+	bundle_close(&k->files);
+	free(k->tests);
+	k->tests = NULL;
+	k->n = 0;
+}
+
+/* The checker's stages, [compile,] then one run per test, and what
+ * they borrow, owned here until the box is closed. */
+struct cplan {
+	struct stage_spec *st;
+	char ***argv;
+	size_t n;
+	size_t first;		/* the first test's stage: 1 after a compile */
+	char **ro_paths;
+	char *base;
+};
+
+static void cplan_free(struct cplan *p)
+{
+	for (size_t i = 0; p->argv && i < p->n; i++)
+		lang_argv_free(p->argv[i]);
+	free(p->argv);
+	free(p->st);
+	strv_free(p->ro_paths);
+	free(p->base);
+}
+
+/* Test @t's run: the language's run command and INPUT OUTPUT ANSWER. */
+static int check_argv(const struct cylo_lang *l, const struct lang_vars *v, size_t t,
+		      char ***argv)
+{
+	char in[64], out[64], ans[64];
+	char *const extra[] = { in, out, ans, NULL };
+
+	snprintf(in, sizeof(in), CHECKER_DIR "/%zu/input", t);
+	snprintf(out, sizeof(out), CHECKER_DIR "/%zu/output", t);
+	snprintf(ans, sizeof(ans), CHECKER_DIR "/%zu/answer", t);
+	return lang_expand(l->run, v, extra, argv);
+}
+
+static int cplan_build(struct cplan *p, const struct job_ctx *c, const struct job_spec *s,
+		       const struct checks *k)
+{
+	const struct cylo_lang *l = s->checker_lang;
+	struct lang_vars v = { .main = s->checker, .dir = "/work", .exe = JOB_EXE_PATH };
+	char mainbuf[1100];
+	int e;
+
+	memset(p, 0, sizeof(*p));
+	p->first = l->compile ? 1 : 0;
+	p->n = p->first + k->n;
+	if (!(p->st = calloc(p->n, sizeof(*p->st))) || !(p->argv = calloc(p->n, sizeof(*p->argv))) ||
+	    !(p->base = job_base_name(s->checker)) || !(p->ro_paths = strv_dup(l->paths)))
+		return -ENOMEM;
+	for (char **x = c->cfg->sandbox.extra_ro_paths; x && *x; x++)
+		if (strv_push(&p->ro_paths, *x) < 0)
+			return -ENOMEM;
+	v.base = p->base;
+	if (s->checker[0] == '-') {	/* a file named "-x.py" is not an option */
+		snprintf(mainbuf, sizeof(mainbuf), "./%s", s->checker);
+		v.main = mainbuf;
+	}
+	if (l->compile) {
+		if ((e = lang_expand(l->compile, &v, NULL, &p->argv[0])) < 0)
+			return e;
+		job_stage_limits(&p->st[0], &s->checker_limits, true);
+	}
+	for (size_t j = 0; j < k->n; j++) {
+		if ((e = check_argv(l, &v, k->tests[j], &p->argv[p->first + j])) < 0)
+			return e;
+		job_stage_limits(&p->st[p->first + j], &s->checker_limits, false);
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		/* /work's tmpfs holds the kept runs, charged to the box's memory */
+		p->st[i].memory_mb += (long)(k->files.bytes >> 20) + 1;
+		p->st[i].argv = p->argv[i];
+		p->st[i].envp = s->checker_env;
+		p->st[i].stdin_fd = p->st[i].exec_fd = p->st[i].stdout_fd = -1;
+	}
+	return 0;
+}
+
+/* A test's verdict from how the checker ended; false when it did not judge. */
+static bool judged(const struct stage_outcome *o, enum test_verdict *v)
+{
+	if (o->timed_out || o->memory_exceeded || o->output_exceeded || o->signal ||
+	    o->exit_code < 0 || o->exit_code > 2)
+		return false;
+	*v = o->exit_code == 0 ? V_ACCEPTED : V_WRONG_ANSWER;
+	return true;
+}
+
+/* invalid_job: @what, how the checker ended and the first line it wrote
+ * (stderr, else stdout: a compiler may use either). */
+static void failed(struct job_result *r, const char *what, const struct stage_outcome *o)
+{
+	const char *text = o->err.len ? o->err.p : o->out.p;
+	size_t n = o->err.len ? o->err.len : o->out.len;
+	const char *nl = n ? memchr(text, '\n', n) : NULL;
+	char how[64];
+
+	if (nl)
+		n = (size_t)(nl - text);
+	if (n > ERR_LINE)
+		n = ERR_LINE;
+	if (o->timed_out)
+		snprintf(how, sizeof(how), "ran out of time");
+	else if (o->memory_exceeded)
+		snprintf(how, sizeof(how), "went over its memory limit");
+	else if (o->output_exceeded)
+		snprintf(how, sizeof(how), "went over its output limit");
+	else if (o->signal)
+		snprintf(how, sizeof(how), "was killed by signal %d", o->signal);
+	else
+		snprintf(how, sizeof(how), "exited %d", o->exit_code);
+	result_set_error(r, ST_INVALID_JOB, "checker: %s: it %s%s%.*s", what, how,
+			 n ? ": " : "", (int)n, n ? text : "");
+}
+
+/* Runs stage @i of the checker's box; false when the job must end. */
+static bool run_check(struct box *b, const struct cplan *p, const struct job_spec *s,
+		      const struct checks *k, size_t i, enum test_verdict *v,
+		      struct job_result *r)
+{
+	struct stage_outcome o;
+	char what[1200];
+	bool ok = true;
+
+	stage_outcome_init(&o, (size_t)p->st[i].output_kb << 10);
+	box_run(b, i, &o);
+	if (o.error) {
+		result_set_error(r, ST_SANDBOX_ERROR, "checker: %s", o.reason);
+		ok = false;
+	} else if (i < p->first && job_status_of(&o) != ST_OK) {
+		snprintf(what, sizeof(what), "'%s' did not compile", s->checker);
+		failed(r, what, &o);
+		ok = false;
+	} else if (i >= p->first && !judged(&o, &v[i - p->first])) {
+		snprintf(what, sizeof(what), "test '%s'",
+			 s->tests[k->tests[i - p->first]].t->name);
+		failed(r, what, &o);
+		ok = false;
+	}
+	stage_outcome_free(&o);
+	return ok;
+}
+
+int checks_run(const struct job_ctx *c, const struct job_spec *s, struct checks *k,
+	       enum test_verdict *v, struct job_result *r)
+{
+	struct box_spec bs = {
+		.bundle_fd = k->files.fd, .tmp_mb = s->checker_limits.tmp_size,
+		.slot = c->slot,
+		/* the files, and its language's room for what it writes */
+		.workspace_mb = s->checker_limits.workspace + (long)(k->files.bytes >> 20) + 1,
+	};
+	struct box *b = NULL;
+	struct cplan p;
+	char err[512];
+	int e, rc = -1;
+
+	if ((e = cplan_build(&p, c, s, k)) < 0 || (e = bundle_seal(&k->files)) < 0) {
+		result_set_error(r, ST_INTERNAL_ERROR, "checker: cannot prepare its box: %s",
+				 log_errstr(e, (char[96]){0}, 96));
+		goto out;
+	}
+	bs.ro_paths = p.ro_paths;
+	if (box_open(c->sb, &bs, p.st, p.n, &b, err, sizeof(err)) < 0) {
+		result_set_error(r, ST_SANDBOX_ERROR, "checker: %s", err);
+		goto out;
+	}
+	for (size_t i = 0; i < p.n; i++)
+		if (!run_check(b, &p, s, k, i, v, r))
+			goto out;
+	rc = 0;
+out:
+	box_close(b);
+	cplan_free(&p);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * job_stage.h - what job.c and job_checker.c share to plan a box's
+ * stages: their limits, the {base} of an entry file, and the status a
+ * stage's end maps to.
+ */
+#ifndef CYLO_JOB_STAGE_H
+#define CYLO_JOB_STAGE_H
+
+#include <stdbool.h>
+
+#include "joblimits.h"
+#include "result.h"
+#include "sandbox.h"
+
+#define JOB_EXE_PATH "/work/.cylo-exe"	/* {exe}: a compiled program */
+
+/* @st's limits from @l: the compile's (compile_timeout, compile_memory,
+ * room for the compiler) or a run's. */
+void job_stage_limits(struct stage_spec *st, const struct cylo_limits *l, bool compile);
+
+/* {base}: the file name of @main without directories and extension
+ * (owned; NULL when out of memory). */
+char *job_base_name(const char *main);
+
+/* How a stage ended, as a job status (ST_OK when it exited 0). */
+enum job_status job_status_of(const struct stage_outcome *o);
+
+#endif

@@ -1,0 +1,237 @@
+#!/bin/sh
+# tests/integration/checker.sh - a manifest's checker program (SPEC §3):
+# its exit statuses as verdicts, in a box of its own, compiled when its
+# language compiles, given INPUT OUTPUT ANSWER (from inline text or from
+# the job's hidden files), kept out of the program's box, never run on a
+# run that did not end well, a checker that cannot judge failing the job,
+# and the manifests it makes invalid.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/run_lib.sh"
+
+CONF=$TOP/etc/cylo.conf
+COPT="-c $CONF"
+J=$TMPROOT/jobs
+mkdir -p "$J"
+
+V="' '.join(t['name'] + '=' + t['verdict'] for t in d['tests'])"
+
+# ---- tolerance: the checker's verdicts, the score, the run shown ------------
+# The program is off by 0.001 below 5 and by 1 from there: the checker
+# takes 0.01.  Exit 2 (a presentation error) is a wrong answer too.
+mkdir -p "$J/tol"
+cat >"$J/tol/chk.py" <<'EOF'
+import sys
+inp, out, ans = sys.argv[1:4]
+got, want = open(out).read().split(), open(ans).read().split()
+if len(got) != 1:
+    sys.exit(2)
+sys.exit(0 if abs(float(got[0]) - float(want[0])) < 0.01 else 1)
+EOF
+cat >"$J/tol.job" <<'EOF'
+language = "python"
+code = "import sys
+a, b = map(float, input().split())
+if a == 3:
+    print(a, b)
+    sys.exit(0)
+print(a + b + (0.001 if a < 5 else 1))
+print('run', a, file=sys.stderr)
+"
+checker = "chk.py"
+test "small" { stdin = "1 2"  expect = "3"  points = 1 }
+test "big"   { stdin = "10 20"  expect = "30"  points = 2 }
+test "two"   { stdin = "3 4"  expect = "7"  points = 8 }
+test "last"  { stdin = "2 2"  expect = "4"  points = 4 }
+EOF
+run_case checker/verdicts 0 "$J/tol.job" \
+	"d['status'] == 'ok'" \
+	"$V == 'small=accepted big=wrong_answer two=wrong_answer last=accepted'" \
+	"[t['points'] for t in d['tests']] == [1, 0, 0, 4]" "d['score'] == 5" \
+	"d['stdout'] == '31.0\n'" "d['stderr'] == 'run 10.0\n'" "d['exit_code'] == 0" \
+	"d['tests'][1]['time_ms'] == d['execution_time_ms']"
+
+# All accepted: the top level shows the last run, as without a checker.
+cat >"$J/tolok.job" <<'EOF'
+language = "python"
+code = "a, b = map(float, input().split())
+print(a + b + 0.001)
+"
+checker = "chk.py"
+test "one" { stdin = "1 2"  expect = "3" }
+test "two" { stdin = "2 2"  expect = "4" }
+EOF
+mkdir -p "$J/tolok"
+cp "$J/tol/chk.py" "$J/tolok/"
+run_case checker/all-accepted 0 "$J/tolok.job" \
+	"$V == 'one=accepted two=accepted'" "d['score'] == 2" "d['stdout'] == '4.001\n'"
+
+# ---- a compiled checker, a helper file, inputs and answers from files -------
+# The C checker includes a header of the job directory; stdin_file and
+# expect_file stay out of the program's /work and reach the checker as
+# INPUT and ANSWER; the checker itself stays out of the program's /work
+# (which lists the empty data/ and limits.h beside main.sh, nothing else).
+mkdir -p "$J/files/data"
+printf '6 7\n' >"$J/files/data/in.txt"
+printf '42\n' >"$J/files/data/want.txt"
+cat >"$J/files/limits.h" <<'EOF'
+#define WANT_INPUT "6 7\n"
+EOF
+cat >"$J/files/check.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include "limits.h"
+static int slurp(const char *p, char *b, size_t n)
+{
+	FILE *f = fopen(p, "r");
+	size_t k = f ? fread(b, 1, n - 1, f) : 0;
+	b[k] = 0;
+	return f ? fclose(f) : -1;
+}
+int main(int argc, char **argv)
+{
+	char in[64], out[64], ans[64];
+	if (argc != 4 || slurp(argv[1], in, 64) || slurp(argv[2], out, 64) || slurp(argv[3], ans, 64))
+		return 3;
+	if (strcmp(in, WANT_INPUT) != 0)
+		return 4;	/* not the test's input: the job fails, which the test sees */
+	return strncmp(out, ans, 2) == 0 ? 0 : 1;
+}
+EOF
+cat >"$J/files.job" <<'EOF'
+language = "bash"
+code = "read a b; echo $((a * b)) left; ls -A | tr '\n' ' ' >&2; ls -A data >&2"
+checker = "check.c"
+test "mul" { stdin_file = "data/in.txt"  expect_file = "data/want.txt" }
+EOF
+run_case checker/compiled-files-hidden 0 "$J/files.job" \
+	"$V == 'mul=accepted'" "d['stdout'] == '42 left\n'" \
+	"d['stderr'] == 'data limits.h main.sh '"
+
+# ---- only runs that ended well are judged ------------------------------------
+# This checker cannot judge an empty output (exit 3): a run that crashed
+# keeps its runtime_error and never reaches it.
+mkdir -p "$J/crash"
+cat >"$J/crash/chk.sh" <<'EOF'
+[ -s "$2" ] || exit 3
+exit 0
+EOF
+cat >"$J/crash.job" <<'EOF'
+language = "bash"
+code = "read n; [ $n -gt 0 ] || exit 5; echo $n"
+checker = "chk.sh"
+test "pos" { stdin = "1" }
+test "neg" { stdin = "0" }
+EOF
+run_case checker/only-good-runs 5 "$J/crash.job" \
+	"$V == 'pos=accepted neg=runtime_error'" "d['exit_code'] == 5"
+
+# ---- a checker that cannot judge fails the job -------------------------------
+mkdir -p "$J/bad"
+printf 'echo boom >&2\nexit 3\n' >"$J/bad/chk.sh"
+cat >"$J/bad.job" <<'EOF'
+language = "bash"
+code = "echo 1"
+checker = "chk.sh"
+test "a" { expect = "1" }
+EOF
+run_case checker/cannot-judge 125 "$J/bad.job" "d['status'] == 'invalid_job'" \
+	"d['error'] == \"checker: test 'a': it exited 3: boom\"" "d['tests'] is None" \
+	"d['score'] is None or d['score'] == 0"
+
+mkdir -p "$J/slow"
+printf 'while :; do :; done\n' >"$J/slow/chk.sh"
+cat >"$J/slow.job" <<'EOF'
+language = "bash"
+code = "echo 1"
+checker = "chk.sh"
+timeout = 1
+test "a" { expect = "1" }
+EOF
+run_case checker/timeout 125 "$J/slow.job" "d['status'] == 'invalid_job'" \
+	"'ran out of time' in d['error']" "d['tests'] is None"
+
+mkdir -p "$J/nocc"
+printf 'int main(void) { return nope; }\n' >"$J/nocc/chk.c"
+cat >"$J/nocc.job" <<'EOF'
+language = "bash"
+code = "echo 1"
+checker = "chk.c"
+test "a" { expect = "1" }
+EOF
+run_case checker/compile-error 125 "$J/nocc.job" "d['status'] == 'invalid_job'" \
+	"d['error'].startswith(\"checker: 'chk.c' did not compile: it exited 1: \")" \
+	"d['tests'] is None"
+
+# ---- what the runs may keep: the job's workspace --------------------------------
+# Each run prints 800 KiB; a 2 MiB workspace keeps two for the checker,
+# and the third run's output no longer fits: output_limit, not a failure.
+# A .cylo-check/ of the job's own (here a forged answer) is the
+# program's, never the checker's.
+mkdir -p "$J/big/.cylo-check/0"
+printf 'forged\n' >"$J/big/.cylo-check/0/answer"
+cat >"$J/big/chk.sh" <<'EOF'
+[ "$(cat "$3")" = ok ] || exit 1
+[ "$(wc -c <"$2")" -eq 819200 ] || exit 1
+EOF
+cat >"$J/big.job" <<'EOF'
+language = "bash"
+code = "head -c 819200 /dev/zero"
+checker = "chk.sh"
+output_limit = 1024
+test "a" { expect = "ok" }
+test "b" { expect = "ok" }
+test "c" { expect = "ok" }
+EOF
+printf 'defaults {\n  workspace = 2\n}\n' >"$TMPROOT/small.conf"
+COPT="-c $TMPROOT/small.conf"
+run_case checker/workspace-budget 0 "$J/big.job" \
+	"$V == 'a=accepted b=accepted c=output_limit'" "d['score'] == 2"
+COPT="-c $CONF"
+
+# ---- in an archive -----------------------------------------------------------
+python3 - "$J/arch.tar.gz" <<'PY2'
+import io, sys, tarfile
+files = {
+    "cylo.job": b'language = "python"\nmain = "main.py"\nchecker = "chk.py"\n'
+                b'test "t" { stdin = "5"  expect = "25" }\n',
+    "main.py": b"import os\nn = int(input())\nprint(n * n, sorted(os.listdir('.')))\n",
+    "chk.py": b"import sys\nout = open(sys.argv[2]).read().split()\n"
+              b"sys.exit(0 if out[0] == open(sys.argv[3]).read().strip() else 1)\n",
+}
+with tarfile.open(sys.argv[1], "w:gz") as t:
+    for name, data in files.items():
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+PY2
+run_case checker/archive 0 "$J/arch.tar.gz" \
+	"$V == 't=accepted'" "d['stdout'] == \"25 ['main.py']\\n\""
+
+# ---- refused manifests -------------------------------------------------------
+bad() {	# bad NAME LINE TEXT: J/NAME.job is invalid_job naming LINE, "checker", TEXT
+	run_case "checker/invalid/$1" 125 "$J/$1.job" "d['status'] == 'invalid_job'" \
+		"names('checker', $2)" "'$3' in d['error']" "d['stdout'] == ''" \
+		"d['tests'] is None"
+}
+printf 'language = "bash"\ncode = "cat"\nchecker = "check.sh"\ntest "a" { expect = "" }\n' >"$J/missing.job"
+bad missing 3 "is not a file of"
+mkdir -p "$J/notests"
+printf 'exit 0\n' >"$J/notests/chk.sh"
+printf 'language = "bash"\ncode = "cat"\n\nchecker = "chk.sh"\n' >"$J/notests.job"
+bad notests 4 "no test"
+mkdir -p "$J/nolang"
+printf 'x\n' >"$J/nolang/chk.txt"
+printf 'language = "bash"\ncode = "cat"\nchecker = "chk.txt"\ntest "a" { }\n' >"$J/nolang.job"
+bad nolang 3 "no language runs"
+mkdir -p "$J/ismain"
+printf 'echo 1\n' >"$J/ismain/main.sh"
+printf 'language = "bash"\nmain = "main.sh"\nchecker = "main.sh"\ntest "a" { }\n' >"$J/ismain.job"
+bad ismain 3 "is main"
+mkdir -p "$J/owndir/.cylo-check"
+printf 'exit 0\n' >"$J/owndir/.cylo-check/chk.sh"
+printf 'language = "bash"\ncode = "cat"\nchecker = ".cylo-check/chk.sh"\ntest "a" { }\n' >"$J/owndir.job"
+bad owndir 3 "own directory"
+mkdir -p "$J/asinput"
+printf 'exit 0\n' >"$J/asinput/chk.sh"
+printf 'language = "bash"\ncode = "cat"\nchecker = "chk.sh"\ntest "a" { stdin_file = "chk.sh" }\n' >"$J/asinput.job"
+bad asinput 3 "stdin_file"
