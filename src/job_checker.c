@@ -6,13 +6,15 @@
  * stdin_file or expect_file: those reach it as INPUT and ANSWER), and one
  * directory per judged test, .cylo-check/N/ (N the test's index), with
  * `input`, `output` (the program's stdout), `answer` (the expected
- * output, empty without one) and `stderr` (kept for the result).  It is
- * compiled once when its language compiles, then run once per test as
- * its language's run command with the three paths as arguments, under
- * the job's limits.  The exit statuses are testlib's: 0 accepted, 1 wrong
- * answer, 2 presentation error (a wrong answer here); any other end is a
- * checker that could not judge, and the job fails as invalid_job, so
- * that no grade rests on it.
+ * output, empty without one) and `stderr` (its first CHECK_ERR_KEEP
+ * bytes, to show in the result).  The runs' files together may fill the
+ * job's workspace, no more (checks_add()).  The checker is compiled once
+ * when its language compiles, then run once per test as its language's
+ * run command with the three paths as arguments, under its language's
+ * limits and the manifest's job-wide ones.  The exit statuses are
+ * testlib's: 0 accepted, 1 wrong answer, 2 presentation error (a wrong
+ * answer here); any other end is a checker that could not judge, and
+ * the job fails as invalid_job, so that no grade rests on it.
  */
 #include <errno.h>
 #include <stdio.h>
