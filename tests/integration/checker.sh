@@ -235,3 +235,19 @@ mkdir -p "$J/asinput"
 printf 'exit 0\n' >"$J/asinput/chk.sh"
 printf 'language = "bash"\ncode = "cat"\nchecker = "chk.sh"\ntest "a" { stdin_file = "chk.sh" }\n' >"$J/asinput.job"
 bad asinput 3 "stdin_file"
+
+# ---- a folder's languages bound the checker too -------------------------------
+W=$TMPROOT/langs
+mkdir -p "$W/only"
+chmod 755 "$W"
+printf 'watch "%s" {\n  languages = { "bash" }\n}\n' "$W" >"$TMPROOT/langs.conf"
+printf 'import sys\nsys.exit(0)\n' >"$W/only/chk.py"
+printf 'language = "bash"\ncode = "echo 1"\nchecker = "chk.py"\ntest "a" { }\n' >"$W/only.job"
+timeout 60 "$CYLO" -c "$TMPROOT/langs.conf" watch --once >"$TMPROOT/langs.log" 2>&1
+got=$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+print(d["status"], "|", d["error"])' "$W/only.job.result.json" 2>&1)
+case $got in
+"invalid_job | only.job:3: checker: python is not allowed in this folder")
+	ok "checker/folder-languages" ;;
+*)	not_ok "checker/folder-languages" "$got; log: $(tail -3 "$TMPROOT/langs.log")" ;;
+esac
