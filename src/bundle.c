@@ -326,21 +326,40 @@ int bundle_find(const struct bundle *b, const char *path, off_t *off, size_t *le
 	return 0;
 }
 
-int bundle_hide(struct bundle *b, const char *path)
+struct hide {
+	const char *want;
+	int fd;
+	int found;		/* records hidden */
+};
+
+/* Every record of the path: an archive's extractor, as hostile as the
+ * archive, may write one twice, and unpacking would show the second. */
+static int hide_visit(void *arg, const char *path, char type, size_t size, off_t data)
 {
 	const uint8_t hidden = 'h';
-	struct find f = { .want = path };
+	struct hide *h = arg;
 	off_t type_at;
-	int e = bundle_walk(b, find_visit, &f);
 
-	if (e <= 0)
-		return e < 0 ? e : -ENOENT;
+	(void)size;
+	if ((type != 'f' && type != 'h') || strcmp(path, h->want))
+		return 0;
 	/* The data follows the header and the path: step back over both. */
-	type_at = f.off - (off_t)strlen(path) - (off_t)sizeof(struct rec) +
+	type_at = data - (off_t)strlen(path) - (off_t)sizeof(struct rec) +
 		  (off_t)offsetof(struct rec, type);
-	if (pwrite(b->fd, &hidden, 1, type_at) != 1)
+	if (pwrite(h->fd, &hidden, 1, type_at) != 1)
 		return -EIO;
+	h->found++;
 	return 0;
+}
+
+int bundle_hide(struct bundle *b, const char *path)
+{
+	struct hide h = { .want = path, .fd = b->fd };
+	int e = bundle_walk(b, hide_visit, &h);
+
+	if (e < 0)
+		return e;
+	return h.found ? 0 : -ENOENT;
 }
 
 /* --- the reader: post-clone, async-signal-safe ------------------------ */

@@ -73,8 +73,9 @@ int bundle_walk(const struct bundle *b,
 int bundle_find(const struct bundle *b, const char *path, off_t *off, size_t *len);
 
 /*
- * Hides the regular file @path: it stays in @b for bundle_find() by the
- * parent (a test's expected output) but is never unpacked into /work.
+ * Hides the regular file @path, every record of it: it stays in @b for
+ * bundle_find() by the parent (a test's expected output) but is never
+ * unpacked into /work.
  * Before bundle_seal().  0, -ENOENT, -EINVAL (malformed) or -EIO.
  */
 int bundle_hide(struct bundle *b, const char *path);

@@ -355,6 +355,7 @@ static void plan_init(struct box *b, const struct box_spec *spec,
 	p->landlock = &b->env->landlock;
 	p->cap_last_cap = b->env->cap_last_cap;
 	p->sig_ignored = b->env->sig_ignored;
+	p->stop_key = (uint32_t)random_u64();
 }
 
 /*
@@ -676,7 +677,9 @@ static void stop_stage(struct waiter *w)
 	si.si_code = SI_QUEUE;
 	si.si_pid = getpid();
 	si.si_uid = getuid();
-	si.si_value.sival_int = (int)w->b->runs;
+	/* the box's key above the run's seq (see sandbox_child.c, on_stop()) */
+	si.si_value.sival_ptr = (void *)(uintptr_t)((uint64_t)w->b->plan.stop_key << 32 |
+						    w->b->runs);
 	if (syscall(SYS_pidfd_send_signal, w->b->pidfd, BOX_STOP_SIGNAL, &si, 0) < 0)
 		kill_box(w->b);
 }
@@ -794,11 +797,11 @@ static void wait_stage(struct waiter *w)
 		if (!w->done && now >= w->deadline) {
 			if (w->stopping) {	/* the init did not end it */
 				kill_box(w->b);
+				w->deadline = now + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
 			} else {
 				w->o->timed_out = true;
-				stop_stage(w);
+				stop_stage(w);	/* which sets the next deadline */
 			}
-			w->deadline = now + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
 		} else if (w->done && now >= w->drain_until) {
 			kill_box(w->b);	/* a pipe held open past the stage's end */
 			break;

@@ -351,35 +351,41 @@ static void reap_all(void)
  * leaves no window between a check and a blocking wait in which the
  * request could be lost.  A request that comes before the run's stage
  * exists is kept in stop_seq, which run_stage() reads once the stage has
- * started; one for an earlier run kills nothing.  Only a sender outside
- * the box's PID namespace (si_pid 0) counts: from inside, Landlock's
- * signal scope (ABI 6) refuses the signal, and where that is missing a
- * forged one could only end the job's own run.
+ * started; one for an earlier run kills nothing.  The value carries the
+ * box's random stop_key above the seq, and the sender must be outside the
+ * box's PID namespace (si_pid 0): a job can write its own siginfo with
+ * rt_sigqueueinfo(), si_pid 0 included, where Landlock's signal scope
+ * (ABI 6) does not refuse the signal, but it cannot know the key, which
+ * lives only in this non-dumpable process (its stages share it only
+ * until their exec).
  */
 static volatile sig_atomic_t run_seq, stop_seq;
+static uint32_t stop_key;
 
 static void on_stop(int sig, siginfo_t *si, void *uc)
 {
+	uint64_t v = (uint64_t)(uintptr_t)si->si_value.sival_ptr;
 	int saved = errno;
 
 	(void)sig;
 	(void)uc;
-	if (si->si_code != SI_QUEUE || si->si_pid != 0)
+	if (si->si_code != SI_QUEUE || si->si_pid != 0 || (uint32_t)(v >> 32) != stop_key)
 		return;
-	stop_seq = si->si_value.sival_int;
+	stop_seq = (sig_atomic_t)(uint32_t)v;
 	if (stop_seq == run_seq)
 		kill(-1, SIGKILL);	/* from PID 1: all but itself */
 	errno = saved;
 }
 
-/* Takes BOX_STOP_SIGNAL (see on_stop()), which the daemon thread we are a
- * copy of blocks. */
-static int take_stop_signal(void)
+/* Takes BOX_STOP_SIGNAL (see on_stop()) for @key, unblocking it in case
+ * the thread we are a copy of blocks it. */
+static int take_stop_signal(uint32_t key)
 {
 	struct sigaction sa = { .sa_sigaction = on_stop,
 				.sa_flags = SA_SIGINFO | SA_RESTART };
 	sigset_t set;
 
+	stop_key = key;
 	sigemptyset(&set);
 	sigaddset(&set, BOX_STOP_SIGNAL);
 	if (sigaction(BOX_STOP_SIGNAL, &sa, NULL) < 0 ||
@@ -478,7 +484,7 @@ void box_child_main(const struct box_plan *p)
 	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die(p, STEP_CAPS, -errno, -1);
-	if ((e = take_stop_signal()) < 0)
+	if ((e = take_stop_signal(p->stop_key)) < 0)
 		die(p, STEP_START, e, -1);
 	send_msg(p->ctl_fd, &ready);
 	while ((e = recv_run(p->ctl_fd, &stage, &seq, fds)) > 0)

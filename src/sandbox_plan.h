@@ -61,6 +61,7 @@ struct box_plan {
 	bool rlimit_memory;	/* no cgroup: memory and processes by rlimit */
 	const struct sock_fprog *seccomp;	/* or NULL when not required & absent */
 	const struct landlock_plan *landlock;	/* abi <= 0: none */
+	uint32_t stop_key;	/* random per box: a stop signal must carry it */
 	int cap_last_cap;
 	uint64_t sig_ignored;	/* signal s ignored here: bit s - 1 (reset per stage) */
 	bool in_template;	/* cloned from a template's mount namespace */

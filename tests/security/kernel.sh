@@ -55,6 +55,7 @@ drop_expect K01 "ptrace/vm/kcmp/pidfd_getfd refused, only own processes die" "$D
 	"e('kill(1, SIGTERM)', 'EPERM', 'OK')" "e('kill(1, SIGSTOP)', 'EPERM', 'OK')" \
 	"e('kill(1, stop signal)', 'EPERM', 'OK')" \
 	"all(e('sigqueue(1, stop signal, %d)' % n, 'EPERM', 'OK') for n in (1, 2, 3))" \
+	"all(e('forged siginfo(1, 34, %d)' % n, 'EPERM', 'OK') for n in (1, 2, 3))" \
 	"e('ppid', '1')" "e('alive', 'yes')"
 drop_expect K01 "the concurrent victim finished untouched" "$D" victim.py \
 	"d['status'] == 'ok'" "e('victim', 'alive')" "e('signals', 'none')"

@@ -62,8 +62,8 @@ def stamp(path, key):
     m = re.search(r"^" + key + r": (\d+)$", json.load(open(path))["stdout"], re.M)
     return int(m.group(1)) if m else None
 held = stamp(sys.argv[1], "held from"), stamp(sys.argv[1], "held until")
-probed = stamp(sys.argv[2], "probed at")
-sys.exit(0 if None not in held and probed is not None and held[0] <= probed <= held[1] else 1)
+probed = stamp(sys.argv[2], "probed from"), stamp(sys.argv[2], "probed until")
+sys.exit(0 if None not in held + probed and held[0] <= probed[0] <= probed[1] <= held[1] else 1)
 PY
 		bad "the probe said free but did not run while the locks were held" ;;
 *) bad "the probe said: $probe" ;;

@@ -129,6 +129,29 @@ START_TEST(test_hide_keeps_data_out_of_the_tree)
 }
 END_TEST
 
+/* A path written twice (an archive's extractor is as hostile as the
+ * archive): hiding it hides both records, so neither is unpacked. */
+START_TEST(test_hide_hides_every_record)
+{
+	struct bundle b;
+	struct stat st;
+	char dir[64];
+	int d;
+
+	sample(&b);
+	ck_assert_int_eq(bundle_add_data(&b, "in.txt", "43\n", 3, 0644), 0);
+	ck_assert_int_eq(bundle_hide(&b, "in.txt"), 0);
+	ck_assert_int_eq(bundle_seal(&b), 0);
+	d = unpacked(&b, dir, sizeof(dir));
+	ck_assert_int_eq(fstatat(d, "in.txt", &st, AT_SYMLINK_NOFOLLOW), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(fstatat(d, "src/main.py", &st, AT_SYMLINK_NOFOLLOW), 0);
+	close(d);
+	rm_tree_at(AT_FDCWD, dir);
+	bundle_close(&b);
+}
+END_TEST
+
 /* bundle_add_at(): a range of another bundle's file (a checker's copy of
  * a job's files), the source's offset untouched; a short source fails. */
 START_TEST(test_add_at_copies_a_range)
@@ -164,6 +187,7 @@ int main(void)
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_hide_keeps_data_out_of_the_tree);
 	tcase_add_test(tc, test_add_at_copies_a_range);
+	tcase_add_test(tc, test_hide_hides_every_record);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -43,7 +43,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	usleep(800000);
-	printf("probed at: %lld\n", now_ns());
+	/* Both probes between two stamps, which must both fall in the hold. */
+	printf("probed from: %lld\n", now_ns());
 	printf("flock probe: %s\n", flock(fd, LOCK_EX | LOCK_NB) < 0 ?
 	       (errno == EWOULDBLOCK ? "held by another" : strerrorname_np(errno)) : "free");
 	fl.l_type = F_WRLCK;
@@ -52,5 +53,6 @@ int main(int argc, char **argv)
 		printf("F_OFD_GETLK probe: %s\n", strerrorname_np(errno));
 	else
 		printf("F_OFD_GETLK probe: %s\n", fl.l_type == F_UNLCK ? "free" : "held by another");
+	printf("probed until: %lld\n", now_ns());
 	return 0;
 }
