@@ -249,6 +249,21 @@ int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+int pread_dup(int fd, size_t n, off_t off, char **out)
+{
+	int e;
+
+	if (!(*out = malloc(n + 1)))
+		return -ENOMEM;
+	if ((e = pread_all(fd, *out, n, off)) < 0) {
+		free(*out);
+		*out = NULL;
+		return e;
+	}
+	(*out)[n] = '\0';
+	return 0;
+}
+
 int pread_all(int fd, void *buf, size_t n, off_t off)
 {
 	char *p = buf;

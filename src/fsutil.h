@@ -38,6 +38,10 @@ int read_fd_all(int fd, size_t max, char **buf, size_t *len);
  * -EIO when the file ends first.  0 or -errno. */
 int pread_all(int fd, void *buf, size_t n, off_t off);
 
+/* The same into a new buffer of @n bytes and a NUL, owned in *@out (NULL
+ * on failure).  0 or -errno. */
+int pread_dup(int fd, size_t n, off_t off, char **out);
+
 /* write() all of @buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t n);
 

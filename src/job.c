@@ -258,20 +258,17 @@ static void record_limits(const struct job_ctx *c, const struct job_spec *s,
 static int expected(const struct job_spec *s, const struct job_test *jt,
 		    const char **exp, size_t *len, char **buf)
 {
+	const struct job_part *a = &jt->answer;
 	int e;
 
 	*buf = NULL;
-	if (!jt->expect_in_bundle) {
-		*exp = jt->t->expect;
-		*len = strlen(jt->t->expect);
+	*len = a->len;
+	*exp = a->text;
+	if (!a->in_bundle)
 		return 0;
-	}
-	if (!(*buf = malloc(jt->expect_len + 1)))
-		return -ENOMEM;
-	if ((e = pread_all(s->files.fd, *buf, jt->expect_len, jt->expect_off)) < 0)
+	if ((e = pread_dup(s->files.fd, a->len, a->off, buf)) < 0)
 		return e;
 	*exp = *buf;
-	*len = jt->expect_len;
 	return 0;
 }
 

@@ -32,15 +32,19 @@ struct job_ctx {
 	int self_fd;			/* the cylo binary, for in-box archive extraction, or -1 */
 };
 
+/* A test's stdin or expected output: the manifest's text, a hidden file
+ * of the job's bundle, or none (len 0, neither). */
+struct job_part {
+	const char *text;		/* borrowed from the manifest, or NULL */
+	bool in_bundle;
+	off_t off;			/* in the bundle */
+	size_t len;
+};
+
 /* A test case ready to run: where its stdin and expected output are. */
 struct job_test {
 	const struct manifest_test *t;	/* borrowed from the spec's manifest */
-	bool stdin_in_bundle;		/* stdin_file: in the bundle, hidden */
-	off_t stdin_off;
-	size_t stdin_len;
-	bool expect_in_bundle;		/* expect_file: in the bundle, hidden */
-	off_t expect_off;
-	size_t expect_len;
+	struct job_part in, answer;
 };
 
 struct job_spec {

@@ -53,48 +53,27 @@ static int copy_visit(void *arg, const char *path, char type, size_t size, off_t
 	return bundle_add_at(c->to, path, c->s->files.fd, data, size, 0644);
 }
 
-/* A test's input and answer: inline text, a range of the job's bundle,
- * or nothing (an empty file). */
-struct part {
-	const char *text;
-	bool in_bundle;
-	off_t off;
-	size_t len;
-};
-
-static struct part input_of(const struct job_test *jt)
-{
-	if (jt->t->stdin_text)
-		return (struct part){ .text = jt->t->stdin_text,
-				      .len = strlen(jt->t->stdin_text) };
-	return (struct part){ .in_bundle = jt->stdin_in_bundle, .off = jt->stdin_off,
-			      .len = jt->stdin_in_bundle ? jt->stdin_len : 0 };
-}
-
-static struct part answer_of(const struct job_test *jt)
-{
-	if (jt->t->expect)
-		return (struct part){ .text = jt->t->expect, .len = strlen(jt->t->expect) };
-	return (struct part){ .in_bundle = jt->expect_in_bundle, .off = jt->expect_off,
-			      .len = jt->expect_in_bundle ? jt->expect_len : 0 };
-}
-
 int checks_init(struct checks *k, const struct job_spec *s)
 {
-	struct copy c = { .to = &k->files, .s = s };
-	size_t bytes;
-	int e;
-
 	memset(k, 0, sizeof(*k));
 	k->files.fd = -1;
 	/* What the runs leave may fill the job's workspace, no more: a
 	 * hostile program must not make the daemon hold 256 outputs. */
 	k->budget = (size_t)s->limits.workspace << 20;
-	bytes = s->files.bytes + k->budget;
+	k->tests = calloc(s->ntests ? s->ntests : 1, sizeof(*k->tests));
+	return k->tests ? 0 : -ENOMEM;
+}
+
+/* The bundle, with a copy of the job's files: made for the first run
+ * kept, so that a job whose runs all failed copies nothing. */
+static int checks_open(struct checks *k, const struct job_spec *s)
+{
+	struct copy c = { .to = &k->files, .s = s };
+	size_t bytes = s->files.bytes + k->budget;
+	int e;
+
 	for (size_t i = 0; i < s->ntests; i++)
-		bytes += input_of(&s->tests[i]).len + answer_of(&s->tests[i]).len;
-	if (!(k->tests = calloc(s->ntests ? s->ntests : 1, sizeof(*k->tests))))
-		return -ENOMEM;
+		bytes += s->tests[i].in.len + s->tests[i].answer.len;
 	if ((e = bundle_new(&k->files, bytes,
 			    s->files.entries + 1 + CHECK_ENTRIES * s->ntests)) < 0)
 		return e;
@@ -103,8 +82,9 @@ int checks_init(struct checks *k, const struct job_spec *s)
 	return bundle_add_dir(&k->files, CHECKER_DIR);
 }
 
+/* @p as the file @path; a part that is none is an empty file. */
 static int add_part(struct checks *k, const struct job_spec *s, const char *path,
-		    struct part p)
+		    struct job_part p)
 {
 	if (p.in_bundle)
 		return bundle_add_at(&k->files, path, s->files.fd, p.off, p.len, 0644);
@@ -115,10 +95,10 @@ int checks_add(struct checks *k, const struct job_spec *s, size_t i,
 	       const struct stage_outcome *o)
 {
 	size_t err = o->err.len < CHECK_ERR_KEEP ? o->err.len : CHECK_ERR_KEEP;
-	const struct { const char *name; struct part p; } files[] = {
-		{ "input", input_of(&s->tests[i]) },
+	const struct { const char *name; struct job_part p; } files[] = {
+		{ "input", s->tests[i].in },
 		{ "output", { .text = o->out.p, .len = o->out.len } },
-		{ "answer", answer_of(&s->tests[i]) },
+		{ "answer", s->tests[i].answer },
 		{ "stderr", { .text = o->err.p, .len = err } },
 	};
 	char dir[64], path[96];
@@ -126,6 +106,8 @@ int checks_add(struct checks *k, const struct job_spec *s, size_t i,
 
 	if (o->out.len + err > k->budget)
 		return -EFBIG;
+	if (k->files.fd < 0 && (e = checks_open(k, s)) < 0)
+		return e;
 	k->budget -= o->out.len + err;
 	snprintf(dir, sizeof(dir), CHECKER_DIR "/%zu", i);
 	if ((e = bundle_add_dir(&k->files, dir)) < 0)
@@ -150,15 +132,7 @@ int checks_read(const struct checks *k, size_t i, const char *what, char **buf,
 	snprintf(path, sizeof(path), CHECKER_DIR "/%zu/%s", i, what);
 	if ((e = bundle_find(&k->files, path, &off, len)) < 0)
 		return e;
-	if (!(*buf = malloc(*len + 1)))
-		return -ENOMEM;
-	if ((e = pread_all(k->files.fd, *buf, *len, off)) < 0) {
-		free(*buf);
-		*buf = NULL;
-		return e;
-	}
-	(*buf)[*len] = '\0';
-	return 0;
+	return pread_dup(k->files.fd, *len, off, buf);
 }
 
 void checks_free(struct checks *k)
@@ -255,9 +229,11 @@ static bool judged(const struct stage_outcome *o, enum test_verdict *v)
 	return true;
 }
 
-/* invalid_job: @what, how the checker ended and the first line it wrote
- * (stderr, else stdout: a compiler may use either). */
-static void failed(struct job_result *r, const char *what, const struct stage_outcome *o)
+/* invalid_job at the manifest's checker line: @what, how the checker
+ * ended and the first line it wrote (stderr, else stdout: a compiler may
+ * use either). */
+static void failed(struct job_result *r, const struct job_spec *s, const char *what,
+		   const struct stage_outcome *o)
 {
 	const char *text = o->err.len ? o->err.p : o->out.p;
 	size_t n = o->err.len ? o->err.len : o->out.len;
@@ -278,7 +254,8 @@ static void failed(struct job_result *r, const char *what, const struct stage_ou
 		snprintf(how, sizeof(how), "was killed by signal %d", o->signal);
 	else
 		snprintf(how, sizeof(how), "exited %d", o->exit_code);
-	result_set_error(r, ST_INVALID_JOB, "checker: %s: it %s%s%.*s", what, how,
+	result_set_error(r, ST_INVALID_JOB, "%s:%d: checker: %s: it %s%s%.*s",
+			 s->manifest->fname, s->manifest->line.checker, what, how,
 			 n ? ": " : "", (int)n, n ? text : "");
 }
 
@@ -298,12 +275,12 @@ static bool run_check(struct box *b, const struct cplan *p, const struct job_spe
 		ok = false;
 	} else if (i < p->first && job_status_of(&o) != ST_OK) {
 		snprintf(what, sizeof(what), "'%s' did not compile", s->checker);
-		failed(r, what, &o);
+		failed(r, s, what, &o);
 		ok = false;
 	} else if (i >= p->first && !judged(&o, &v[i - p->first])) {
 		snprintf(what, sizeof(what), "test '%s'",
 			 s->tests[k->tests[i - p->first]].t->name);
-		failed(r, what, &o);
+		failed(r, s, what, &o);
 		ok = false;
 	}
 	stage_outcome_free(&o);

@@ -28,7 +28,8 @@ struct checks {
 	size_t budget;		/* bytes the runs' outputs may still take */
 };
 
-/* An empty set for @s, whose files (and checker) it copies.  0 or -errno. */
+/* An empty set for @s; the first checks_add() copies its files (and the
+ * checker).  0 or -errno. */
 int checks_init(struct checks *k, const struct job_spec *s);
 
 /*

@@ -362,38 +362,44 @@ static int manifest_files(int jdir, struct job_spec *s, struct job_result *r)
 
 int jobspec_test_stdin(const struct job_spec *s, size_t i, int *fd)
 {
-	const struct job_test *jt = &s->tests[i];
+	const struct job_part *in = &s->tests[i].in;
 
 	*fd = -1;
-	if (jt->t->stdin_text)
-		return memfd_ro(jt->t->stdin_text, strlen(jt->t->stdin_text), -1, fd);
-	if (jt->stdin_in_bundle)
-		return memfd_copy_at(s->files.fd, jt->stdin_off, jt->stdin_len, fd);
+	if (in->text)
+		return memfd_ro(in->text, in->len, -1, fd);
+	if (in->in_bundle)
+		return memfd_copy_at(s->files.fd, in->off, in->len, fd);
 	return 0;
 }
 
+/* @text, or where @file is in the bundle; -ENOENT when it is not. */
+static int test_part(const struct job_spec *s, const char *text, const char *file,
+		     struct job_part *p)
+{
+	*p = (struct job_part){ .text = text, .len = text ? strlen(text) : 0 };
+	if (!file)
+		return 0;
+	p->in_bundle = true;
+	return bundle_find(&s->files, file, &p->off, &p->len) < 0 ? -ENOENT : 0;
+}
+
 /*
- * Where one test's files are in the bundle: its stdin_file and its
- * expect_file, both hidden from /work later (manifest_tests()).
+ * One test's stdin and expected output: inline, or where its stdin_file
+ * and expect_file are in the bundle (hidden from /work later, by
+ * manifest_tests()).
  */
 static int test_files(const struct manifest *m, const struct manifest_test *t,
 		      const char *where, struct job_spec *s, struct job_test *jt,
 		      struct job_result *r)
 {
 	jt->t = t;
-	if (t->stdin_file) {
-		if (bundle_find(&s->files, t->stdin_file, &jt->stdin_off, &jt->stdin_len) < 0)
-			return invalid_at(r, m, t->line.stdin_file, "stdin_file: '%s' "
-					  "(test '%s') is not a file of %s",
-					  t->stdin_file, t->name, where);
-		jt->stdin_in_bundle = true;
-	}
-	if (!t->expect_file)
-		return 0;
-	if (bundle_find(&s->files, t->expect_file, &jt->expect_off, &jt->expect_len) < 0)
+	if (test_part(s, t->stdin_text, t->stdin_file, &jt->in) < 0)
+		return invalid_at(r, m, t->line.stdin_file, "stdin_file: '%s' "
+				  "(test '%s') is not a file of %s",
+				  t->stdin_file, t->name, where);
+	if (test_part(s, t->expect, t->expect_file, &jt->answer) < 0)
 		return invalid_at(r, m, t->line.expect_file, "expect_file: '%s' (test "
 				  "'%s') is not a file of %s", t->expect_file, t->name, where);
-	jt->expect_in_bundle = true;
 	return 0;
 }
 
@@ -634,18 +640,18 @@ static int arc_manifest(const struct job_ctx *c, const char *name,
 
 	if (a->manifest_len > MAX_MANIFEST)
 		return invalid(r, "%s: cylo.job is larger than 1 MiB", name);
-	if (!(text = malloc(a->manifest_len + 1)))
-		return -ENOMEM;
-	if (pread_all(s->files.fd, text, a->manifest_len, a->manifest_off) < 0) {
-		free(text);
-		return invalid(r, "%s: cylo.job cannot be read", name);
-	}
+	if ((e = pread_dup(s->files.fd, a->manifest_len, a->manifest_off, &text)) < 0)
+		return e == -ENOMEM ? e : invalid(r, "%s: cylo.job cannot be read", name);
 	snprintf(fname, sizeof(fname), "%s:cylo.job", name);
 	e = apply_manifest(c, text, a->manifest_len, fname, s, r);
 	free(text);
 	if (e < 0 || (e = manifest_stage(c, s->manifest, "the archive", s, r)) < 0)
 		return e;
 	/* The manifest holds every test's inline input and answer. */
+	if (s->ntests && !strcmp(s->main, ARCHIVE_MANIFEST))
+		return invalid_at(r, s->manifest, s->manifest->line.main, "main: '%s' "
+				  "holds the tests' answers, which are kept out of the "
+				  "workspace", ARCHIVE_MANIFEST);
 	return s->ntests ? bundle_hide(&s->files, ARCHIVE_MANIFEST) : 0;
 }
 

@@ -175,7 +175,9 @@ static bool is_decimal(struct span t)
 /*
  * The value of @t when it is a decimal number of at most JUDGE_NUM_MAX
  * bytes and finite as a double.  strtod() must also use all of it: under
- * a locale whose decimal point is not '.', "1.5" is not taken for 1.
+ * a locale whose decimal point is not '.', "1.5" is not taken for 1.  Not
+ * parse_double(): it refuses an underflow, which here must read as 0
+ * ("1e-400" is within any EPS of 0).
  */
 static bool number_of(struct span t, double *v)
 {

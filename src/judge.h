@@ -15,7 +15,8 @@
  *    float tolerance).  No hex, inf or nan: those match only themselves.
  *
  * White space is space, \t, \n, \r, \v and \f only; bytes >= 0x80 and NUL
- * are ordinary bytes.  Pure functions: no allocation, no I/O, no locale.
+ * are ordinary bytes.  Pure functions: no allocation, no I/O; the grammar
+ * check makes strtod()'s locale irrelevant.
  */
 #ifndef CYLO_JUDGE_H
 #define CYLO_JUDGE_H
@@ -32,7 +33,7 @@
 /* Whether the program's output @out (@out_len bytes, may hold NUL and
  * non-UTF-8 bytes) matches the expected output @exp (@exp_len bytes) under
  * @mode; @eps is used only by CMP_FLOAT (> 0).  Either pointer may be NULL
- * when its length is 0. */
+ * when its length is 0.  Borrows both buffers; any thread. */
 bool judge_output(enum compare_mode mode, double eps,
 		  const char *out, size_t out_len, const char *exp, size_t exp_len);
 

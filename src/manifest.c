@@ -191,7 +191,6 @@ static int read_test(struct conf_run *r, cfg_t *sec, const struct cylo_limits *m
 		t->compare = CMP_EXACT;
 	exclusive(r, sec, "stdin", "stdin_file");
 	exclusive(r, sec, "expect", "expect_file");
-	t->line.section = line;
 	t->line.stdin_file = conf_line(r, sec, "stdin_file", 0);
 	t->line.expect_file = conf_line(r, sec, "expect_file", 0);
 	conf_get_limits(sec, &t->limits);

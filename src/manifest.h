@@ -26,7 +26,7 @@ struct manifest_test {
 	double points;
 	struct cylo_limits limits;	/* overrides, unset = -1 */
 	struct {		/* where keys were given (0: absent) */
-		int section, stdin_file, expect_file;
+		int stdin_file, expect_file;
 	} line;
 };
 

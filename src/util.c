@@ -1,7 +1,8 @@
 /*
  * util.c - small helpers shared by every module: checked number parsing
- * (the only place that calls strtol/strtod), byte buffers with a hard
- * ceiling, clocks and RFC 3339 time stamps, random numbers, hashing,
+ * (the only place that calls strtol/strtod, but for judge.c's reading of
+ * a program's output, where an underflow is a number), byte buffers with
+ * a hard ceiling, clocks and RFC 3339 time stamps, random numbers, hashing,
  * NULL-terminated string vectors, and the one UTF-8 validator (used by
  * logging and results).
  *

@@ -135,8 +135,8 @@ checker = "chk.sh"
 test "a" { expect = "1" }
 EOF
 run_case checker/cannot-judge 125 "$J/bad.job" "d['status'] == 'invalid_job'" \
-	"d['error'] == \"checker: test 'a': it exited 3: boom\"" "d['tests'] is None" \
-	"d['score'] is None or d['score'] == 0"
+	"d['error'] == \"bad.job:3: checker: test 'a': it exited 3: boom\"" "d['tests'] is None" \
+	"d['score'] is None"
 
 mkdir -p "$J/slow"
 printf 'while :; do :; done\n' >"$J/slow/chk.sh"
@@ -159,7 +159,7 @@ checker = "chk.c"
 test "a" { expect = "1" }
 EOF
 run_case checker/compile-error 125 "$J/nocc.job" "d['status'] == 'invalid_job'" \
-	"d['error'].startswith(\"checker: 'chk.c' did not compile: it exited 1: \")" \
+	"d['error'].startswith(\"nocc.job:3: checker: 'chk.c' did not compile: it exited 1: \")" \
 	"d['tests'] is None"
 
 # ---- what the runs may keep: the job's workspace --------------------------------

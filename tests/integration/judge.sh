@@ -226,6 +226,19 @@ PY
 run_case judge/archive-manifest-hidden 0 "$J/arch.tar.gz" \
 	"d['stdout'] == '25\nFalse\n'" "$V == 't=wrong_answer'"
 
+# ... so it cannot be main too: that program would lose its own file.
+python3 - "$J/arch-main.tar" <<'PY'
+import io, sys, tarfile
+data = b'language = "bash"\nmain = "cylo.job"\ntest "t" { expect = "x" }\n'
+with tarfile.open(sys.argv[1], "w") as t:
+    info = tarfile.TarInfo("cylo.job")
+    info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+PY
+run_case judge/archive-manifest-is-main 125 "$J/arch-main.tar" \
+	"d['status'] == 'invalid_job'" "names('main', 2)" "'answers' in d['error']" \
+	"d['tests'] is None"
+
 # A job directory's own file named cylo.job is an ordinary file: only an
 # archive's manifest is hidden.
 mkdir -p "$J/plain"

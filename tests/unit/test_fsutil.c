@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -509,6 +510,27 @@ START_TEST(test_fd_on_tmpfs)
 }
 END_TEST
 
+/* pread_dup(): a range into a NUL-terminated copy; a file that ends
+ * first is -EIO with nothing left allocated. */
+START_TEST(test_pread_dup)
+{
+	int fd = memfd_create("t", MFD_CLOEXEC);
+	char *buf = (char *)1;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "hello", 5), 5);
+	ck_assert_int_eq(pread_dup(fd, 3, 1, &buf), 0);
+	ck_assert_str_eq(buf, "ell");
+	free(buf);
+	ck_assert_int_eq(pread_dup(fd, 0, 5, &buf), 0);
+	ck_assert_str_eq(buf, "");
+	free(buf);
+	ck_assert_int_eq(pread_dup(fd, 3, 4, &buf), -EIO);
+	ck_assert_ptr_null(buf);
+	close(fd);
+}
+END_TEST
+
 static Suite *fsutil_suite(void)
 {
 	Suite *s = suite_create("fsutil");
@@ -530,6 +552,7 @@ static Suite *fsutil_suite(void)
 	tcase_add_test(tc, test_atomic_write_path_dirfd);
 	tcase_add_test(tc, test_read_long_file);
 	tcase_add_test(tc, test_fd_on_tmpfs);
+	tcase_add_test(tc, test_pread_dup);
 	suite_add_tcase(s, tc);
 	return s;
 }
