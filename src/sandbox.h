@@ -72,9 +72,9 @@ struct stage_spec {
 
 /* Where a stage's time went, in ms, for the benchmark's breakdown. */
 struct stage_timing {
-	double setup;		/* request to confinement: fork, stdio, rlimits, caps, fds */
-	double landlock;	/* ruleset built and applied */
-	double seccomp;		/* filter installed */
+	double setup;		/* request to confinement: fork, stdio, rlimits, fds */
+	double landlock;	/* the box's ruleset applied, plus box_timing's */
+	double seccomp;		/* box_timing's: the stages inherit the init's filter */
 	double run;		/* execve to the stage's exit, as the box's init saw it */
 	double drain;		/* output pipes to EOF after the exit */
 };
@@ -85,6 +85,8 @@ struct box_timing {
 	double clone;		/* clone3 with every namespace */
 	double ids;		/* id maps, cgroup attach, the init taking its ids */
 	double mounts;		/* root, binds, /proc, /dev, tmpfs, job files, pivot */
+	double landlock;	/* the init's ruleset built, for all the stages */
+	double seccomp;		/* capabilities dropped, the init's filter installed */
 };
 
 struct stage_outcome {

@@ -10,7 +10,9 @@
  * Init: close every inherited fd but the control socket and the bundle;
  * wait for REQ_GO (the parent has written the uid/gid maps and attached
  * the cgroup); take the box uid; forbid nested user namespaces; build the
- * root (sandbox_mount.c); turn non-dumpable; report MSG_READY.  Then, for
+ * root (sandbox_mount.c); turn non-dumpable; confine itself for every
+ * stage (confine_init(): Landlock's ruleset built, capabilities dropped,
+ * no_new_privs, the seccomp filter); report MSG_READY.  Then, for
  * each REQ_RUN with three fds (stdin, stdout, stderr), fork a stage
  * process, wait for it, SIGKILL every other process of the namespace
  * (kill(-1) from PID 1 spares only itself: nothing a stage forked outlives
@@ -20,8 +22,9 @@
  * next one.  EOF on the socket ends the box: when PID 1 exits the kernel
  * kills the rest.
  *
- * Stage: new session, stdio, cwd /work, rlimits, capabilities dropped,
- * fds marked close-on-exec, no_new_privs, Landlock, seccomp last, exec.
+ * Stage: new session, stdio, cwd /work, rlimits, fds marked close-on-exec,
+ * Landlock applied, exec; the capabilities, no_new_privs and seccomp it
+ * inherits from the init.
  * Any failure before exec is reported as MSG_FAIL with the step, so the
  * job gets sandbox_error naming the layer; nothing runs unconfined.
  */
@@ -271,37 +274,86 @@ static int allow_paths(int rs, const struct landlock_plan *lp,
 	return 0;
 }
 
+/* The box's Landlock ruleset (inside the new root): its fd, or -errno. */
+static int build_ruleset(const struct box_plan *p)
+{
+	int rs = landlock_build(p->landlock, (const char *const *)p->ro_paths,
+				lock_rw, lock_dev), e;
+
+	if (rs >= 0 && (e = allow_paths(rs, p->landlock, lock_ro)) < 0) {
+		close(rs);
+		return e;
+	}
+	return rs;
+}
+
+/* Built once by the init, applied by every stage that runs no fd of its
+ * own; -1 without Landlock.  No rule is added to it after confine_init():
+ * one would reach every later stage. */
+static int box_ruleset = -1;
+
+/*
+ * What every stage shares is done once, here in the init, rather than per
+ * stage: the Landlock ruleset is built, every capability dropped,
+ * no_new_privs set and the seccomp filter installed.  The stages inherit
+ * the last three (installing a filter compiles it to native code: about
+ * 0.25 ms a stage on a small machine).  From here on the init lives under
+ * the job's own filter, which leaves it all it still does: clone() without
+ * namespace flags, wait, kill, and messages on its socket.
+ */
+static void confine_init(const struct box_plan *p, struct box_msg *ready)
+{
+	bool shared = false;	/* some stage runs no fd of its own */
+	int e;
+
+	for (size_t i = 0; i < p->nstages; i++)
+		shared |= p->stages[i].exec_fd < 0;
+	if (shared && p->landlock && p->landlock->abi > 0 &&
+	    (box_ruleset = build_ruleset(p)) < 0)
+		die(p, STEP_LANDLOCK, box_ruleset, -1);
+	ready->t[2] = mono_ns();
+	if ((e = caps_drop_all(p->cap_last_cap)) < 0)
+		die(p, STEP_CAPS, e, -1);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die(p, STEP_NO_NEW_PRIVS, -errno, -1);
+	if (p->seccomp && (e = seccomp_install(p->seccomp)) < 0)
+		die(p, STEP_SECCOMP, e, -1);
+	ready->t[3] = mono_ns();
+}
+
+/* The box's ruleset, or for a stage that runs an fd of its own (outside
+ * the root), a ruleset that also allows that one file. */
+static int stage_landlock(const struct box_plan *p, int exec_fd)
+{
+	int rs, e;
+
+	if (exec_fd < 0)
+		return landlock_apply(box_ruleset);
+	if ((rs = build_ruleset(p)) < 0)
+		return rs;
+	if ((e = landlock_allow_fd(rs, p->landlock, exec_fd)) == 0)
+		e = landlock_apply(rs);
+	close(rs);
+	return e;
+}
+
+/* Capabilities, no_new_privs and seccomp come from the init
+ * (confine_init()); the stage adds its limits and Landlock. */
 static void stage_confine(const struct box_plan *p, const struct stage_spec *s,
 			  int exec_fd, struct box_msg *tm)
 {
-	int e, rs;
+	int e;
 
 	if ((e = limits_apply_stage(s, p->rlimit_memory)) < 0)
 		die(p, STEP_RLIMITS, e, -1);
-	if ((e = caps_drop_all(p->cap_last_cap)) < 0)
-		die(p, STEP_CAPS, e, -1);
 	/* Everything but 0-2 closes at exec; the control socket stays open
 	 * until then so a failure below can still be reported. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		die(p, STEP_STAGE_FDS, -errno, -1);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		die(p, STEP_NO_NEW_PRIVS, -errno, -1);
 	tm->t[1] = mono_ns();
-	if (p->landlock && p->landlock->abi > 0) {
-		rs = landlock_build(p->landlock, (const char *const *)p->ro_paths,
-				    lock_rw, lock_dev);
-		if (rs < 0)
-			die(p, STEP_LANDLOCK, rs, -1);
-		if ((e = allow_paths(rs, p->landlock, lock_ro)) < 0 ||
-		    (exec_fd >= 0 && (e = landlock_allow_fd(rs, p->landlock, exec_fd)) < 0) ||
-		    (e = landlock_apply(rs)) < 0)
-			die(p, STEP_LANDLOCK, e, -1);
-		close(rs);
-	}
-	tm->t[2] = mono_ns();
-	if (p->seccomp && (e = seccomp_install(p->seccomp)) < 0)
-		die(p, STEP_SECCOMP, e, -1);
-	tm->t[3] = mono_ns();
+	if (p->landlock && p->landlock->abi > 0 && (e = stage_landlock(p, exec_fd)) < 0)
+		die(p, STEP_LANDLOCK, e, -1);
+	tm->t[2] = tm->t[3] = mono_ns();
 }
 
 static __attribute__((noreturn)) void stage_main(const struct box_plan *p,
@@ -467,7 +519,6 @@ void box_child_main(const struct box_plan *p)
 			   : mount_build_root(p, &step, &arg);
 	if (e < 0)
 		die(p, step, e, arg);
-	ready.t[1] = mono_ns();
 	if (p->bundle_fd >= 0)
 		close(p->bundle_fd);
 	/* No ptrace-style access to PID 1 from the job, no /proc/1/mem. */
@@ -475,17 +526,20 @@ void box_child_main(const struct box_plan *p)
 		die(p, STEP_CAPS, -errno, -1);
 	if (sethostname("cylo", 4) < 0)
 		die(p, STEP_USERNS, -errno, -1);
+	if ((e = take_stop_signal(p->stop_key)) < 0)
+		die(p, STEP_START, e, -1);
+	ready.t[1] = mono_ns();
+	confine_init(p, &ready);
 	/*
 	 * Die with the thread that cloned us (a cylo killed or crashed):
 	 * PID 1's death takes every process of the box along, so no job
 	 * outlives its supervisor and its wall timeout.  Set after our last
-	 * change of credentials, which clears it; a parent gone before this
-	 * shows as EOF on the control socket, where we go next.
+	 * change of credentials (confine_init()'s), which may clear it; a
+	 * parent gone before this shows as EOF on the control socket, where
+	 * we go next.
 	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die(p, STEP_CAPS, -errno, -1);
-	if ((e = take_stop_signal(p->stop_key)) < 0)
-		die(p, STEP_START, e, -1);
 	send_msg(p->ctl_fd, &ready);
 	while ((e = recv_run(p->ctl_fd, &stage, &seq, fds)) > 0)
 		run_stage(p, stage, seq, fds);

@@ -6,9 +6,10 @@
  * principle 10): the box's root already holds only what the job may see,
  * and Landlock says what it may do there even if a mount were wrong.  The
  * parent probes the ABI once and fills a plan (landlock_plan_init()); the
- * post-clone child builds the ruleset from paths inside its new root and
- * restricts itself.  Those child-side functions make plain syscalls only:
- * no allocation, no stdio, errno read right after the failing call.
+ * box's init builds the ruleset from paths inside its new root, and each
+ * stage restricts itself with it.  Those child-side functions make plain
+ * syscalls only: no allocation, no stdio, errno read right after the
+ * failing call.
  *
  * Every right the ABI knows is handled, so anything not granted below is
  * denied: TCP bind/connect (ABI 4) get no rule at all, and the scopes

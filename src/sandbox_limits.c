@@ -1,6 +1,7 @@
 /*
- * sandbox_limits.c - per-stage rlimits and the capability drop, applied
- * by the stage process after fork and before exec.
+ * sandbox_limits.c - per-stage rlimits, applied by the stage process after
+ * fork and before exec, and the capability drop, by the box's init once
+ * for all its stages.
  *
  * cgroups (cgroup.c) are the primary memory and process limits; rlimits
  * cover what cgroups do not (CPU seconds per process, file size, open

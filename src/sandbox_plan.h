@@ -21,7 +21,10 @@
 #define BOX_UID 1000
 #define BOX_GID 1000
 
-/* Steps the child reports on failure, in the order it runs them. */
+/* Steps the child reports on failure.  The init takes ids, builds the
+ * root, then Landlock's ruleset, capabilities, no_new_privs and seccomp
+ * for every stage (sandbox_child.c confine_init()); a stage sets fds and
+ * rlimits, applies Landlock and execs. */
 enum box_step {
 	STEP_NONE,
 	STEP_START,		/* fds, waiting for the parent */
@@ -36,7 +39,7 @@ enum box_step {
 	STEP_MOUNT_WORK,
 	STEP_UNPACK,
 	STEP_PIVOT,
-	STEP_STAGE_FDS,		/* from here on, in the stage process */
+	STEP_STAGE_FDS,		/* in the stage process */
 	STEP_RLIMITS,
 	STEP_CAPS,
 	STEP_NO_NEW_PRIVS,
@@ -108,9 +111,10 @@ struct box_msg {
 	int32_t pad;
 	int64_t utime_us, stime_us, maxrss_kb;
 	/* CLOCK_MONOTONIC ns (one clock for every namespace here):
-	 * MSG_READY: ids taken, root built; MSG_TIMING, sent by a stage just
-	 * before execve: started, confined up to Landlock, Landlock applied,
-	 * seccomp installed. */
+	 * MSG_READY: ids taken, root built, Landlock ruleset built, filter
+	 * installed; MSG_TIMING, sent by a stage just before execve: started,
+	 * limits and fds set, Landlock applied, the same again (the stage
+	 * installs no filter: it inherits the init's). */
 	int64_t t[4];
 };
 

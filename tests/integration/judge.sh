@@ -250,6 +250,39 @@ test "t" { expect = "notes" }
 EOF
 run_case judge/dir-cylo-job-visible 0 "$J/plain.job" "$V == 't=accepted'"
 
+# Every test is as confined as a box's only run: the box's init confines
+# itself once and its stages inherit seccomp, no_new_privs and no
+# capability, and each applies Landlock (with ABI >= 4 its TCP rule
+# answers EACCES; without it, the box's network, no interface up,
+# answers ENETUNREACH).
+mkdir -p "$J/confined"
+cat >"$J/confined/show.sh" <<'EOF'
+s=
+while read -r k v; do
+	case $k in Seccomp:|NoNewPrivs:|CapEff:|CapBnd:) s="$s$v " ;; esac
+done </proc/self/status
+err=$( (exec 3<>/dev/tcp/127.0.0.1/9) 2>&1)
+case $err in
+*"Permission denied"*) echo "${s}tcp-EACCES" ;;
+*"Network is unreachable"*) echo "${s}tcp-ENETUNREACH" ;;
+*) echo "${s}tcp: $err" ;;
+esac
+EOF
+want=$("$CYLO" $COPT exec --lang bash - <"$J/confined/show.sh" 2>&1)
+case $want in
+"0000000000000000 0000000000000000 1 2 tcp-E"*)
+	cat >"$J/confined.job" <<EOF
+language = "bash"
+main = "show.sh"
+test "a" { expect = "$want" }
+test "b" { expect = "$want" }
+test "c" { expect = "$want" }
+EOF
+	run_case judge/each-test-confined 0 "$J/confined.job" \
+		"$V == 'a=accepted b=accepted c=accepted'" ;;
+*)	not_ok judge/each-test-confined "a box's only run is not confined: $want" ;;
+esac
+
 # 200 tests with their own stdin under a soft limit of 64 open files: a job
 # holds one test's stdin at a time, not one per test.
 python3 - "$J/many.job" <<'PY'
