@@ -10,7 +10,8 @@ lone absolute time, because the machines are noisy.
      made and the program run in them, nothing more) and under the layers
      floor (nsfloor -l: the namespaces, an id map, the root's mounts,
      Landlock and seccomp, each done once and directly); then where a
-     one-shot box's time goes, stage by stage (`cylo run --json`);
+     one-shot box's time goes, stage by stage (`cylo run --json`); and
+     what a test of a judged job costs, through `cylo run` and bare;
   2. throughput: N trivial jobs dropped at once into a tmpfs watch with 2
      workers, first drop to last result, against the bare programs and
      bwrap and both floors at the same parallelism, in rounds with the
@@ -33,8 +34,8 @@ throughput jobs, 400), BENCH_ROUNDS (start-up rounds, 20), BENCH_TP_ROUNDS
 (throughput rounds, 3), BENCH_BACKLOG (100000), BENCH_LATENCY (100),
 BENCH_CYLO (the binary to measure, build/cylo: to compare two builds),
 BENCH_OUT (the directory the JSON goes to, bench/).
-Sections can be named on the command line: startup, throughput, python,
-true_jobs, latency, memory.
+Sections can be named on the command line: startup, judged, throughput,
+python, true_jobs, latency, memory.
 """
 import concurrent.futures
 import json
@@ -211,6 +212,75 @@ def show_cli_breakdown(t):
           f"of {ROUNDS}, ms;\n    other: process start, configuration, cgroups made and "
           "removed, output,\n    and the harness's spawn and wait)")
     print("   " + "  ".join(f"{k} {v:.2f}" for k, v in t.items()))
+
+
+JUDGED_TESTS = 40
+JUDGED_CODE = "read a b; echo $((a + b))"
+
+
+def judged():
+    """A judged job: JUDGED_TESTS tests of a bash one-liner, each a stage
+    of one box, through `cylo run`, against the same runs bare (bash fed
+    each test's input, its output compared here).  A test's cost is the
+    difference between that job and the same with one test (the process,
+    configuration and box it shares with the others left out): what a
+    grading server pays per test."""
+    work = tempfile.mkdtemp(prefix="cylo-bench-")
+    conf = os.path.join(work, "cylo.conf")     # the defaults, not /etc/cylo's
+    open(conf, "w").close()
+    tests = [(f"{i} {i * 7}", str(i * 8)) for i in range(1, JUDGED_TESTS + 1)]
+    jobs = {}
+    for n in (1, len(tests)):
+        jobs[n] = os.path.join(work, f"sum{n}.job")
+        with open(jobs[n], "w") as f:
+            f.write(f'language = "bash"\ncode = "{JUDGED_CODE}"\n')
+            f.writelines(f'test "t{i}" {{ stdin = "{a}"  expect = "{e}" }}\n'
+                         for i, (a, e) in enumerate(tests[:n]))
+        os.chmod(jobs[n], 0o644)
+    os.chmod(work, 0o755)
+
+    def bare(n):
+        start = time.perf_counter()
+        for a, e in tests[:n]:
+            r = subprocess.run(["/bin/bash", "-c", JUDGED_CODE], input=a.encode(),
+                               capture_output=True, check=False)
+            if r.returncode != 0 or r.stdout.decode().strip() != e:
+                sys.exit(f"bench: the bare judged run of {a!r} printed {r.stdout!r}")
+        return (time.perf_counter() - start) * 1000
+
+    def cylo(n):
+        start = time.perf_counter()
+        r = subprocess.run([CYLO, "-c", conf, "run", "--json", jobs[n]], capture_output=True,
+                           check=False)
+        ms = (time.perf_counter() - start) * 1000
+        doc = json.loads(r.stdout or b"{}")
+        if doc.get("status") != "ok" or doc.get("score") != n:
+            sys.exit(f"bench: the judged job did not pass every test: {r.stdout[:300]!r} "
+                     f"{r.stderr.decode(errors='replace').strip()[:300]}")
+        return ms
+
+    n = len(tests)
+    cands = {"bare": lambda: bare(n), "bare1": lambda: bare(1),
+             "cylo": lambda: cylo(n), "cylo1": lambda: cylo(1)}
+    times, order = {k: [] for k in cands}, list(cands)
+    try:
+        for r in range(ROUNDS):
+            for k in order[r % len(order):] + order[:r % len(order)]:
+                times[k].append(cands[k]())
+    finally:
+        shutil.rmtree(work)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    per = {k: (med[k] - med[k + "1"]) / (n - 1) for k in ("bare", "cylo")}
+    report["judged"] = {"tests": n, "bare_ms": med["bare"], "cylo_ms": med["cylo"],
+                        "bare_per_test_ms": per["bare"], "cylo_per_test_ms": per["cylo"],
+                        "cylo_added_per_test_ms": per["cylo"] - per["bare"],
+                        "rounds_ms": times}
+    print(f"\n1c. a judged job: {n} tests of a bash one-liner in one box (`cylo run`),\n"
+          f"    against the same runs bare; a test: the job's time less the same job's\n"
+          f"    with one test, over {n - 1}; median of {ROUNDS} interleaved rounds, ms")
+    print(f"   {n} tests: bare {med['bare']:.1f}, cylo {med['cylo']:.1f}; a test: bare "
+          f"{per['bare']:.2f}, cylo {per['cylo']:.2f}, added "
+          f"{per['cylo'] - per['bare']:.2f}")
 
 
 # A language whose run is /usr/bin/true, the job's file its ignored
@@ -723,7 +793,7 @@ def main():
                  "first (make bench does all three)")
     print(f"cylo benchmark on {report['host']} ({report['kernel']}), "
           f"{CPUS} CPUs")
-    parts = sys.argv[1:] or ["startup", "throughput", "python", "true_jobs", "latency",
+    parts = sys.argv[1:] or ["startup", "judged", "throughput", "python", "true_jobs", "latency",
                              "memory"]
     for p in parts:
         quiesce()

@@ -18,7 +18,7 @@ else
 fi
 
 missing=
-for head in "1. start-up" "1b. where" "2. throughput" "2b. Python throughput" \
+for head in "1. start-up" "1b. where" "1c. a judged job" "2. throughput" "2b. Python throughput" \
 	"2c. /usr/bin/true throughput" "3. latency" \
 	"4. memory" "5. where the time goes" "6. against"; do
 	grep -q "^$head" "$TMPROOT/log" || missing="$missing '$head'"
@@ -48,6 +48,9 @@ paths = {
     "startup layers floor": ("startup", "python3 -c pass", "layers_ms"),
     "startup /usr/bin/true": ("startup", "/usr/bin/true", "cylo_ms"),
     "one-shot clone stage": ("startup_breakdown_ms", "clone"),
+    "judged job": ("judged", "cylo_ms"),
+    "judged job bare": ("judged", "bare_ms"),
+    "judged job per test": ("judged", "cylo_per_test_ms"),
     "latency": ("latency", "p50_ms"),
     "rss idle": ("memory", "idle_rss_kb"),
     "rss backlog": ("memory", "backlog_rss_kb"),
