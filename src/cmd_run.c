@@ -334,10 +334,11 @@ static void print_summary(const struct job_result *r)
 		printf("memory:   %ld KiB (limits by %s)\n", r->memory_used_kb,
 		       r->limits_by ? r->limits_by : "-");
 	for (size_t i = 0; r->tests && i < r->ntests; i++)
-		printf("test:     %s: %s (%.1f ms, %g points)\n",
+		printf("test:     %s: %s (%.1f ms, %g points)%s%s\n",
 		       r->tests[i].name ? r->tests[i].name : "-",
 		       verdict_name(r->tests[i].verdict), r->tests[i].time_ms,
-		       r->tests[i].points);
+		       r->tests[i].points, r->tests[i].checker_msg ? ": " : "",
+		       r->tests[i].checker_msg ? r->tests[i].checker_msg : "");
 	if (r->tests)
 		printf("score:    %g\n", r->score);
 	if (r->has_compile)

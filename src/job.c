@@ -315,9 +315,7 @@ static enum test_verdict verdict_of(const struct job_spec *s, const struct job_t
  */
 static void drop_tests(struct job_result *r)
 {
-	for (size_t i = 0; i < r->ntests; i++)
-		free(r->tests[i].name);
-	free(r->tests);
+	result_tests_free(r->tests, r->ntests);
 	r->tests = NULL;
 	r->ntests = 0;
 	r->score = 0;
@@ -489,24 +487,29 @@ static void show_kept(struct judging *j, size_t i, struct job_result *r)
 static void judge_checked(const struct job_ctx *c, const struct job_spec *s,
 			  struct judging *j, struct job_result *r)
 {
-	enum test_verdict *v = calloc(j->checks.n, sizeof(*v));
+	struct check_verdict *v = calloc(j->checks.n, sizeof(*v));
+	bool ok;
 
 	if (!v) {
 		result_set_error(r, ST_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	if (checks_run(c, s, &j->checks, v, r) < 0) {
-		free(v);
-		return;
-	}
+	ok = checks_run(c, s, &j->checks, v, r) == 0;
 	for (size_t q = 0; q < j->checks.n; q++) {
 		struct result_test *rt = &r->tests[j->checks.tests[q]];
 
-		rt->verdict = v[q];
-		rt->points = v[q] == V_ACCEPTED ? s->tests[j->checks.tests[q]].t->points : 0;
+		if (!ok) {
+			free(v[q].message);
+			continue;
+		}
+		rt->verdict = v[q].verdict;
+		rt->checker_msg = v[q].message;
+		rt->points = rt->verdict == V_ACCEPTED ? s->tests[j->checks.tests[q]].t->points : 0;
 		r->score += rt->points;
 	}
 	free(v);
+	if (!ok)
+		return;
 	for (size_t i = 0; i < r->ntests && j->shown; i++)
 		if (r->tests[i].verdict != V_ACCEPTED) {
 			if (i != j->shown_at)

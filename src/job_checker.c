@@ -29,7 +29,7 @@
 #include "util.h"
 
 #define CHECK_ENTRIES 5		/* a test's directory and its four files */
-#define ERR_LINE 200		/* of the checker's stderr, in an error */
+#define ERR_LINE 200		/* of what the checker wrote, kept */
 
 struct copy {
 	struct bundle *to;
@@ -219,13 +219,56 @@ static int cplan_build(struct cplan *p, const struct job_ctx *c, const struct jo
 	return 0;
 }
 
-/* A test's verdict from how the checker ended; false when it did not judge. */
-static bool judged(const struct stage_outcome *o, enum test_verdict *v)
+/* The first line of @p's @len bytes that is not empty, at most ERR_LINE
+ * bytes, not cut inside a UTF-8 sequence; a NUL ends it like a newline.
+ * Its length, 0 for none. */
+static size_t line_in(const char *p, size_t len, const char **text)
 {
+	size_t i = 0, n;
+
+	for (;;) {
+		while (i < len && (p[i] == '\n' || p[i] == '\r' || p[i] == '\0'))
+			i++;
+		if (i == len)
+			return 0;
+		for (n = 0; i + n < len && p[i + n] != '\n' && p[i + n] != '\0'; n++)
+			;
+		while (n && p[i + n - 1] == '\r')
+			n--;
+		if (n)
+			break;
+	}
+	*text = p + i;
+	if (n > ERR_LINE) {	/* back to the start of a character */
+		n = ERR_LINE;
+		while (n && ((unsigned char)p[i + n] & 0xc0) == 0x80)
+			n--;
+	}
+	return n;
+}
+
+/* The first line the checker wrote, of stderr, else of stdout (a compiler
+ * may use either); line_in()'s. */
+static size_t first_line(const struct stage_outcome *o, const char **text)
+{
+	size_t n = line_in(o->err.p, o->err.len, text);
+
+	return n ? n : line_in(o->out.p, o->out.len, text);
+}
+
+/* A test's verdict and message from how the checker ended; false when it
+ * did not judge. */
+static bool judged(const struct stage_outcome *o, struct check_verdict *v)
+{
+	const char *text;
+	size_t n;
+
 	if (o->timed_out || o->memory_exceeded || o->output_exceeded || o->signal ||
 	    o->exit_code < 0 || o->exit_code > 2)
 		return false;
-	*v = o->exit_code == 0 ? V_ACCEPTED : V_WRONG_ANSWER;
+	v->verdict = o->exit_code == 0 ? V_ACCEPTED : V_WRONG_ANSWER;
+	if ((n = first_line(o, &text)) > 0)
+		v->message = strndup(text, n);	/* none on ENOMEM: only a message */
 	return true;
 }
 
@@ -235,15 +278,10 @@ static bool judged(const struct stage_outcome *o, enum test_verdict *v)
 static void failed(struct job_result *r, const struct job_spec *s, const char *what,
 		   const struct stage_outcome *o)
 {
-	const char *text = o->err.len ? o->err.p : o->out.p;
-	size_t n = o->err.len ? o->err.len : o->out.len;
-	const char *nl = n ? memchr(text, '\n', n) : NULL;
+	const char *text;
+	size_t n = first_line(o, &text);
 	char how[64];
 
-	if (nl)
-		n = (size_t)(nl - text);
-	if (n > ERR_LINE)
-		n = ERR_LINE;
 	if (o->timed_out)
 		snprintf(how, sizeof(how), "ran out of time");
 	else if (o->memory_exceeded)
@@ -261,7 +299,7 @@ static void failed(struct job_result *r, const struct job_spec *s, const char *w
 
 /* Runs stage @i of the checker's box; false when the job must end. */
 static bool run_check(struct box *b, const struct cplan *p, const struct job_spec *s,
-		      const struct checks *k, size_t i, enum test_verdict *v,
+		      const struct checks *k, size_t i, struct check_verdict *v,
 		      struct job_result *r)
 {
 	struct stage_outcome o;
@@ -288,7 +326,7 @@ static bool run_check(struct box *b, const struct cplan *p, const struct job_spe
 }
 
 int checks_run(const struct job_ctx *c, const struct job_spec *s, struct checks *k,
-	       enum test_verdict *v, struct job_result *r)
+	       struct check_verdict *v, struct job_result *r)
 {
 	struct box_spec bs = {
 		.bundle_fd = k->files.fd, .tmp_mb = s->checker_limits.tmp_size,

@@ -45,14 +45,22 @@ int checks_add(struct checks *k, const struct job_spec *s, size_t i,
 int checks_read(const struct checks *k, size_t i, const char *what, char **buf,
 		size_t *len);
 
+/* What the checker said of one run. */
+struct check_verdict {
+	enum test_verdict verdict;	/* accepted or wrong_answer */
+	char *message;		/* the first line it wrote (stderr, else stdout),
+				   owned; NULL if it wrote none */
+};
+
 /*
- * Runs the checker on every test added; v[j] is the verdict of the j-th
- * (accepted or wrong_answer).  -1 when the job must end, with @r's status
- * and error set: sandbox_error, or invalid_job when the checker did not
- * compile or judge (another exit, a signal, a limit).
+ * Runs the checker on every test added; v[j] is what it said of the j-th
+ * (@v zeroed by the caller, who frees the messages even on failure).  -1
+ * when the job must end, with @r's status and error set: sandbox_error,
+ * or invalid_job when the checker did not compile or judge (another exit,
+ * a signal, a limit).
  */
 int checks_run(const struct job_ctx *c, const struct job_spec *s, struct checks *k,
-	       enum test_verdict *v, struct job_result *r);
+	       struct check_verdict *v, struct job_result *r);
 
 void checks_free(struct checks *k);
 

@@ -93,18 +93,23 @@ void result_init(struct job_result *r)
 	limits_unset(&r->limits);
 }
 
+void result_tests_free(struct result_test *t, size_t n)
+{
+	for (size_t i = 0; i < n && t != NULL; i++) {
+		free(t[i].name);
+		free(t[i].checker_msg);
+	}
+	free(t);
+}
+
 void result_free(struct job_result *r)
 {
-	size_t i;
-
 	free(r->job);
 	free(r->language);
 	free(r->out);
 	free(r->err);
 	free(r->compile.output);
-	for (i = 0; i < r->ntests && r->tests != NULL; i++)
-		free(r->tests[i].name);
-	free(r->tests);
+	result_tests_free(r->tests, r->ntests);
 	free(r->host);
 	free(r->error);
 	result_init(r);
@@ -288,6 +293,7 @@ static json_t *json_test(const struct result_test *t)
 	bad |= SET(o, "memory_used_kb",
 		   json_int_or_null(t->memory_used_kb, t->memory_used_kb >= 0));
 	bad |= SET(o, "points", json_real(t->points));
+	bad |= SET(o, "checker_message", json_str_or_null(t->checker_msg));
 	return built(o, bad);
 }
 

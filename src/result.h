@@ -71,6 +71,8 @@ struct result_test {
 	double time_ms;
 	long memory_used_kb;
 	double points;		/* points earned */
+	char *checker_msg;	/* what the checker said of this run, owned;
+				   NULL when none judged it or it wrote nothing */
 };
 
 /*
@@ -123,6 +125,8 @@ const char *verdict_name(enum test_verdict v);
  */
 void result_init(struct job_result *r);
 void result_free(struct job_result *r);	/* frees owned members, not @r */
+/* Frees @n tests and their owned members, and the array. */
+void result_tests_free(struct result_test *t, size_t n);
 
 /* Formats a printf-style message into r->error (replacing it). */
 void result_set_error(struct job_result *r, enum job_status st,

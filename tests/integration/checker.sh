@@ -65,6 +65,44 @@ cp "$J/tol/chk.py" "$J/tolok/"
 run_case checker/all-accepted 0 "$J/tolok.job" \
 	"$V == 'one=accepted two=accepted'" "d['score'] == 2" "d['stdout'] == '4.001\n'"
 
+# ---- what the checker says: each test's `checker_message` -------------------
+# The first line of stderr (testlib writes there) that is not empty, cut
+# at the line's end, a carriage return dropped; a checker that dies of an
+# exception exits 1, a wrong answer, but its traceback shows; one that
+# writes nothing leaves null.
+mkdir -p "$J/said"
+cat >"$J/said/chk.py" <<'EOF'
+import sys
+inp, out, ans = sys.argv[1:4]
+got, want = open(out).read().split(), open(ans).read().split()
+if want == ['boom']:
+    raise ValueError('the checker broke')
+if got == want:
+    print('ok', got[0], file=sys.stderr)
+    sys.exit(0)
+if want == ['quiet']:
+    sys.exit(1)
+if want == ['crlf']:
+    sys.stderr.write('\n\r\nbad\r\nmore\n')
+    sys.exit(1)
+print('expected', want[0], 'found', got[0], file=sys.stderr)
+print('second line', file=sys.stderr)
+sys.exit(1)
+EOF
+cat >"$J/said.job" <<'EOF'
+language = "python"
+code = "print(input())"
+checker = "chk.py"
+test "same"  { stdin = "5"  expect = "5" }
+test "diff"  { stdin = "6"  expect = "7" }
+test "crash" { stdin = "1"  expect = "boom" }
+test "quiet" { stdin = "2"  expect = "quiet" }
+test "crlf"  { stdin = "3"  expect = "crlf" }
+EOF
+run_case checker/messages 0 "$J/said.job" \
+	"$V == 'same=accepted diff=wrong_answer crash=wrong_answer quiet=wrong_answer crlf=wrong_answer'" \
+	"[t['checker_message'] for t in d['tests']] == ['ok 5', 'expected 7 found 6', 'Traceback (most recent call last):', None, 'bad']"
+
 # ---- a compiled checker, a helper file, inputs and answers from files -------
 # The C checker includes a header of the job directory; stdin_file and
 # expect_file stay out of the program's /work and reach the checker as

@@ -57,7 +57,8 @@ test "one" { stdin = "1"  expect = "2" }
 test "two" { stdin = "21"  expect = "42" }
 EOF
 run_case judge/all-accepted 0 "$J/allok.job" \
-	"$V == 'one=accepted two=accepted'" "d['score'] == 2" "d['stdout'] == '42\n'"
+	"$V == 'one=accepted two=accepted'" "d['score'] == 2" "d['stdout'] == '42\n'" \
+	"all(t['checker_message'] is None for t in d['tests'])"
 
 # The first test not accepted is the one shown, with its own status.
 cat >"$J/shown.job" <<'EOF'

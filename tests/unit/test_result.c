@@ -103,8 +103,9 @@ static void full_result(struct job_result *r)
 	r->compile = (struct result_compile){ 0, strdup("warning"), 7, 100.2 };
 	r->tests = calloc(2, sizeof(*r->tests));
 	r->ntests = 2;
-	r->tests[0] = (struct result_test){ strdup("t1"), V_ACCEPTED, 5, 1000, 1 };
-	r->tests[1] = (struct result_test){ strdup("t2"), V_WRONG_ANSWER, 6.5, -1, 0 };
+	r->tests[0] = (struct result_test){ strdup("t1"), V_ACCEPTED, 5, 1000, 1, NULL };
+	r->tests[1] = (struct result_test){ strdup("t2"), V_WRONG_ANSWER, 6.5, -1, 0,
+					    strdup("expected 3, found \xff") };
 	r->score = 1.5;
 	limits_builtin_defaults(&r->limits);
 	r->limits_by = "cgroup2";
@@ -242,7 +243,10 @@ START_TEST(test_json_every_field)
 
 	t = json_object_get(doc, "tests");
 	ck_assert_int_eq(json_array_size(t), 2);
-	ck_assert_int_eq(json_object_size(json_array_get(t, 0)), 5);
+	ck_assert_int_eq(json_object_size(json_array_get(t, 0)), 6);
+	ck_assert(json_is_null(json_object_get(json_array_get(t, 0), "checker_message")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(t, 1), "checker_message")),
+			 "expected 3, found \xef\xbf\xbd");	/* U+FFFD */
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(t, 0), "name")), "t1");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(t, 0), "verdict")),
 			 "accepted");
