@@ -234,13 +234,13 @@ static void box_timing(const struct box *b, struct job_timing *t)
 	t->mounts = bt.mounts;
 }
 
-static void stage_timing(const struct stage_outcome *o, struct job_timing *t)
+static void stage_timing(const struct stage_timing *s, struct job_timing *t)
 {
-	t->setup = o->timing.setup;
-	t->landlock = o->timing.landlock;
-	t->seccomp = o->timing.seccomp;
-	t->run = o->timing.run;
-	t->drain = o->timing.drain;
+	t->setup = s->setup;
+	t->landlock = s->landlock;
+	t->seccomp = s->seccomp;
+	t->run = s->run;
+	t->drain = s->drain;
 }
 
 static void record_limits(const struct job_ctx *c, const struct job_spec *s,
@@ -382,6 +382,7 @@ struct judging {
 	struct kept {		/* each test's, to show a run the checker rejects */
 		double cpu_ms;
 		bool err_cut;	/* more stderr than checks_add() kept */
+		struct stage_timing timing;
 	} *kept;
 };
 
@@ -397,6 +398,7 @@ static int pending(struct judging *j, const struct job_spec *s, size_t i,
 
 	rt->verdict = e == -EFBIG ? V_OUTPUT_LIMIT : V_ACCEPTED;
 	j->kept[i].cpu_ms = o->cpu_ms;
+	j->kept[i].timing = o->timing;
 	j->kept[i].err_cut = o->err.truncated || o->err.len > CHECK_ERR_KEEP;
 	return e == -EFBIG ? 0 : e;
 }
@@ -441,7 +443,7 @@ static bool run_test(struct box *b, struct plan *p, const struct job_spec *s,
 	 * (with a checker, see judge_checked()). */
 	if (!j->shown && (rt->verdict != V_ACCEPTED || last)) {
 		show_run(r, &o);
-		stage_timing(&o, &r->timing);
+		stage_timing(&o.timing, &r->timing);
 		j->shown = true;
 		j->shown_at = i;
 	}
@@ -479,6 +481,7 @@ static void show_kept(struct judging *j, size_t i, struct job_result *r)
 	r->execution_time_ms = rt->time_ms;
 	r->cpu_time_ms = j->kept[i].cpu_ms;
 	r->memory_used_kb = rt->memory_used_kb;
+	stage_timing(&j->kept[i].timing, &r->timing);
 }
 
 /* The checker's verdicts on the pending runs, their points, and the
@@ -607,7 +610,7 @@ void job_execute(const struct job_ctx *c, struct job_spec *s, struct job_result 
 	stage_outcome_init(&o, (size_t)s->limits.output_limit << 10);
 	box_run(b, (size_t)p.run, &o);
 	fill_run(r, &o);
-	stage_timing(&o, &r->timing);
+	stage_timing(&o.timing, &r->timing);
 	stage_outcome_free(&o);
 out:
 	t0 = now_mono_ns();

@@ -29,8 +29,10 @@ sys.exit(0 if abs(float(got[0]) - float(want[0])) < 0.01 else 1)
 EOF
 cat >"$J/tol.job" <<'EOF'
 language = "python"
-code = "import sys
+code = "import sys, time
 a, b = map(float, input().split())
+if a == 10:
+    time.sleep(0.3)
 if a == 3:
     print(a, b)
     sys.exit(0)
@@ -48,7 +50,8 @@ run_case checker/verdicts 0 "$J/tol.job" \
 	"$V == 'small=accepted big=wrong_answer two=wrong_answer last=accepted'" \
 	"[t['points'] for t in d['tests']] == [1, 0, 0, 4]" "d['score'] == 5" \
 	"d['stdout'] == '31.0\n'" "d['stderr'] == 'run 10.0\n'" "d['exit_code'] == 0" \
-	"d['tests'][1]['time_ms'] == d['execution_time_ms']"
+	"d['tests'][1]['time_ms'] == d['execution_time_ms']" \
+	"d['timing_ms']['run'] >= 250"
 
 # All accepted: the top level shows the last run, as without a checker.
 cat >"$J/tolok.job" <<'EOF'
