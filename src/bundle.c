@@ -38,13 +38,14 @@ struct rec {
 };
 
 static int count_entry(void *arg, const char *path, char type, size_t size,
-		       off_t data)
+		       off_t data, unsigned mode)
 {
 	struct bundle *b = arg;
 
 	(void)path;
 	(void)type;
 	(void)data;
+	(void)mode;
 	b->entries++;
 	b->bytes += size;
 	return b->entries > b->max_entries || b->bytes > b->max_bytes ? -EFBIG : 0;
@@ -267,7 +268,8 @@ int bundle_adopt(struct bundle *b, int fd, size_t max_bytes, size_t max_entries)
 }
 
 int bundle_walk(const struct bundle *b,
-		int (*fn)(void *arg, const char *path, char type, size_t size, off_t data),
+		int (*fn)(void *arg, const char *path, char type, size_t size, off_t data,
+			  unsigned mode),
 		void *arg)
 {
 	char path[PATH_MAX_BYTES + 1];
@@ -291,7 +293,7 @@ int bundle_walk(const struct bundle *b,
 		off += r.pathlen;
 		if (!bundle_path_ok(path))
 			return -EINVAL;
-		if ((e = fn(arg, path, (char)r.type, (size_t)r.size, off)) != 0)
+		if ((e = fn(arg, path, (char)r.type, (size_t)r.size, off, r.mode & 0777)) != 0)
 			return e;
 		off += (off_t)r.size;
 	}
@@ -303,10 +305,12 @@ struct find {
 	size_t len;
 };
 
-static int find_visit(void *arg, const char *path, char type, size_t size, off_t data)
+static int find_visit(void *arg, const char *path, char type, size_t size, off_t data,
+		      unsigned mode)
 {
 	struct find *f = arg;
 
+	(void)mode;
 	if ((type != 'f' && type != 'h') || strcmp(path, f->want))
 		return 0;
 	f->off = data;
@@ -334,13 +338,15 @@ struct hide {
 
 /* Every record of the path: an archive's extractor, as hostile as the
  * archive, may write one twice, and unpacking would show the second. */
-static int hide_visit(void *arg, const char *path, char type, size_t size, off_t data)
+static int hide_visit(void *arg, const char *path, char type, size_t size, off_t data,
+		      unsigned mode)
 {
 	const uint8_t hidden = 'h';
 	struct hide *h = arg;
 	off_t type_at;
 
 	(void)size;
+	(void)mode;
 	if ((type != 'f' && type != 'h') || strcmp(path, h->want))
 		return 0;
 	/* The data follows the header and the path: step back over both. */

@@ -56,13 +56,14 @@ int bundle_adopt(struct bundle *b, int fd, size_t max_bytes, size_t max_entries)
 
 /*
  * Calls @fn for each entry in @b (with pread: the write position is kept):
- * its path, type ('d', 'f', or 'h' for a hidden file), size and the offset
- * of its data.  Stops at
+ * its path, type ('d', 'f', or 'h' for a hidden file), size, the offset
+ * of its data and its permission bits.  Stops at
  * the first non-zero return of @fn and returns it; 0 at the end; -EINVAL
  * for a malformed bundle.
  */
 int bundle_walk(const struct bundle *b,
-		int (*fn)(void *arg, const char *path, char type, size_t size, off_t data),
+		int (*fn)(void *arg, const char *path, char type, size_t size, off_t data,
+			  unsigned mode),
 		void *arg);
 
 /*

@@ -36,10 +36,12 @@ struct copy {
 	const struct job_spec *s;
 };
 
-/* The job's visible files, and of the hidden ones the checker only.
+/* The job's visible files, and of the hidden ones the checker only, with
+ * their modes (a helper the checker runs keeps its execute bits).
  * CHECKER_DIR is the checker's: a job's own of that name stays the
  * program's. */
-static int copy_visit(void *arg, const char *path, char type, size_t size, off_t data)
+static int copy_visit(void *arg, const char *path, char type, size_t size, off_t data,
+		      unsigned mode)
 {
 	struct copy *c = arg;
 	size_t n = strlen(CHECKER_DIR);
@@ -50,7 +52,7 @@ static int copy_visit(void *arg, const char *path, char type, size_t size, off_t
 		return bundle_add_dir(c->to, path);
 	if (type == 'h' && strcmp(path, c->s->checker) != 0)
 		return 0;
-	return bundle_add_at(c->to, path, c->s->files.fd, data, size, 0644);
+	return bundle_add_at(c->to, path, c->s->files.fd, data, size, mode);
 }
 
 int checks_init(struct checks *k, const struct job_spec *s)

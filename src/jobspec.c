@@ -611,11 +611,13 @@ struct arc_scan {
 	char main_guess[256];	/* main.EXT or Main.java */
 };
 
-static int arc_visit(void *arg, const char *path, char type, size_t size, off_t data)
+static int arc_visit(void *arg, const char *path, char type, size_t size, off_t data,
+		     unsigned mode)
 {
 	struct arc_scan *a = arg;
 	const struct cylo_lang *l;
 
+	(void)mode;
 	if (type != 'f' || strchr(path, '/'))
 		return 0;
 	if (!strcmp(path, ARCHIVE_MANIFEST)) {

@@ -106,6 +106,21 @@ run_case checker/messages 0 "$J/said.job" \
 	"$V == 'same=accepted diff=wrong_answer crash=wrong_answer quiet=wrong_answer crlf=wrong_answer'" \
 	"[t['checker_message'] for t in d['tests']] == ['ok 5', 'expected 7 found 6', 'Traceback (most recent call last):', None, 'bad']"
 
+# A checker may run a helper of the job: its copy keeps its execute bits.
+mkdir -p "$J/helper"
+printf '#!/bin/sh\n[ "$(cat "$1")" = "$(cat "$2")" ]\n' >"$J/helper/same.sh"
+chmod 755 "$J/helper/same.sh"
+printf 'import subprocess, sys\nsys.exit(subprocess.run(["./same.sh"] + sys.argv[2:4]).returncode)\n' \
+	>"$J/helper/chk.py"
+cat >"$J/helper.job" <<'EOF'
+language = "python"
+code = "print(input())"
+checker = "chk.py"
+test "yes" { stdin = "5"  expect = "5" }
+test "no"  { stdin = "6"  expect = "7" }
+EOF
+run_case checker/helper-runs 0 "$J/helper.job" "$V == 'yes=accepted no=wrong_answer'"
+
 # ---- a compiled checker, a helper file, inputs and answers from files -------
 # The C checker includes a header of the job directory; stdin_file and
 # expect_file stay out of the program's /work and reach the checker as
