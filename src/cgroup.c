@@ -93,6 +93,7 @@ struct cg_box {
 	int peak_fd;			/* v2 memory.peak after a reset, or -1 */
 	int stat_fd[CG_STATS];		/* opened at the first read, or -1 */
 	bool threads;			/* joined by a thread of ours (v1) */
+	bool parent;			/* the env's own groups: never removed */
 	char name[CG_NAME_MAX + 1];
 };
 
@@ -898,6 +899,44 @@ static int v2_box_memory(int fd)
 	return r == -ENOENT ? 0 : r;
 }
 
+static struct cg_box *box_new(const struct cg_env *e, const char *name)
+{
+	struct cg_box *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->env = e;
+	b->peak_fd = -1;
+	for (size_t i = 0; i < CG_STATS; i++)
+		b->stat_fd[i] = -1;
+	memcpy(b->name, name, strlen(name) + 1);
+	for (size_t i = 0; i < CG_HIER_MAX; i++)
+		b->fd[i] = -1;
+	return b;
+}
+
+int cg_box_parent(const struct cg_env *e, struct cg_box **out)
+{
+	struct cg_box *b;
+
+	*out = NULL;
+	if (e->kind != CG_V1)
+		return -EOPNOTSUPP;
+	if (!(b = box_new(e, ".")))
+		return -ENOMEM;
+	b->parent = true;
+	for (size_t i = 0; i < e->nhier; i++) {
+		if ((b->fd[i] = fcntl(e->fd[i], F_DUPFD_CLOEXEC, 0)) < 0) {
+			int r = -errno;
+
+			(void)cg_box_destroy(b);
+			return r;
+		}
+	}
+	*out = b;
+	return 0;
+}
+
 int cg_box_create(const struct cg_env *e, const char *name, struct cg_box **out)
 {
 	struct cg_box *b;
@@ -908,16 +947,8 @@ int cg_box_create(const struct cg_env *e, const char *name, struct cg_box **out)
 		return -EOPNOTSUPP;
 	if (!name_ok(name))
 		return -EINVAL;
-	b = calloc(1, sizeof(*b));
-	if (!b)
+	if (!(b = box_new(e, name)))
 		return -ENOMEM;
-	b->env = e;
-	b->peak_fd = -1;
-	for (size_t i = 0; i < CG_STATS; i++)
-		b->stat_fd[i] = -1;
-	memcpy(b->name, name, strlen(name) + 1);
-	for (size_t i = 0; i < CG_HIER_MAX; i++)
-		b->fd[i] = -1;
 	for (size_t i = 0; i < e->nhier && r == 0; i++) {
 		if (mkdirat(e->fd[i], name, 0755) < 0) {
 			r = -errno;
@@ -1319,6 +1350,8 @@ int cg_box_destroy(struct cg_box *b)
 		if (b->fd[i] < 0)
 			continue;
 		close(b->fd[i]);
+		if (b->parent)
+			continue;
 		k = rmdir_at(b->env->fd[i], b->name);
 		if (k < 0 && r == 0)
 			r = k;

@@ -77,6 +77,14 @@ int cg_env_v2_bare(struct cg_env **out, char *err, size_t n);
 int cg_box_create(const struct cg_env *e, const char *name, struct cg_box **out);
 
 /*
+ * v1: a box made of the parent groups themselves, for a process that runs
+ * one box at a time (a one-shot command): no group is made below them, and
+ * cg_box_destroy() leaves them to cg_env_free().  -EOPNOTSUPP but on v1
+ * (v2's parent hands its controllers down, so holds no process).
+ */
+int cg_box_parent(const struct cg_env *e, struct cg_box **out);
+
+/*
  * Sets the memory limit in MiB (no swap) and the number of tasks
  * (processes + threads); -1 means unlimited.  May be called again between
  * stages.  -EOPNOTSUPP when a limit is asked of a missing controller.

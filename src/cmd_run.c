@@ -66,6 +66,7 @@ static int setup(const struct cli *cli, struct cylo_config **cfg,
 		*cfg = NULL;
 		return EXIT_SANDBOX;
 	}
+	sandbox_env_one_slot(*sb);
 	if (log_level() >= LOG_DEBUG) {
 		sandbox_env_caps(*sb, &caps);
 		log_debug("sandbox: Landlock ABI %d, seccomp %s, limits by %s, %s",
@@ -95,8 +96,9 @@ static void finish_times(struct job_result *r, int64_t t0)
 }
 
 /*
- * The job runs on a thread of its own: on cgroup v1 the thread joins its
- * slot's group, which can be removed once the thread is gone (sandbox.h).
+ * The job runs on a thread of its own: on cgroup v1 the thread joins the
+ * command's own groups (sandbox_env_one_slot()), which can be removed
+ * once the thread is gone (sandbox.h).
  */
 struct cli_job {
 	const struct job_ctx *ctx;

@@ -78,6 +78,7 @@ struct sandbox_env {
 	unsigned gen;		/* tells envs apart for the threads' slot memo */
 	pthread_mutex_t slot_lock;
 	struct cg_box *slot_cg[SANDBOX_MAX_SLOTS];	/* v1: one group per slot */
+	bool one_slot;		/* sandbox_env_one_slot(): v1 slot 0 is the parent */
 	int cancel_fd;		/* eventfd, readable once sandbox_cancel_all() ran */
 	atomic_bool cancelled;
 };
@@ -248,6 +249,11 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 	}
 	*out = env;
 	return 0;
+}
+
+void sandbox_env_one_slot(struct sandbox_env *env)
+{
+	env->one_slot = true;
 }
 
 void sandbox_env_free(struct sandbox_env *env)
@@ -496,7 +502,8 @@ static int slot_cgroup(struct box *b, int slot, char *err, size_t errlen)
 	pthread_mutex_lock(&env->slot_lock);
 	if (!env->slot_cg[slot]) {
 		snprintf(name, sizeof(name), "slot-%d", slot);
-		e = cg_box_create(env->cg, name, &env->slot_cg[slot]);
+		e = env->one_slot && slot == 0 ? cg_box_parent(env->cg, &env->slot_cg[slot])
+					       : cg_box_create(env->cg, name, &env->slot_cg[slot]);
 		if (e < 0)
 			env->slot_cg[slot] = NULL;
 	}
