@@ -666,6 +666,39 @@ START_TEST(test_v1_join_thread)
 }
 END_TEST
 
+/* A one-shot command's box is the parent groups: limited like a box,
+ * left in place by its destroy, removed with the env. */
+START_TEST(test_v1_parent_box)
+{
+	struct cg_env *e = env_v1(), *e2 = env_v2();
+	struct cg_box *b = NULL, *b2 = (struct cg_box *)1;
+	struct paths ps;
+	char lim[64] = "";
+	size_t after_box, after_env;
+	int r, lr, des, v2r;
+
+	env_paths(e, &ps);
+	r = cg_box_parent(e, &b);
+	lr = r == 0 ? cg_box_limit(b, 64, 10) : -1;
+	read_box_file(&ps, ".", "memory.limit_in_bytes", lim, sizeof(lim));
+	des = cg_box_destroy(b);
+	after_box = count_existing(&ps, NULL);
+	cg_env_free(e);
+	after_env = count_existing(&ps, NULL);
+	v2r = cg_box_parent(e2, &b2);
+	cg_env_free(e2);
+
+	ck_assert_int_eq(r, 0);
+	ck_assert_int_eq(lr, 0);
+	ck_assert_str_eq(lim, "67108864");
+	ck_assert_int_eq(des, 0);
+	ck_assert_uint_eq(after_box, ps.n);
+	ck_assert_uint_eq(after_env, 0);
+	ck_assert_int_eq(v2r, -EOPNOTSUPP);
+	ck_assert_ptr_null(b2);
+}
+END_TEST
+
 /* Lowering and raising must both work (memsw may never be below memory). */
 START_TEST(test_v1_relimit)
 {
@@ -1044,6 +1077,7 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(det, test_detect_two_envs);
 	tcase_add_test(v1, test_v1_box_dirs);
 	tcase_add_test(v1, test_v1_join_thread);
+	tcase_add_test(v1, test_v1_parent_box);
 	tcase_add_test(v1, test_v1_relimit);
 	tcase_add_test(v1, test_v1_oom);
 	tcase_add_test(v1, test_v1_pids);
