@@ -5,7 +5,8 @@
  *   v1: in each hierarchy used (memory and pids, cpuacct when mounted; a
  *   hierarchy mounted with several of them counts once), below the
  *   daemon's own group as /proc/self/cgroup names it:
- *   <mount>/<own>/cylo-<pid>-<n>/<box>.
+ *   <mount>/<own>/cylo-<pid>-<n>/<box>, or for a one-shot command the
+ *   parent <mount>/<own>/cylo-<pid>-<n> itself (cg_box_parent()).
  *   v2: below a delegated group.  With sandbox.cgroup_root that is the
  *   directory given.  Without it the daemon takes over its own group, the
  *   systemd Delegate=yes pattern: cgroup v2 lets a non-root group either
@@ -22,8 +23,9 @@
  * and /proc/self/cgroup.
  *
  * Cost per box (jobs run at ~1000/s): the parent groups are opened once
- * at detect; a box is one mkdirat per hierarchy relative to those fds,
- * and every later access is relative to the box's own O_PATH fds.
+ * at detect; a box is one mkdirat per hierarchy relative to those fds
+ * (a parent box none), and every later access is relative to the box's
+ * own O_PATH fds.
  *
  * The parent is named cylo-<pid>-<n>, n counting the envs of the process
  * (a configuration reload may build a new env while old boxes still run).
@@ -420,7 +422,9 @@ static void env_release(struct cg_env *e)
 {
 	for (size_t i = 0; i < e->nhier; i++) {
 		close(e->fd[i]);
-		(void)rmdir_at(AT_FDCWD, e->path[i]);	/* fails only if boxes leaked */
+		/* fails only if boxes leaked, or a thread that joined a
+		 * parent box (cg_box_parent()) still lives */
+		(void)rmdir_at(AT_FDCWD, e->path[i]);
 		free(e->path[i]);
 	}
 	env_init(e, e->seq);

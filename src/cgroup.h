@@ -3,8 +3,8 @@
  *
  * cg_env_detect() decides once, at start, which kind the host offers and
  * creates the daemon's own parent group; each job then gets a box (a child
- * group) for its whole life: limits, peak memory, OOM kills, CPU time, a
- * kill switch.  With CG_NONE the sandbox falls back to rlimits.
+ * group, or on v1 for a one-shot command the parent itself) for its whole
+ * life: limits, peak memory, OOM kills, CPU time, a kill switch.  With CG_NONE the sandbox falls back to rlimits.
  *
  * Threads: a cg_env is read-only after cg_env_detect(), so any thread may
  * create boxes from it; a box belongs to one thread at a time.  Every
@@ -144,7 +144,8 @@ int cg_box_populated(struct cg_box *b);
  * Removes the box's group(s), retrying briefly while the kernel finishes
  * exiting tasks (EBUSY), and frees @b in every case.  Returns the first
  * error: -EBUSY means a process is still inside and the group is left
- * behind.  NULL is a no-op.
+ * behind.  A parent box (cg_box_parent()) removes nothing and returns 0.
+ * NULL is a no-op.
  */
 int cg_box_destroy(struct cg_box *b);
 

@@ -6,14 +6,14 @@
  * control socket and the box's cgroup, prepares the immutable plan, and
  * clone3()s the box's init process (sandbox_child.c) into new namespaces
  * with a pidfd: on cgroup v2 straight into the box's own group, on v1 into
- * the worker slot's group, which the worker thread joined once (see
- * slot_cgroup()).  It then writes the uid/gid maps, says REQ_GO and waits
- * for MSG_READY.  box_run() creates the stage's stdout/stderr pipes, sets
- * the stage's cgroup limits, sends REQ_RUN with the fds, and waits in
- * poll() on the pipes, the control socket (MSG_DONE, or EOF when the init
- * died) and the shutdown eventfd until the stage is done and both pipes
- * are at EOF, enforcing the wall deadline, the CPU budget (cgroup usage)
- * and the output budget.  A breach ends the stage: BOX_STOP_SIGNAL through
+ * the worker slot's group (a one-shot command's own groups), which the
+ * worker thread joined once (see slot_cgroup()).  It then writes the
+ * uid/gid maps, says REQ_GO and waits for MSG_READY.  box_run() creates
+ * the stage's stdout/stderr pipes, sets the stage's cgroup limits, sends
+ * REQ_RUN with the fds, and waits in poll() on the pipes, the control
+ * socket (MSG_DONE, or EOF when the init died) and the shutdown eventfd
+ * until the stage is done and both pipes are at EOF, enforcing the wall
+ * deadline, the CPU budget (cgroup usage) and the output budget.  A breach ends the stage: BOX_STOP_SIGNAL through
  * the pidfd makes the init kill every other process of the box and report
  * MSG_DONE, so the box lives on for the job's next stage (its next test).
  * Should the init not answer, or the sandbox fail, the whole box is
@@ -489,7 +489,9 @@ static int start_box(struct box *b, int slot, char *err, size_t errlen)
  * slot has one group that its thread joins once; the boxes it clones are
  * born inside.  The group outlives the box: every process of a box is gone
  * once its init is reaped, and the peak and OOM counters are read per
- * stage.  v2 needs none of this: CLONE_INTO_CGROUP, a group per box.
+ * stage.  A one-shot command's slot 0 is its parent groups themselves
+ * (sandbox_env_one_slot()).  v2 needs none of this: CLONE_INTO_CGROUP, a
+ * group per box.
  */
 static int slot_cgroup(struct box *b, int slot, char *err, size_t errlen)
 {
