@@ -90,12 +90,13 @@ def run(cmd):
 
 
 def interleaved(cands, rounds):
-    """Runs each candidate once per round, the order rotated each round so
-    that none always goes first; {candidate: [ms per round]}."""
+    """Runs each candidate (a command, or a function that returns its ms)
+    once per round, the order rotated each round so that none always goes
+    first; {candidate: [ms per round]}."""
     times, order = {k: [] for k in cands}, list(cands)
     for r in range(rounds):
         for k in order[r % len(order):] + order[:r % len(order)]:
-            times[k].append(run(cands[k]))
+            times[k].append(cands[k]() if callable(cands[k]) else run(cands[k]))
     return times
 
 
@@ -262,11 +263,8 @@ def judged():
     n = len(tests)
     cands = {"bare": lambda: bare(n), "bare1": lambda: bare(1),
              "cylo": lambda: cylo(n), "cylo1": lambda: cylo(1)}
-    times, order = {k: [] for k in cands}, list(cands)
     try:
-        for r in range(ROUNDS):
-            for k in order[r % len(order):] + order[:r % len(order)]:
-                times[k].append(cands[k]())
+        times = interleaved(cands, ROUNDS)
     finally:
         shutil.rmtree(work)
     med = {k: statistics.median(v) for k, v in times.items()}

@@ -22,6 +22,8 @@
 
 #include "bundle.h"
 #include "fsutil.h"
+#include "hashset.h"
+#include "util.h"
 
 #define REC_MAGIC 0x63796c62u	/* "cylb" */
 #define PATH_MAX_BYTES 1024
@@ -252,6 +254,40 @@ void bundle_close(struct bundle *b)
 	b->fd = -1;
 }
 
+static int once_entry(void *arg, const char *path, char type, size_t size,
+		      off_t data, unsigned mode)
+{
+	struct hashset *seen = arg;
+	uint64_t h = fnv1a(FNV1A_BASIS, path, strlen(path));
+
+	(void)type;
+	(void)size;
+	(void)data;
+	(void)mode;
+	/* a path twice (or, by a crafted collision, a path's twin: then the
+	 * writer only loses its own job) */
+	return hashset_has(seen, h) ? -EINVAL : hashset_add(seen, h);
+}
+
+/*
+ * Every path once: a writer as hostile as its archive could write one
+ * twice, and then a lookup (bundle_find) would read the first record
+ * while unpacking shows the last.
+ */
+static int paths_once(const struct bundle *b)
+{
+	struct hashset *seen;
+	int e;
+
+	if (b->entries == 0)
+		return 0;
+	if ((e = hashset_new(b->entries, &seen)) < 0)
+		return e;
+	e = bundle_walk(b, once_entry, seen);
+	hashset_free(seen);
+	return e;
+}
+
 int bundle_adopt(struct bundle *b, int fd, size_t max_bytes, size_t max_entries)
 {
 	struct bundle t = { .fd = fd, .max_bytes = max_bytes, .max_entries = max_entries };
@@ -259,9 +295,9 @@ int bundle_adopt(struct bundle *b, int fd, size_t max_bytes, size_t max_entries)
 
 	if (lseek(fd, 0, SEEK_END) < 0)
 		return -errno;
-	/* @b takes @fd only when it is a bundle within the caps: on failure
-	 * the caller still owns it and closes it, once. */
-	if ((e = bundle_walk(&t, count_entry, &t)) != 0)
+	/* @b takes @fd only when it is a bundle within the caps, each path
+	 * once: on failure the caller still owns it and closes it, once. */
+	if ((e = bundle_walk(&t, count_entry, &t)) != 0 || (e = paths_once(&t)) != 0)
 		return e;
 	*b = t;
 	return 0;

@@ -50,7 +50,9 @@ int bundle_add_tree(struct bundle *b, int dirfd, const char *prefix,
 
 /*
  * Adopts an fd that already holds bundle records written elsewhere (the
- * archive extractor's output); appending continues at its end.
+ * archive extractor's output); appending continues at its end.  Refused
+ * (and @fd left to the caller): malformed records, -EINVAL; over the
+ * caps, -EFBIG; a path twice, -EINVAL.
  */
 int bundle_adopt(struct bundle *b, int fd, size_t max_bytes, size_t max_entries);
 

@@ -396,11 +396,11 @@ static int pending(struct judging *j, const struct job_spec *s, size_t i,
 {
 	int e = checks_add(&j->checks, s, i, o);
 
-	rt->verdict = e == -EFBIG ? V_OUTPUT_LIMIT : V_ACCEPTED;
+	rt->verdict = e == 1 ? V_OUTPUT_LIMIT : V_ACCEPTED;
 	j->kept[i].cpu_ms = o->cpu_ms;
 	j->kept[i].timing = o->timing;
 	j->kept[i].err_cut = o->err.truncated || o->err.len > CHECK_ERR_KEEP;
-	return e == -EFBIG ? 0 : e;
+	return e == 1 ? 0 : e;
 }
 
 /* Runs test @i and records its verdict; false when the job must end here

@@ -81,8 +81,14 @@ int archive_to_bundle(const struct job_ctx *c, int archive_fd,
 		e = archive_outcome(&o, err, errlen);
 	}
 	stage_outcome_free(&o);
-	if (e == 0)
-		e = bundle_adopt(out, fd, (size_t)l->workspace << 20, EXTRACT_ENTRIES);
+	if (e == 0 &&
+	    bundle_adopt(out, fd, (size_t)l->workspace << 20, EXTRACT_ENTRIES) < 0) {
+		/* the in-box extractor writes none such unless the archive
+		 * took it over */
+		snprintf(err, errlen, "archive: its extraction came back malformed, "
+			 "over the caps, or with a path twice");
+		e = -EINVAL;
+	}
 	if (e < 0)
 		close(fd);
 	return e;

@@ -17,6 +17,7 @@
  * the job fails as invalid_job, so that no grade rests on it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,10 @@ struct copy {
 	const struct job_spec *s;
 };
 
-/* The job's visible files, and of the hidden ones the checker only, with
- * their modes (a helper the checker runs keeps its execute bits).
- * CHECKER_DIR is the checker's: a job's own of that name stays the
- * program's. */
+/* Every file of the job, hidden or not (the checker, and the tests'
+ * stdin_file and expect_file, which reach it as they are), with its mode
+ * (a helper the checker runs keeps its execute bits).  CHECKER_DIR is the
+ * checker's: a job's own of that name stays the program's. */
 static int copy_visit(void *arg, const char *path, char type, size_t size, off_t data,
 		      unsigned mode)
 {
@@ -50,8 +51,6 @@ static int copy_visit(void *arg, const char *path, char type, size_t size, off_t
 		return 0;
 	if (type == 'd')
 		return bundle_add_dir(c->to, path);
-	if (type == 'h' && strcmp(path, c->s->checker) != 0)
-		return 0;
 	return bundle_add_at(c->to, path, c->s->files.fd, data, size, mode);
 }
 
@@ -74,8 +73,10 @@ static int checks_open(struct checks *k, const struct job_spec *s)
 	size_t bytes = s->files.bytes + k->budget;
 	int e;
 
+	/* inline parts only: a file many tests name is copied once */
 	for (size_t i = 0; i < s->ntests; i++)
-		bytes += s->tests[i].in.len + s->tests[i].answer.len;
+		bytes += (s->tests[i].in.in_bundle ? 0 : s->tests[i].in.len) +
+			 (s->tests[i].answer.in_bundle ? 0 : s->tests[i].answer.len);
 	if ((e = bundle_new(&k->files, bytes,
 			    s->files.entries + 1 + CHECK_ENTRIES * s->ntests)) < 0)
 		return e;
@@ -84,15 +85,12 @@ static int checks_open(struct checks *k, const struct job_spec *s)
 	return bundle_add_dir(&k->files, CHECKER_DIR);
 }
 
-/* @p as the file @path; a part that is none is an empty file. */
-static int add_part(struct checks *k, const struct job_spec *s, const char *path,
-		    struct job_part p)
-{
-	if (p.in_bundle)
-		return bundle_add_at(&k->files, path, s->files.fd, p.off, p.len, 0644);
-	return bundle_add_data(&k->files, path, p.len ? p.text : "", p.len, 0644);
-}
-
+/*
+ * Test @i's parts in CHECKER_DIR/@i: the run's output and stderr, and the
+ * input and answer unless they are files of the job (which the copy holds
+ * once, however many tests name them; a part that is none is an empty
+ * file).  Over the budget: 1, nothing kept.
+ */
 int checks_add(struct checks *k, const struct job_spec *s, size_t i,
 	       const struct stage_outcome *o)
 {
@@ -107,7 +105,7 @@ int checks_add(struct checks *k, const struct job_spec *s, size_t i,
 	int e;
 
 	if (o->out.len + err > k->budget)
-		return -EFBIG;
+		return 1;
 	if (k->files.fd < 0 && (e = checks_open(k, s)) < 0)
 		return e;
 	k->budget -= o->out.len + err;
@@ -115,8 +113,13 @@ int checks_add(struct checks *k, const struct job_spec *s, size_t i,
 	if ((e = bundle_add_dir(&k->files, dir)) < 0)
 		return e;
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		const struct job_part *p = &files[f].p;
+
+		if (p->in_bundle)
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, files[f].name);
-		if ((e = add_part(k, s, path, files[f].p)) < 0)
+		if ((e = bundle_add_data(&k->files, path, p->len ? p->text : "", p->len,
+					 0644)) < 0)
 			return e;
 	}
 	k->tests[k->n++] = i;
@@ -166,16 +169,26 @@ static void cplan_free(struct cplan *p)
 	free(p->base);
 }
 
-/* Test @t's run: the language's run command and INPUT OUTPUT ANSWER. */
-static int check_argv(const struct cylo_lang *l, const struct lang_vars *v, size_t t,
-		      char ***argv)
+/* Where test @t's part @name is in the checker's /work: the job's own
+ * file ("./" first, so that no name reads as an option), or its copy. */
+static void part_path(char *buf, size_t n, const char *file, size_t t, const char *name)
 {
-	char in[64], out[64], ans[64];
+	if (file)
+		snprintf(buf, n, "./%s", file);
+	else
+		snprintf(buf, n, CHECKER_DIR "/%zu/%s", t, name);
+}
+
+/* Test @t's run: the language's run command and INPUT OUTPUT ANSWER. */
+static int check_argv(const struct cylo_lang *l, const struct lang_vars *v,
+		      const struct manifest_test *mt, size_t t, char ***argv)
+{
+	char in[PATH_MAX + 8], out[64], ans[PATH_MAX + 8];
 	char *const extra[] = { in, out, ans, NULL };
 
-	snprintf(in, sizeof(in), CHECKER_DIR "/%zu/input", t);
-	snprintf(out, sizeof(out), CHECKER_DIR "/%zu/output", t);
-	snprintf(ans, sizeof(ans), CHECKER_DIR "/%zu/answer", t);
+	part_path(in, sizeof(in), mt->stdin_file, t, "input");
+	part_path(out, sizeof(out), NULL, t, "output");
+	part_path(ans, sizeof(ans), mt->expect_file, t, "answer");
 	return lang_expand(l->run, v, extra, argv);
 }
 
@@ -207,12 +220,14 @@ static int cplan_build(struct cplan *p, const struct job_ctx *c, const struct jo
 		job_stage_limits(&p->st[0], &s->checker_limits, true);
 	}
 	for (size_t j = 0; j < k->n; j++) {
-		if ((e = check_argv(l, &v, k->tests[j], &p->argv[p->first + j])) < 0)
+		if ((e = check_argv(l, &v, s->tests[k->tests[j]].t, k->tests[j],
+				    &p->argv[p->first + j])) < 0)
 			return e;
 		job_stage_limits(&p->st[p->first + j], &s->checker_limits, false);
 	}
 	for (size_t i = 0; i < p->n; i++) {
-		/* /work's tmpfs holds the kept runs, charged to the box's memory */
+		/* /work's tmpfs holds the job's files and the kept runs, charged
+		 * to the box's memory */
 		p->st[i].memory_mb += (long)(k->files.bytes >> 20) + 1;
 		p->st[i].argv = p->argv[i];
 		p->st[i].envp = s->checker_env;

@@ -34,7 +34,7 @@ int checks_init(struct checks *k, const struct job_spec *s);
 
 /*
  * Adds test @i, whose run ended well with @o: its stdout, and the first
- * CHECK_ERR_KEEP bytes of its stderr (to show).  -EFBIG when they do not fit in
+ * CHECK_ERR_KEEP bytes of its stderr (to show).  1 when they do not fit in
  * what is left of the job's workspace (no run is kept then); 0 or -errno.
  */
 int checks_add(struct checks *k, const struct job_spec *s, size_t i,

@@ -680,10 +680,14 @@ static void stop_stage(struct waiter *w)
 {
 	siginfo_t si;
 
-	if (w->stopping || w->b->dead)
+	if (w->stopping)
 		return;
 	w->stopping = true;
+	/* set even for a box killed already (cancelled): the past deadline
+	 * would make wait_stage() poll without waiting until the init's EOF */
 	w->deadline = now_mono_ns() + (int64_t)DRAIN_TIMEOUT_MS * 1000000;
+	if (w->b->dead)
+		return;
 	memset(&si, 0, sizeof(si));
 	si.si_signo = BOX_STOP_SIGNAL;
 	si.si_code = SI_QUEUE;

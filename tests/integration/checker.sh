@@ -13,8 +13,6 @@ COPT="-c $CONF"
 J=$TMPROOT/jobs
 mkdir -p "$J"
 
-V="' '.join(t['name'] + '=' + t['verdict'] for t in d['tests'])"
-
 # ---- tolerance: the checker's verdicts, the score, the run shown ------------
 # The program is off by 0.001 below 5 and by 1 from there: the checker
 # takes 0.01.  Exit 2 (a presentation error) is a wrong answer too.
@@ -121,6 +119,26 @@ test "no"  { stdin = "6"  expect = "7" }
 EOF
 run_case checker/helper-runs 0 "$J/helper.job" "$V == 'yes=accepted no=wrong_answer'"
 
+# A file many tests name reaches the checker once, as itself: 64 tests
+# share a 1 MiB stdin_file and expect_file, and the checker's /work stays
+# near 1 MiB (a copy per test would make it 128 MiB, held by the daemon).
+mkdir -p "$J/shared/data"
+python3 -c "import sys; sys.stdout.write('7' * (1 << 20))" >"$J/shared/data/big"
+cat >"$J/shared/chk.py" <<'EOF'
+import os, sys
+n = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk('.') for f in fs)
+print('work MiB', n >> 20, sys.argv[1], sys.argv[3], file=sys.stderr)
+EOF
+python3 - "$J/shared.job" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('language = "bash"\ncode = "echo ok"\nchecker = "chk.py"\n')
+    for i in range(64):
+        f.write(f'test "t{i}" {{ stdin_file = "data/big"  expect_file = "data/big" }}\n')
+PY
+run_case checker/shared-files-once 0 "$J/shared.job" "d['score'] == 64" \
+	"all(t['checker_message'] == 'work MiB 1 ./data/big ./data/big' for t in d['tests'])"
+
 # ---- a compiled checker, a helper file, inputs and answers from files -------
 # The C checker includes a header of the job directory; stdin_file and
 # expect_file stay out of the program's /work and reach the checker as
@@ -182,38 +200,31 @@ run_case checker/only-good-runs 5 "$J/crash.job" \
 	"$V == 'pos=accepted neg=runtime_error'" "d['exit_code'] == 5"
 
 # ---- a checker that cannot judge fails the job -------------------------------
-mkdir -p "$J/bad"
-printf 'echo boom >&2\nexit 3\n' >"$J/bad/chk.sh"
-cat >"$J/bad.job" <<'EOF'
-language = "bash"
-code = "echo 1"
-checker = "chk.sh"
-test "a" { expect = "1" }
-EOF
+# broken_checker NAME FILE TEXT [LINES]: job NAME, whose program prints 1 and
+# whose one test expects it, judged by FILE holding TEXT (checker at line 3,
+# then LINES of the manifest).
+broken_checker() {
+	mkdir -p "$J/$1"
+	printf '%s' "$3" >"$J/$1/$2"
+	printf 'language = "bash"\ncode = "echo 1"\nchecker = "%s"\n%stest "a" { expect = "1" }\n' \
+		"$2" "${4:-}" >"$J/$1.job"
+}
+
+broken_checker bad chk.sh 'echo boom >&2
+exit 3
+'
 run_case checker/cannot-judge 125 "$J/bad.job" "d['status'] == 'invalid_job'" \
 	"d['error'] == \"bad.job:3: checker: test 'a': it exited 3: boom\"" "d['tests'] is None" \
 	"d['score'] is None"
 
-mkdir -p "$J/slow"
-printf 'while :; do :; done\n' >"$J/slow/chk.sh"
-cat >"$J/slow.job" <<'EOF'
-language = "bash"
-code = "echo 1"
-checker = "chk.sh"
-timeout = 1
-test "a" { expect = "1" }
-EOF
+broken_checker slow chk.sh 'while :; do :; done
+' 'timeout = 1
+'
 run_case checker/timeout 125 "$J/slow.job" "d['status'] == 'invalid_job'" \
 	"'ran out of time' in d['error']" "d['tests'] is None"
 
-mkdir -p "$J/nocc"
-printf 'int main(void) { return nope; }\n' >"$J/nocc/chk.c"
-cat >"$J/nocc.job" <<'EOF'
-language = "bash"
-code = "echo 1"
-checker = "chk.c"
-test "a" { expect = "1" }
-EOF
+broken_checker nocc chk.c 'int main(void) { return nope; }
+'
 run_case checker/compile-error 125 "$J/nocc.job" "d['status'] == 'invalid_job'" \
 	"d['error'].startswith(\"nocc.job:3: checker: 'chk.c' did not compile: it exited 1: \")" \
 	"d['tests'] is None"

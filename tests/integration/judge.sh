@@ -12,9 +12,6 @@ COPT="-c $CONF"
 J=$TMPROOT/jobs
 mkdir -p "$J"
 
-# names of the tests and their verdicts, in order, as one string
-V="' '.join(t['name'] + '=' + t['verdict'] for t in d['tests'])"
-
 # ---- every verdict, the score, and what the top level shows ---------------
 cat >"$J/sum.job" <<'EOF'
 language = "python"

@@ -5,6 +5,9 @@
 # $RUN_TIMEOUT-second guard (no input may hang it), then chk.py's checks.
 # $RUNENV: a command prefix, e.g. `env -i ...`.
 CHK=$TOP/tests/integration/chk.py
+# For judged jobs: the names of the tests and their verdicts, in order, as
+# one string ("a=accepted b=wrong_answer").
+V="' '.join(t['name'] + '=' + t['verdict'] for t in d['tests'])"
 COPT='' RUNENV='' RUN_TIMEOUT=${RUN_TIMEOUT:-20}
 run_case() {
 	rn=$1 want=$2 file=$3

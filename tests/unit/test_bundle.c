@@ -46,6 +46,20 @@ START_TEST(test_adopt_refuses_garbage_and_keeps_no_fd)
 }
 END_TEST
 
+/* A path written twice would be found as its first record and unpacked
+ * as its last: refused. */
+START_TEST(test_adopt_refuses_a_path_twice)
+{
+	struct bundle src, b = { .fd = -1 };
+	int fd = sample(&src);
+
+	ck_assert_int_eq(bundle_add_data(&src, "in.txt", "43\n", 3, 0644), 0);
+	ck_assert_int_eq(bundle_adopt(&b, fd, 1 << 20, 16), -EINVAL);
+	ck_assert_int_eq(b.fd, -1);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_adopt_refuses_over_the_caps)
 {
 	struct bundle src, b = { .fd = -1 };
@@ -184,6 +198,7 @@ int main(void)
 
 	tcase_add_test(tc, test_adopt_refuses_garbage_and_keeps_no_fd);
 	tcase_add_test(tc, test_adopt_refuses_over_the_caps);
+	tcase_add_test(tc, test_adopt_refuses_a_path_twice);
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_hide_keeps_data_out_of_the_tree);
 	tcase_add_test(tc, test_add_at_copies_a_range);
