@@ -51,12 +51,9 @@
 #endif
 
 /* The box's root is our own tmpfs view: reading beneath it shows only the
- * configured paths, /etc, /proc and /dev; writing stays confined to lock_rw. */
+ * configured paths, /etc, /proc and /dev; writing stays confined to
+ * landlock_box_rw. */
 static const char *const lock_ro[] = { "/", NULL };
-static const char *const lock_rw[] = { "/work", "/tmp", "/dev/shm", NULL };
-static const char *const lock_dev[] = {
-	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", NULL
-};
 
 static int64_t mono_ns(void)
 {
@@ -278,7 +275,7 @@ static int allow_paths(int rs, const struct landlock_plan *lp,
 static int build_ruleset(const struct box_plan *p)
 {
 	int rs = landlock_build(p->landlock, (const char *const *)p->ro_paths,
-				lock_rw, lock_dev), e;
+				landlock_box_rw, landlock_box_dev), e;
 
 	if (rs >= 0 && (e = allow_paths(rs, p->landlock, lock_ro)) < 0) {
 		close(rs);

@@ -53,6 +53,11 @@
 #define FS_DEV (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
 		LANDLOCK_ACCESS_FS_TRUNCATE)
 
+const char *const landlock_box_rw[] = { "/work", "/tmp", "/dev/shm", NULL };
+const char *const landlock_box_dev[] = {
+	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", NULL
+};
+
 int landlock_abi(void)
 {
 	long v = syscall(SYS_landlock_create_ruleset, NULL, 0,

@@ -28,6 +28,11 @@ struct landlock_plan {
 /* Fills @p for @abi (masking rights the ABI does not know). */
 void landlock_plan_init(struct landlock_plan *p, int abi);
 
+/* Inside a box's root: where it may write, and the device nodes it uses
+ * (NULL-terminated; the layers floor, tools/nsfloor.c, takes them too). */
+extern const char *const landlock_box_rw[];
+extern const char *const landlock_box_dev[];
+
 /*
  * Creates the ruleset: @ro (NULL-terminated) read/execute, @rw read/write/
  * execute, @dev device files.  Paths that do not exist are skipped.

@@ -15,7 +15,7 @@
  *
  * With -l it is "the layers floor": the same namespaces, then what SPEC
  * section 6 asks of a box, each done once, directly: the parent maps one
- * id (BOX_ID inside, as cylo maps it); the child takes it, builds a tmpfs
+ * id (BOX_UID inside, as cylo maps it); the child takes it, builds a tmpfs
  * root with the runtime paths bound read-only, /proc, five device binds
  * and tmpfs /dev/shm, /tmp and /work, pivots into it, copies the job's
  * file into /work, sets no_new_privs and applies cylo's own Landlock plan
@@ -54,6 +54,7 @@
 
 #include "compat.h"
 #include "sandbox_landlock.h"
+#include "sandbox_plan.h"
 #include "sandbox_seccomp.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
@@ -70,14 +71,9 @@ static void say(const char *s)
 /* ---- -l: every layer, each in its plainest form ---- */
 
 #define ROOT "/tmp"		/* the new root's tmpfs, in the child's mount ns */
-#define BOX_ID 1000		/* the job's uid and gid inside */
 #define COPY_MAX (1 << 20)	/* a file copied into /work */
 
 static const char *const ro_paths[] = { "/usr", "/bin", "/lib", "/lib64", "/sbin", NULL };
-static const char *const rw_paths[] = { "/work", "/tmp", "/dev/shm", NULL };
-static const char *const dev_nodes[] = {
-	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", NULL
-};
 
 static struct landlock_plan lock_plan;
 static struct sock_fprog filter;
@@ -121,10 +117,10 @@ static int build_dev(void)
 
 	if (tmpfs_at(ROOT "/dev", "size=64k,mode=0755") < 0)
 		return -1;
-	for (size_t i = 0; dev_nodes[i]; i++) {
-		snprintf(dst, sizeof(dst), ROOT "%s", dev_nodes[i]);
+	for (size_t i = 0; landlock_box_dev[i]; i++) {
+		snprintf(dst, sizeof(dst), ROOT "%s", landlock_box_dev[i]);
 		if ((fd = open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0666)) < 0 || close(fd) < 0 ||
-		    mount(dev_nodes[i], dst, NULL, MS_BIND, NULL) < 0)
+		    mount(landlock_box_dev[i], dst, NULL, MS_BIND, NULL) < 0)
 			return -1;
 	}
 	return mkdir(ROOT "/dev/shm", 0755);
@@ -280,7 +276,7 @@ static int take_id(bool root)
 {
 	if (root && syscall(SYS_setgroups, 0, NULL) < 0)
 		return -1;
-	if (setresgid(BOX_ID, BOX_ID, BOX_ID) < 0 || setresuid(BOX_ID, BOX_ID, BOX_ID) < 0)
+	if (setresgid(BOX_GID, BOX_GID, BOX_GID) < 0 || setresuid(BOX_UID, BOX_UID, BOX_UID) < 0)
 		return -1;
 	return 0;
 }
@@ -294,7 +290,7 @@ static int confine(void)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    (root = open("/", O_PATH | O_CLOEXEC)) < 0)
 		return -1;
-	if ((rs = landlock_build(&lock_plan, ro_paths, rw_paths, dev_nodes)) < 0) {
+	if ((rs = landlock_build(&lock_plan, ro_paths, landlock_box_rw, landlock_box_dev)) < 0) {
 		errno = -rs;
 		return -1;
 	}
@@ -329,7 +325,7 @@ static const char *layers_child(int go, int in, char **argv)
 	return NULL;
 }
 
-/* -l in the parent: one id inside, BOX_ID, mapped as cylo maps it: when
+/* -l in the parent: one id inside, BOX_UID, mapped as cylo maps it: when
  * we are root to a worker's id (uid_base, 60000, for the first), else to
  * ourselves, with setgroups denied as an unprivileged map must. */
 static int map_ids(pid_t pid)
@@ -340,8 +336,8 @@ static int map_ids(pid_t pid)
 	char path[64], text[3][64];
 
 	snprintf(text[0], sizeof(text[0]), "deny");
-	snprintf(text[1], sizeof(text[1]), "%d %u 1", BOX_ID, uid);
-	snprintf(text[2], sizeof(text[2]), "%d %u 1", BOX_ID, gid);
+	snprintf(text[1], sizeof(text[1]), "%d %u 1", BOX_UID, uid);
+	snprintf(text[2], sizeof(text[2]), "%d %u 1", BOX_GID, gid);
 	for (int i = root ? 1 : 0; i < 3; i++) {
 		size_t n = strlen(text[i]);
 		int fd;
