@@ -265,7 +265,7 @@ static int exec_job(const struct cli *cli, const struct exec_opts *o,
 		result_set_error(&r, ST_INTERNAL_ERROR, "cannot start a thread");
 	log_steps(&r);
 	finish_times(&r, t0);
-	if (r.has_compile && r.status == ST_COMPILE_ERROR)
+	if (r.compile_ended)
 		write_out(STDERR_FILENO, r.compile.output, r.compile.output_len);
 	write_out(STDOUT_FILENO, r.out, r.out_len);
 	write_out(STDERR_FILENO, r.err, r.err_len);

@@ -189,15 +189,27 @@ static bool compile(struct box *b, const struct plan *p, struct job_result *r)
 	r->compile.time_ms = o.wall_ms;
 	r->timing.compile = o.wall_ms;
 	r->compile.output = join_output(&o, &r->compile.output_len);
+	/* A limit ends the job with that limit's status, as it would the
+	 * run's (SECURITY.md R11); only the compiler's own failure is a
+	 * compile_error. */
 	if (o.error)
 		result_set_error(r, ST_SANDBOX_ERROR, "compile: %s", o.reason);
+	else if (o.memory_exceeded)
+		result_set_error(r, ST_MEMORY_LIMIT, "the compile stage went over "
+				 "compile_memory (%ld MiB)", p->st[p->compile].memory_mb);
+	else if (o.timed_out)
+		result_set_error(r, ST_TIMEOUT, "the compile stage went over "
+				 "compile_timeout (%g s)", p->st[p->compile].timeout);
+	else if (o.output_exceeded)
+		result_set_error(r, ST_OUTPUT_LIMIT, "the compile stage went over "
+				 "output_limit");
 	else if (job_status_of(&o) != ST_OK)
-		result_set_error(r, ST_COMPILE_ERROR, "compilation failed%s",
-				 o.timed_out ? " (compile_timeout)" :
-				 o.memory_exceeded ? " (compile_memory)" :
-				 o.output_exceeded ? " (output_limit)" : "");
+		result_set_error(r, ST_COMPILE_ERROR, "compilation failed");
 	else
 		go_on = true;
+	r->timeout = o.timed_out;
+	r->memory_exceeded = o.memory_exceeded;
+	r->compile_ended = !go_on;
 	stage_outcome_free(&o);
 	return go_on;
 }

@@ -103,6 +103,7 @@ struct job_result {
 	double execution_time_ms, cpu_time_ms;
 	long memory_used_kb;	/* -1 unknown */
 	bool has_compile;
+	bool compile_ended;	/* the job ended in its compile stage */
 	struct result_compile compile;
 	struct result_test *tests;	/* NULL: no tests */
 	size_t ntests;

@@ -200,15 +200,16 @@ host R10
 
 # ---- R11: the compile stage ---------------------------------------------------
 run_job R11 "$(manifest R11 r11_templates.cpp "compile_timeout = 3" "compile_memory = 128")"
-expect R11 "C++ template explosion: compile stage stopped by its limits" 1 \
-	"d['status'] == 'compile_error'" \
-	"'compile_timeout' in d['error'] or 'compile_memory' in d['error']" \
+expect R11 "C++ template explosion: compile stage stopped by its limits" '124|137' \
+	"d['status'] in ('timeout', 'memory_limit')" \
+	"d['timeout'] == (d['status'] == 'timeout')" \
+	"d['memory_exceeded'] == (d['status'] == 'memory_limit')" \
+	"'compile stage' in d['error']" "d['tests'] is None" \
 	"d['compile']['time_ms'] < 6000"
 host R11
 run_job R11b "$(manifest R11b r11_devzero.c "compile_timeout = 3" "compile_memory = 128")"
-expect R11 "#include \"/dev/zero\": compile stage stopped by its limits" 1 \
-	"d['status'] == 'compile_error'" \
-	"'compile_timeout' in d['error'] or 'compile_memory' in d['error']"
+expect R11 "#include \"/dev/zero\": compile stage stopped by its limits" '124|137' \
+	"d['status'] in ('timeout', 'memory_limit')" "'compile stage' in d['error']"
 host R11
 # Rust: cylo compiles one file with rustc; a Cargo build script never runs.
 mkdir -p "$J/R11c"
