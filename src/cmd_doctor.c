@@ -47,6 +47,26 @@ static long read_long(const char *path)
 	return read_long_file(path, 0, LONG_MAX, &v) < 0 ? -1 : v;
 }
 
+/* Jobs run with a core limit of 0; a core_pattern pipe gets crashes anyway. */
+static void core_row(struct report *rep)
+{
+	static const char *const what[] = {
+		[CORE_NONE] = "no core file (core limit 0)",
+		[CORE_HELPER_HONOURS] = "systemd-coredump, which stores nothing at core limit 0",
+		[CORE_HELPER_OTHER] = "a helper running as root gets every crash; "
+				      "whether it keeps a job's is up to it",
+	};
+	char pat[256], d[400];
+	int f = sandbox_core_fate(pat, sizeof(pat));
+
+	if (f < 0)
+		snprintf(d, sizeof(d), "kernel.core_pattern unreadable: %s", strerror(-f));
+	else
+		snprintf(d, sizeof(d), "%s: %s", pat, what[f]);
+	row(rep, "core dumps", f == CORE_NONE || f == CORE_HELPER_HONOURS ? 1 : -1, d,
+	    "sysctl -w kernel.core_pattern=core");
+}
+
 static void host_rows(struct report *rep)
 {
 	struct utsname u;
@@ -66,6 +86,7 @@ static void host_rows(struct report *rep)
 		 read_long("/proc/sys/fs/inotify/max_queued_events"));
 	row(rep, "inotify", v >= 1024 ? 1 : -1, d,
 	    "sysctl -w fs.inotify.max_user_watches=65536");
+	core_row(rep);
 }
 
 static void layer_rows(struct report *rep, const struct sandbox_caps *c)

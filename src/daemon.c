@@ -1309,6 +1309,21 @@ static int setup_fds(struct daemon *dm)
 	return 0;
 }
 
+/* A job's crash may reach a core_pattern helper running as root (R10). */
+static void warn_core(void)
+{
+	char pat[256];
+	int f = sandbox_core_fate(pat, sizeof(pat));
+
+	if (f < 0)
+		log_warn("cannot read kernel.core_pattern (%s): what the host does "
+			 "with a job's crash is unknown", strerror(-f));
+	else if (f == CORE_HELPER_OTHER)
+		log_warn("kernel.core_pattern pipes every crash, a job's too, to a helper "
+			 "running as root (%s); jobs run with a core limit of 0, which "
+			 "it may ignore; check it, or set kernel.core_pattern=core", pat);
+}
+
 /*
  * Results replace their name by rename, never by writing through it, so a
  * planted hard link cannot make cylo write another user's file; with
@@ -1328,6 +1343,7 @@ static void warn_host(void)
 	if (c != '1')
 		log_warn("fs.protected_hardlinks is not 1: users may link files they do not "
 			 "own into drop folders; set it (sysctl fs.protected_hardlinks=1)");
+	warn_core();
 }
 
 /* Layers the configuration lets go when the host lacks them: say so. */

@@ -374,21 +374,30 @@ bool fd_on_tmpfs(int fd)
 	return sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC;
 }
 
-int read_long_file(const char *path, long min, long max, long *out)
+int read_line_file(const char *path, char *buf, size_t n)
 {
-	char buf[64];
 	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
-	ssize_t n;
+	ssize_t got;
 
+	if (n < 1)
+		return -EINVAL;
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	e = n < 0 ? -errno : 0;	/* before close() may change errno */
+	got = read(fd, buf, n - 1);
+	e = got < 0 ? -errno : 0;	/* before close() may change errno */
 	close(fd);
 	if (e < 0)
 		return e;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = '\0';
-	return parse_long(buf, min, max, out);
+	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == ' '))
+		got--;
+	buf[got] = '\0';
+	return 0;
+}
+
+int read_long_file(const char *path, long min, long max, long *out)
+{
+	char buf[64];
+	int e = read_line_file(path, buf, sizeof(buf));
+
+	return e < 0 ? e : parse_long(buf, min, max, out);
 }

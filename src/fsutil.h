@@ -54,6 +54,12 @@ int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len,
 		    mode_t mode, uid_t uid, gid_t gid, bool do_fsync);
 
 /*
+ * Reads the first @n - 1 bytes of a small file such as a /proc or /sys
+ * entry into @buf, without its trailing newlines and spaces.  0 or -errno.
+ * Plain syscalls only.
+ */
+int read_line_file(const char *path, char *buf, size_t n);
+/*
  * Reads a number from a small file such as a /proc or /sys entry (one
  * line), checked with parse_long against [@min, @max].  0 or -errno.
  */

@@ -23,6 +23,20 @@
 struct sandbox_env;
 struct box;
 
+/*
+ * What the host does with a job's crash (SECURITY.md R10).  Every stage
+ * runs with RLIMIT_CORE 0, which stops a core file, but a core_pattern
+ * pipe still runs its helper as host root for each crash and leaves the
+ * limit to it.  @pattern gets the setting.  sandbox_limits.c
+ */
+enum core_fate {
+	CORE_NONE,		/* a file pattern: the limit writes nothing */
+	CORE_HELPER_HONOURS,	/* systemd-coredump: logs, stores nothing at 0 */
+	CORE_HELPER_OTHER,	/* another helper: up to it */
+};
+/* A core_fate, or -errno when the setting cannot be read. */
+int sandbox_core_fate(char *pattern, size_t n);
+
 /* Worker slots: 0 .. SANDBOX_MAX_SLOTS-1 (box_spec.slot). */
 #define SANDBOX_MAX_SLOTS 1024
 

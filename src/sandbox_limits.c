@@ -8,16 +8,19 @@
  * files, core dumps, locked memory, real-time priority) and, on a host
  * without usable cgroups, memory (RLIMIT_AS, which breaks runtimes that
  * reserve large address ranges: documented in the README) and processes.
- * Async-signal-safe: plain syscalls only.
+ * Async-signal-safe: plain syscalls only.  Also what the host does with a
+ * crash that RLIMIT_CORE does not stop (sandbox_core_fate()).
  */
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "sandbox_plan.h"
 
 static int set_rl(int res, rlim_t soft, rlim_t hard)
@@ -99,4 +102,20 @@ int caps_drop_all(int cap_last_cap)
 	if (syscall(SYS_capset, &h, d) < 0)
 		return -errno;
 	return 0;
+}
+
+int sandbox_core_fate(char *pattern, size_t n)
+{
+	static const char sd[] = "systemd-coredump ";
+	int e = read_line_file("/proc/sys/kernel/core_pattern", pattern, n);
+
+	if (e < 0)
+		return e;
+	if (pattern[0] != '|')
+		return CORE_NONE;
+	/* "|/lib/systemd/systemd-coredump %P %u ...": the program's base name. */
+	for (const char *p = pattern + 1; *p && *p != ' '; p++)
+		if (*p == '/' && strncmp(p + 1, sd, sizeof(sd) - 1) == 0)
+			return CORE_HELPER_HONOURS;
+	return CORE_HELPER_OTHER;
 }

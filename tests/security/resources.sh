@@ -198,6 +198,43 @@ expect R10 "a crash with 32 MiB resident dumps no core" 139 \
 verdict R10 "no core file anywhere"
 host R10
 
+# A core_pattern pipe gets a crash whatever the core limit: cylo says so at
+# start and in doctor.  The host's setting comes back however this ends.
+core_was=$(cat /proc/sys/kernel/core_pattern)
+printf '#!/bin/sh\necho "limit=$1 bytes=$(wc -c)" >>%s\n' "$TMPROOT/core.log" \
+	>"$TMPROOT/corehelper"
+chmod 755 "$TMPROOT/corehelper"
+trap 'printf "%s\n" "$core_was" >/proc/sys/kernel/core_pattern; rm -rf "$TMPROOT"' EXIT
+if printf '|%s %%c\n' "$TMPROOT/corehelper" >/proc/sys/kernel/core_pattern; then
+	run_job R10d "$J/R10c.job"
+	expect R10 "a crash under a core_pattern pipe" 139 "d['signal'] == 'SIGSEGV'"
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$TMPROOT/core.log" ] && break; sleep 0.2; done
+	grep -q '^limit=0 ' "$TMPROOT/core.log" ||
+		bad "the helper did not get the crash with limit 0: $(cat "$TMPROOT/core.log" 2>&1)"
+	"$CYLO" -c "$CONF" doctor >"$TMPROOT/doctor.core" 2>&1
+	grep -q "^core dumps  *warn  *|$TMPROOT/corehelper" "$TMPROOT/doctor.core" ||
+		bad "doctor: $(grep '^core' "$TMPROOT/doctor.core")"
+	D=$(drop_dir R10d)
+	watch_once R10d "$D"
+	grep -q "kernel.core_pattern pipes every crash" "$WLOG" ||
+		bad "watch did not warn: $(head -c 300 "$WLOG")"
+else
+	bad "cannot set kernel.core_pattern"
+fi
+printf '%s\n' "$core_was" >/proc/sys/kernel/core_pattern
+trap 'rm -rf "$TMPROOT"' EXIT
+[ "$(cat /proc/sys/kernel/core_pattern)" = "$core_was" ] || bad "core_pattern not restored"
+case $core_was in
+'|'*/systemd-coredump\ *) core_mark=ok ;;
+'|'*) core_mark=warn ;;
+*) core_mark=ok ;;
+esac
+"$CYLO" -c "$CONF" doctor >"$TMPROOT/doctor.core" 2>&1
+grep -q "^core dumps  *$core_mark " "$TMPROOT/doctor.core" ||
+	bad "doctor with core_pattern '$core_was': $(grep '^core' "$TMPROOT/doctor.core")"
+verdict R10 "a core_pattern helper is reported at start and by doctor"
+host R10
+
 # ---- R11: the compile stage ---------------------------------------------------
 run_job R11 "$(manifest R11 r11_templates.cpp "compile_timeout = 3" "compile_memory = 128")"
 expect R11 "C++ template explosion: compile stage stopped by its limits" '124|137' \
