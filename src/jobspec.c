@@ -609,6 +609,7 @@ struct arc_scan {
 	int nsources;
 	char single[256];	/* the only top-level source, if one */
 	char main_guess[256];	/* main.EXT or Main.java */
+	char main_other[256];	/* another of them: which one is meant? */
 };
 
 static int arc_visit(void *arg, const char *path, char type, size_t size, off_t data,
@@ -627,8 +628,12 @@ static int arc_visit(void *arg, const char *path, char type, size_t size, off_t 
 	} else if ((l = lang_by_filename(a->langs, path))) {
 		a->nsources++;
 		snprintf(a->single, sizeof(a->single), "%s", path);
-		if (!strncmp(path, "main.", 5) || !strcmp(path, "Main.java"))
+		if (!strncmp(path, "main.", 5) || !strcmp(path, "Main.java")) {
+			if (a->main_guess[0])
+				snprintf(a->main_other, sizeof(a->main_other), "%s",
+					 a->main_guess);
 			snprintf(a->main_guess, sizeof(a->main_guess), "%s", path);
+		}
 	}
 	return 0;
 }
@@ -666,6 +671,10 @@ static int arc_infer(const struct job_ctx *c, const char *name,
 	if (!main)
 		return invalid(r, "%s: cannot tell what to run: add a cylo.job manifest, "
 			       "or keep a single source file or a main.EXT at the top", name);
+	if (a->nsources > 1 && a->main_other[0])
+		return invalid(r, "%s: cannot tell what to run: both %s and %s are at the "
+			       "top; add a cylo.job manifest naming one", name,
+			       a->main_other, a->main_guess);
 	s->lang = lang_by_filename(&c->cfg->langs, main);
 	if (!(s->main = strdup(main)))
 		return -ENOMEM;

@@ -135,6 +135,22 @@ tar -C "$J/arcdup" -cf "$J/arcdup.tar" cylo.job main.py
 run_case run/archive/manifest-code-and-main 125 "$J/arcdup.tar" \
 	"d['status'] == 'invalid_job'" "names('code', 2)"
 
+# ---- an archive without a manifest: what to run is inferred -------------
+# Two main files are ambiguous: refused, naming both, not one picked by
+# the order of the entries.
+mkdir -p "$J/arc2main" "$J/arc1main"
+echo 'print("py")' >"$J/arc2main/main.py"
+printf '#include <stdio.h>\nint main(void) { puts("c"); return 0; }\n' >"$J/arc2main/main.c"
+tar -C "$J/arc2main" -cf "$J/arc2main.tar" main.py main.c
+run_case run/archive/two-mains 125 "$J/arc2main.tar" \
+	"d['status'] == 'invalid_job'" "'main.py' in d['error']" "'main.c' in d['error']" \
+	"'cylo.job' in d['error']"
+echo 'print("py")' >"$J/arc1main/main.py"
+echo 'print("helper")' >"$J/arc1main/helper.py"
+tar -C "$J/arc1main" -cf "$J/arc1main.tar" helper.py main.py
+run_case run/archive/main-among-sources 0 "$J/arc1main.tar" \
+	"d['status'] == 'ok'" "d['language'] == 'python'" "d['stdout'] == 'py\n'"
+
 # ---- archives whose headers say their names are UTF-8 -------------------
 # A pax tar and a zip with the UTF-8 flag (what Python and most tools now
 # write): libarchive converts those names to the extractor's locale, so a
