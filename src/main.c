@@ -70,6 +70,15 @@ int cli_help(const char *cmd)
 	return EXIT_USAGE;
 }
 
+/* `cylo CMD ... --help` (or -h), before any "--": the command's help. */
+static bool asks_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -107,6 +116,8 @@ int main(int argc, char **argv)
 		return cli_help(optind + 1 < argc ? argv[optind + 1] : NULL);
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (!strcmp(argv[optind], cmds[i].name)) {
+			if (asks_help(argc - optind - 1, argv + optind + 1))
+				return cli_help(cmds[i].name);
 			if (cmds[i].bare && optind + 1 < argc) {
 				fprintf(stderr, "cylo %s: unexpected argument '%s'\nusage: cylo %s\n",
 					cmds[i].name, argv[optind + 1], cmds[i].usage);

@@ -428,6 +428,19 @@ cmd run/cli/help-exec 0 help exec
 cmd_has 'exec --lang'
 cmd_end
 
+# A command's --help (or -h), before any --, is its help, not a bad option.
+cmd run/cli/exec--help 0 exec --lang bash --help
+cmd_has '^usage: cylo exec --lang'
+cmd_end
+cmd run/cli/watch-h 0 watch -h
+cmd_has '^usage: cylo watch'
+cmd_end
+cmd run/cli/doctor--help 0 doctor --help
+cmd_has '^usage: cylo doctor'
+cmd_end
+cmd run/cli/exec-after-dashdash-is-code 127 exec --lang bash -- --help
+cmd_end
+
 cmd run/cli/unknown-command-64 64 frobnicate
 cmd_has 'frobnicate'
 cmd_end
