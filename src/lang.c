@@ -32,7 +32,9 @@
  */
 #define BASE_PATHS "/usr", "/bin", "/lib", "/lib64", "/sbin"
 
-#define JVM "/usr/lib/jvm/java-17-openjdk-amd64/bin/"
+/* Debian's link to its default JDK, whatever the architecture
+ * (default-jdk-headless; the JVM finds its home from the real path). */
+#define JVM "/usr/lib/jvm/default-java/bin/"
 /*
  * Fast JVM start in a small box: one GC thread, C1 only, the class-data
  * archive when it is there, no hsperfdata file in /tmp.
