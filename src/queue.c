@@ -215,12 +215,36 @@ struct queue {
 	struct queue_item *head, *tail;
 	size_t len, cap, running;
 	bool closed;
-	struct namemap *inflight;	/* queued + running */
+	struct namemap *inflight;	/* queued + running: an enum flight */
 	size_t low_water;
 	bool want_space;		/* a push met a full queue */
 	void (*on_space)(void *arg);
 	void *arg;
 };
+
+/* An in-flight item's state, its payload in q->inflight. */
+enum flight { QUEUED, RUNNING, RUN_AGAIN };
+
+static void set_flight(struct queue *q, const struct queue_item *it, enum flight f)
+{
+	unsigned char *p = namemap_get(q->inflight, it->watch, it->name);
+
+	if (p)
+		*p = (unsigned char)f;
+}
+
+/* Appends @it; the caller holds the lock and has it in flight already. */
+static void append(struct queue *q, struct queue_item *it)
+{
+	it->next = NULL;
+	if (q->tail)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	q->len++;
+	pthread_cond_signal(&q->nonempty);
+}
 
 /* A condition variable timed on the monotonic clock (queue_pop_for()). */
 static int cond_init_monotonic(pthread_cond_t *c)
@@ -244,7 +268,7 @@ int queue_new(size_t capacity, size_t low_water, void (*on_space)(void *arg),
 
 	if (!q)
 		return -ENOMEM;
-	if ((e = namemap_new(0, 0, &q->inflight)) < 0)
+	if ((e = namemap_new(0, 1, &q->inflight)) < 0)
 		goto fail;
 	if ((e = cond_init_monotonic(&q->nonempty)) < 0) {
 		namemap_free(q->inflight);
@@ -326,14 +350,8 @@ int queue_push(struct queue *q, uint32_t watch, const char *name, bool wait)
 		free(it);
 		goto out;
 	}
-	if (q->tail)
-		q->tail->next = it;
-	else
-		q->head = it;
-	q->tail = it;
-	q->len++;
+	append(q, it);
 	r = 0;
-	pthread_cond_signal(&q->nonempty);
 out:
 	pthread_mutex_unlock(&q->lock);
 	return r;
@@ -374,6 +392,7 @@ int queue_pop_for(struct queue *q, struct queue_item **out, int timeout_ms)
 		it->next = NULL;
 		q->len--;
 		q->running++;
+		set_flight(q, it, RUNNING);
 		pthread_cond_signal(&q->space);
 		if (q->want_space && q->len <= q->low_water) {
 			q->want_space = false;
@@ -397,13 +416,36 @@ int queue_pop(struct queue *q, struct queue_item **out)
 
 void queue_done(struct queue *q, struct queue_item *it)
 {
+	unsigned char *f;
+
 	pthread_mutex_lock(&q->lock);
-	namemap_del(q->inflight, it->watch, it->name);
 	q->running--;
+	f = namemap_get(q->inflight, it->watch, it->name);
+	if (f && *f == RUN_AGAIN && !q->closed) {
+		/* Past the capacity, by at most one per running item. */
+		*f = QUEUED;
+		it->queued_at_ns = now_real_ns();
+		append(q, it);
+		pthread_mutex_unlock(&q->lock);
+		return;
+	}
+	namemap_del(q->inflight, it->watch, it->name);
 	if (q->len == 0 && q->running == 0)
 		pthread_cond_broadcast(&q->idle);
 	pthread_mutex_unlock(&q->lock);
 	free(it);
+}
+
+bool queue_again(struct queue *q, uint32_t watch, const char *name)
+{
+	unsigned char *f;
+
+	pthread_mutex_lock(&q->lock);
+	f = namemap_get(q->inflight, watch, name);
+	if (f && *f == RUNNING)
+		*f = RUN_AGAIN;
+	pthread_mutex_unlock(&q->lock);
+	return f != NULL;
 }
 
 bool queue_contains(struct queue *q, uint32_t watch, const char *name)

@@ -7,6 +7,9 @@
  * few inputs to run, so its capacity is small and fixed whatever the
  * backlog.  An input is in the queue at most once: from queue_push() until
  * queue_done() it is "in flight", and pushing it again fails with -EEXIST.
+ * An input written again while it runs (queue_again()) goes back to the
+ * queue when its run is done, so the new version runs without waiting
+ * for a rescan.
  */
 #ifndef CYLO_QUEUE_H
 #define CYLO_QUEUE_H
@@ -73,9 +76,16 @@ int queue_pop(struct queue *q, struct queue_item **out);
 /* The same, waiting at most @timeout_ms (< 0: forever): -ETIMEDOUT then. */
 int queue_pop_for(struct queue *q, struct queue_item **out, int timeout_ms);
 
-/* The item's job is over (run or not): it may be queued again.  Frees it. */
+/* The item's job is over (run or not): it may be pushed again.  Frees it,
+ * or, when queue_again() marked it meanwhile, puts it back at the tail. */
 void queue_done(struct queue *q, struct queue_item *it);
 
+/*
+ * Whether (watch, name) is queued or running; when running, it is queued
+ * again once done (the run may have read the old version; the worker
+ * then judges the input by its result as for any other).
+ */
+bool queue_again(struct queue *q, uint32_t watch, const char *name);
 /* Whether (watch, name) is queued or running. */
 bool queue_contains(struct queue *q, uint32_t watch, const char *name);
 

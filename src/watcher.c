@@ -803,7 +803,7 @@ static void consider(struct watcher *w, struct wdir *wd, const char *name)
 		warn_long_name(wd, name);
 		return;
 	}
-	if (queue_contains(w->ops.queue, wd->d->id, name) ||
+	if (queue_again(w->ops.queue, wd->d->id, name) ||
 	    watch_input_state(wd->d->dirfd, name, &st) != 1)
 		return;
 	e = queue_push(w->ops.queue, wd->d->id, name, false);

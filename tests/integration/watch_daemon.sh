@@ -9,7 +9,8 @@
 A=$TMPROOT/a
 B=$TMPROOT/b
 P=$TMPROOT/p
-mkdir -p "$A" "$B" "$P"
+L=$TMPROOT/l
+mkdir -p "$A" "$B" "$P" "$L"
 C=$TMPROOT/cylo.conf
 write_conf() {	# write_conf RAW_OUTPUT
 	conf "$C" <<EOF
@@ -18,6 +19,7 @@ metrics_file = "$TMPROOT/metrics.prom"
 $(watch_section "$A" 'rescan_interval = 0.3' 'settle = 0.5' "raw_output = $1")
 $(watch_section "$B" 'rescan_interval = 0.3')
 $(watch_section "$P" 'poll = true' 'settle = 1' 'rescan_interval = 600')
+$(watch_section "$L" 'rescan_interval = 3600')
 EOF
 }
 write_conf false
@@ -76,6 +78,19 @@ printf 'echo again\n' >"$A/.q.tmp"
 mv "$A/.q.tmp" "$A/quick.sh"
 expect "re-dropped input runs again" until_ok 20 sh -c "grep -q again '$A/quick.sh.result.json'"
 expect "with the new identity" test "$(r "$A/quick.sh" 'd["input"]["ino"]')" != "$ino1"
+
+# Re-dropped while its previous version runs: the new version runs when
+# that run ends, not at the next rescan (an hour away in L).  The claim
+# file says the first version is running.
+printf 'sleep 2\necho v1\n' >"$L/.v.tmp"
+mv "$L/.v.tmp" "$L/v.sh"
+expect "a slow job is running" until_ok 20 test -e "$L/.cylo/claims/v.sh"
+printf 'echo v2\n' >"$L/.v.tmp"
+mv "$L/.v.tmp" "$L/v.sh"
+expect "re-dropped while running: the new version runs after it" until_ok 30 \
+	sh -c "grep -q v2 '$L/v.sh.result.json'"
+eq "... its result is the new file's" "$(r "$L/v.sh" 'd["input"]["ino"]')" \
+	"$(stat -c %i "$L/v.sh")"
 
 # Removing a result asks for a rerun.
 rm "$A/ren.sh.result.json"

@@ -107,9 +107,10 @@ verdict X04 "nothing blocked the daemon"
 drop_host X04 "$D"
 
 # ---- X05: rename race between a regular file and a symlink ---------------
-# rescan_interval = 2 here and in X06: a version of an input that changes
-# while the daemon runs the previous one is picked up by the next rescan
-# (see the final report), and the suite must not wait 30 s for it.
+# rescan_interval = 2 here and in X06: a version of an input renamed in
+# while the daemon runs the previous one is queued again when that run
+# ends, but one whose event was lost (a full queue) waits for a rescan,
+# and the suite must not wait 30 s for it.
 D=$(drop_dir X05)
 drop_snap X05 "$D"
 chmod 1777 "$D"

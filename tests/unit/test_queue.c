@@ -100,6 +100,50 @@ START_TEST(test_dedupe_until_done)
 }
 END_TEST
 
+/* Written again while it runs: back in the queue once done, at the tail. */
+START_TEST(test_again_while_running)
+{
+	struct queue *q = mkq(1, 0);
+	struct queue_item *it, *b;
+	size_t queued, running;
+
+	ck_assert(!queue_again(q, 1, "a.py"));	/* not in flight */
+	ck_assert_int_eq(queue_push(q, 1, "a.py", false), 0);
+	ck_assert(queue_again(q, 1, "a.py"));	/* queued: it will read the new one */
+	ck_assert_int_eq(queue_pop(q, &it), 0);
+	queue_done(q, it);
+	ck_assert(!queue_contains(q, 1, "a.py"));
+
+	ck_assert_int_eq(queue_push(q, 1, "a.py", false), 0);
+	ck_assert_int_eq(queue_pop(q, &it), 0);
+	ck_assert_int_eq(queue_push(q, 1, "b.py", false), 0);	/* fills it */
+	ck_assert(queue_again(q, 1, "a.py"));
+	ck_assert(queue_again(q, 1, "a.py"));	/* twice is once */
+	queue_done(q, it);
+	queue_stats(q, &queued, &running);
+	ck_assert_uint_eq(queued, 2);		/* past the capacity of 1 */
+	ck_assert_uint_eq(running, 0);
+	ck_assert_int_eq(queue_pop(q, &b), 0);
+	ck_assert_str_eq(b->name, "b.py");
+	ck_assert_int_eq(queue_pop(q, &it), 0);
+	ck_assert_str_eq(it->name, "a.py");
+	queue_done(q, b);
+	queue_done(q, it);
+	queue_stats(q, &queued, &running);
+	ck_assert_uint_eq(queued + running, 0);
+	ck_assert(!queue_contains(q, 1, "a.py"));
+
+	/* Closed: nothing goes back. */
+	ck_assert_int_eq(queue_push(q, 1, "a.py", false), 0);
+	ck_assert_int_eq(queue_pop(q, &it), 0);
+	ck_assert(queue_again(q, 1, "a.py"));
+	queue_close(q);
+	queue_done(q, it);
+	ck_assert(!queue_contains(q, 1, "a.py"));
+	queue_free(q);
+}
+END_TEST
+
 START_TEST(test_full_and_low_water)
 {
 	struct queue *q = mkq(4, 2);
@@ -411,6 +455,7 @@ static Suite *queue_suite(void)
 	tcase_add_test(tc, test_pop_for_times_out);
 	tcase_add_test(tc, test_fifo_order);
 	tcase_add_test(tc, test_dedupe_until_done);
+	tcase_add_test(tc, test_again_while_running);
 	tcase_add_test(tc, test_full_and_low_water);
 	tcase_add_test(tc, test_blocking_push_waits_for_space);
 	tcase_add_test(tc, test_blocking_push_ends_on_close);
