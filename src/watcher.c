@@ -33,8 +33,9 @@
  * per name across scans, every settle/2 seconds (after a long scan, four
  * times its duration: poll_backoff()): a name unchanged for
  * `settle` seconds by our own clock is complete, whatever the server's
- * clock says.  --once takes every file as
- * complete: it is for a folder at rest (cron).
+ * clock says.  --once has no events: it judges every name by those two
+ * rules, waits for the names they hold back, and leaves a name still
+ * changing after three times `settle` for the next run.
  *
  * A scan first lists which inputs have a result file at all (hashes of
  * the names), so that on a backlog the missing results are not looked up
@@ -347,15 +348,13 @@ static void warn_long_name(struct wdir *wd, const char *name)
  * Whether input @name (stat @st) is complete.  Notes in wd->next_settle
  * when an incomplete one should be looked at again.
  */
-static bool settled(struct watcher *w, struct wdir *wd, const char *name,
+static bool settled(struct wdir *wd, const char *name,
 		    const struct stat *st, int64_t now_mono, int64_t now_real)
 {
 	int64_t settle = ns_of(wd->conf->settle), at;
 	struct mark *m = namemap_get(wd->marks, 0, name);
 	void *p;
 
-	if (w->ops.once)
-		return true;
 	/*
 	 * A writer idle that long with the file open is rare; a close event we
 	 * never got (lost with a restarted watch) must not hold it forever.
@@ -651,7 +650,7 @@ static void scan_entry(struct watcher *w, struct wdir *wd, struct scan *s,
 	else if (e < 0 && e != -ENOENT)	/* gone meanwhile is no news */
 		warn_once(wd, name, "its result cannot be read (permissions or I/O); "
 			  "not run until that is mended");
-	if (e != 1 || !settled(w, wd, name, &st, s->now_mono, s->now_real))
+	if (e != 1 || !settled(wd, name, &st, s->now_mono, s->now_real))
 		return;
 	s->pending++;
 	if (heap_add(s->heap, &s->n, mtime_of(&st), name) < 0)
@@ -1187,13 +1186,40 @@ static void run_daemon(struct watcher *w)
 	}
 }
 
-/* --once: every pending input of every directory, then done. */
+/* Sleeps until @until (CLOCK_MONOTONIC) in short steps; false once stopped. */
+static bool once_sleep(struct watcher *w, int64_t until)
+{
+	while (!atomic_load(&w->stop)) {
+		int64_t left = until - now_mono_ns();
+		struct timespec ts = { 0, 100 * 1000000L };
+
+		if (left <= 0)
+			return true;
+		if (left < 100 * 1000000L)
+			ts.tv_nsec = (long)left;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/*
+ * --once: every pending input of every directory, then done.  A name that
+ * is not complete yet (a young mtime, or polling's unchanged-for-settle)
+ * is waited for; one still changing past three times the longest settle
+ * is left for the next run, said once per folder.
+ */
 static void run_once(struct watcher *w)
 {
+	int64_t settle_max = 0, give_up, next;
 	bool more = true;
 
+	for (size_t i = 0; i < w->n; i++)
+		if (ns_of(w->dirs[i].conf->settle) > settle_max)
+			settle_max = ns_of(w->dirs[i].conf->settle);
+	give_up = now_mono_ns() + 3 * settle_max;
 	while (more && !atomic_load(&w->stop)) {
 		more = false;
+		next = NEVER;
 		for (size_t i = 0; i < w->n; i++) {
 			struct wdir *wd = &w->dirs[i];
 
@@ -1204,9 +1230,18 @@ static void run_once(struct watcher *w)
 			refill(w, wd);	/* blocks while the queue is full */
 			more |= wd->truncated;
 			wd->truncated = false;
+			if (wd->next_settle < next)
+				next = wd->next_settle;
 		}
 		if (queue_wait_idle(w->ops.queue) < 0)
 			break;
+		if (!more && next != NEVER) {
+			more = next <= give_up && once_sleep(w, next);
+			for (size_t i = 0; !more && i < w->n; i++)
+				if (w->dirs[i].next_settle != NEVER)
+					log_info("%s: inputs still being written are left for "
+						 "the next run", w->dirs[i].d->path);
+		}
 	}
 	if (w->ops.once_done)
 		w->ops.once_done(w->ops.arg);

@@ -2,7 +2,7 @@
 # watch_once.sh - `cylo watch --once` on real folders: each trigger kind,
 # re-drops, names that are never jobs, result files that are links to a
 # canary, raw output, result mode and owner, metrics and status files,
-# max_attempts, and the exit codes.
+# max_attempts, a file still being written, and the exit codes.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/watch_lib.sh"
 
@@ -209,6 +209,45 @@ expect "--debug times each step of the box" grep -qE \
 printf 'echo quiet\n' >"$D3/quiet.sh"
 "$CYLO" watch --once "$D3" >"$TMPROOT/quiet.log" 2>&1
 expect "without --debug no step is logged" sh -c "! grep -q 'stage=steps' '$TMPROOT/quiet.log'"
+
+# --- completion without events: a file being written is not run ---
+# settle = 1: a writer appending every 0.1 s keeps its file young past
+# the three settles --once waits, so it is left for the next run; a file
+# closed just before the run is waited for and runs whole.
+W=$TMPROOT/writing
+mkdir -p "$W"
+printf 'workers = 1\n%s\n' "$(watch_section "$W" 'settle = 1')" >"$TMPROOT/w.conf"
+python3 - "$W/grow.sh" "$TMPROOT/grow.done" <<'EOF' &
+import sys, time
+end = time.monotonic() + 6
+with open(sys.argv[1], "w") as f:
+    n = 0
+    while time.monotonic() < end:
+        f.write("echo line%d\n" % n)
+        f.flush()
+        n += 1
+        time.sleep(0.1)
+open(sys.argv[2], "w").close()
+EOF
+writer=$!
+i=0
+until [ -s "$W/grow.sh" ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+printf 'echo fresh\n' >"$W/fresh.sh"
+"$CYLO" -c "$TMPROOT/w.conf" watch --once >"$TMPROOT/w.log" 2>&1
+eq "a folder with a file still being written: exit 0" $? 0
+if [ -e "$TMPROOT/grow.done" ]; then
+	echo "# the writer finished before --once gave up: the machine stalled"
+fi
+expect "... that file has no result" test ! -e "$W/grow.sh.result.json"
+expect "... and is said to be left for the next run" \
+	grep -q "left for the next run" "$TMPROOT/w.log"
+eq "a file closed just before --once runs, whole" \
+	"$(field "$W/fresh.sh.result.json" 'd["stdout"]')" fresh
+wait "$writer"
+"$CYLO" -c "$TMPROOT/w.conf" watch --once >>"$TMPROOT/w.log" 2>&1
+eq "the next run takes the finished file, every line of it" \
+	"$(field "$W/grow.sh.result.json" 'd["stdout"].count("line")')" \
+	"$(grep -c line "$W/grow.sh")"
 
 # --- exit codes ---
 "$CYLO" -c "$C" watch --bogus >/dev/null 2>&1

@@ -29,7 +29,9 @@ mv "$D/hold.c" "$D/hold/s01.c"
 mv "$D/probe.c" "$D/probe/s01.c"
 printf 'main = "s01.c"\nargs = {"hold"}\n' >"$D/hold.job"
 printf 'main = "s01.c"\nargs = {"probe"}\n' >"$D/probe.job"
-touch -d '-2 seconds' "$D/hold.job"
+# Both past `settle`, so that --once takes them at once, the holder first.
+touch -d '-3 seconds' "$D/hold.job"
+touch -d '-2 seconds' "$D/probe.job"
 watch_once S01 "$D" 60
 drop_expect S01 "the holder took its locks" "$D" hold.job \
 	"d['status'] == 'ok'" "e('flock LOCK_EX', 'OK')" "e('F_OFD_SETLK read', 'OK')"
