@@ -853,6 +853,20 @@ static int publish(struct job_env *j, const struct job_result *r)
 		po.gid = j->st.st_gid;
 	}
 	e = result_publish(j->d->dirfd, j->it->name, r, &po);
+	/*
+	 * A folder where root may not give files away (NFS root_squash makes
+	 * us nobody there; an id the mount does not map): a result owned by
+	 * cylo, with the same mode, beats one retried until max_attempts.
+	 */
+	if ((e == -EPERM || e == -EINVAL) && po.uid != (uid_t)-1) {
+		if (!atomic_exchange(&j->d->chown_refused, true))
+			log_warn("%s: results cannot be given to their inputs' owners "
+				 "(%s; a root-squashed NFS export?): they stay cylo's, "
+				 "with mode %04o", j->d->path, strerror(-e), po.mode);
+		po.uid = (uid_t)-1;
+		po.gid = (gid_t)-1;
+		e = result_publish(j->d->dirfd, j->it->name, r, &po);
+	}
 	if (e == 1)
 		log_warn("job=%s stage=publish the raw output files could not be "
 			 "written; the result says why", j->esc);

@@ -27,6 +27,7 @@ struct watch_dir {
 	bool fsync;		/* false on tmpfs */
 	atomic_bool gone;	/* set by the watcher: deleted or unmounted */
 	atomic_int refs;	/* watch sets holding it (daemon.c) */
+	atomic_bool chown_refused;	/* said once: results stay ours (daemon.c) */
 };
 
 /*

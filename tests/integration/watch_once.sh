@@ -135,6 +135,32 @@ else
 	echo "skip - result owner: needs root"
 fi
 
+# --- a folder where root may not give results away ---
+# cylo as root of a user namespace that maps only root and the boxes' ids,
+# like root on a root-squashed NFS export: no chown can give a result to
+# the input's owner.  The results are written all the same, cylo's, with
+# one line saying why, not retried until max_attempts.
+if [ "$(id -u)" = 0 ]; then
+	S=$TMPROOT/squashed
+	mkdir -p "$S"
+	printf 'echo squashed\n' >"$S/sq1.sh"
+	printf 'echo squashed\n' >"$S/sq2.sh"
+	chown 4242:4242 "$S/sq1.sh" "$S/sq2.sh"
+	touch -d '-2 seconds' "$S/sq1.sh" "$S/sq2.sh"
+	printf 'workers = 1\n%s\n' "$(watch_section "$S")" >"$TMPROOT/sq.conf"
+	python3 "$(dirname "$0")/userns.py" 0:0:1,60000:60000:1024 0:0:1,60000:60000:1024 \
+		"$CYLO" -c "$TMPROOT/sq.conf" watch --once >"$TMPROOT/sq.log" 2>&1
+	eq "root that cannot chown: exit 0" $? 0
+	for n in sq1 sq2; do
+		eq "... $n.sh has its result" "$(r "../squashed/$n.sh" 'd["stdout"]')" squashed
+		eq "... owned by cylo" "$(stat -c %u "$S/$n.sh.result.json")" 0
+	done
+	eq "... and the log says why, once" \
+		"$(grep -c 'cannot be given to their inputs' "$TMPROOT/sq.log")" 1
+else
+	echo "skip - results where chown is refused: needs root"
+fi
+
 # --- a job that crashed its owner max_attempts times ---
 printf 'echo poison\n' >"$D/poison.sh"
 sleep 0.01 & dead=$!; wait $dead
