@@ -1134,6 +1134,7 @@ static cfg_opt_t language_opts[] = {
 	CFG_STR_LIST("paths", NULL, CFGF_NONE),
 	CFG_STR_LIST("env", NULL, CFGF_NONE),
 	CFG_STR("main", NULL, CFGF_NODEFAULT),
+	CFG_INT("address_space", 0, CFGF_NONE),
 	LIMIT_OPTS,
 	CFG_END()
 };
@@ -1298,6 +1299,7 @@ static const struct conf_key config_keys[] = {
 	{ "paths", CONF_STR, 0, 0, PATH_MAX, 64, check_bind_path },
 	{ "env", CONF_STR, 0, 0, 4096, 64, conf_check_env },
 	{ "main", CONF_STR, 0, 0, 255, 0, conf_check_relpath },
+	{ "address_space", CONF_LONG, 0, 1L << 20, 0, 0, NULL },
 	{ "timeout", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
 	{ "cpu_time", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
 	{ "compile_timeout", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
@@ -1585,6 +1587,7 @@ static int lang_from_section(struct conf_run *r, const struct cylo_config *c,
 		l->default_main = NULL;
 		return -ENOMEM;
 	}
+	l->address_space = cfg_getint(sec, "address_space");
 	conf_get_limits(sec, &l->limits);
 	conf_check_limits(r, sec, &l->limits, &c->maxima);
 	return 0;

@@ -140,6 +140,7 @@ static int plan_build(struct plan *p, const struct job_ctx *c, struct job_spec *
 	for (size_t i = 0; i < p->n; i++) {
 		p->st[i].argv = p->argv[(int)i == p->compile ? 0 : 1];
 		p->st[i].envp = s->env;
+		p->st[i].address_space_mb = s->lang->address_space;
 		p->st[i].exec_fd = -1;
 		p->st[i].stdout_fd = -1;
 	}

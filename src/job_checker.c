@@ -231,6 +231,7 @@ static int cplan_build(struct cplan *p, const struct job_ctx *c, const struct jo
 		p->st[i].memory_mb += (long)(k->files.bytes >> 20) + 1;
 		p->st[i].argv = p->argv[i];
 		p->st[i].envp = s->checker_env;
+		p->st[i].address_space_mb = l->address_space;
 		p->st[i].stdin_fd = p->st[i].exec_fd = p->st[i].stdout_fd = -1;
 	}
 	return 0;

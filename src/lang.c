@@ -54,6 +54,7 @@ struct lang_def {
 	/* Limits the runtime needs above the defaults; 0 = not set. */
 	long processes;
 	double compile_timeout;
+	long address_space;
 };
 
 static const struct lang_def builtin[] = {
@@ -69,6 +70,7 @@ static const struct lang_def builtin[] = {
 		.run = "/usr/bin/node {main}",
 		.paths = { BASE_PATHS },
 		.main = "main.js",
+		.address_space = 1024,	/* V8's reservations: 768 MiB to start */
 	}, {
 		/* No network and no module cache: GOPATH mode, offline, static. */
 		.name = "go", .aliases = { "golang" }, .extensions = { "go" },
@@ -80,6 +82,7 @@ static const struct lang_def builtin[] = {
 			 "GOFLAGS=-buildvcs=false" },
 		.main = "main.go",
 		.processes = 256, .compile_timeout = 60,
+		.address_space = 1024,	/* the Go runtime's: 768 MiB to start */
 	}, {
 		/* rustc links with `cc`, a Debian alternative. */
 		.name = "rust", .aliases = { "rs" }, .extensions = { "rs" },
@@ -108,6 +111,9 @@ static const struct lang_def builtin[] = {
 		.paths = { BASE_PATHS, "/etc/java-17-openjdk" },
 		.main = "Main.java",
 		.processes = 256, .compile_timeout = 60,
+		/* 1 GiB of class space, the code cache; the heap then takes
+		 * at most half of the address space */
+		.address_space = 4096,
 	}, {
 		.name = "ruby", .aliases = { "rb" }, .extensions = { "rb" },
 		.run = "/usr/bin/ruby {main}",
@@ -170,6 +176,7 @@ static int lang_from_def(const struct lang_def *d, struct cylo_lang *l)
 		l->limits.processes = d->processes;
 	if (d->compile_timeout > 0)
 		l->limits.compile_timeout = d->compile_timeout;
+	l->address_space = d->address_space;
 	if (oom || !l->aliases || !l->extensions || !l->paths || !l->env) {
 		lang_clear(l);
 		return -ENOMEM;

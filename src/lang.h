@@ -24,6 +24,8 @@ struct cylo_lang {
 	char **env;		/* NULL-terminated KEY=VALUE */
 	char *default_main;	/* file name for inline code: "main.py" */
 	struct cylo_limits limits;	/* per-language defaults (unset = -1) */
+	long address_space;	/* MiB the runtime reserves beyond its use: added
+				   to memory for RLIMIT_AS when rlimits limit it */
 };
 
 struct lang_table {

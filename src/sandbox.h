@@ -86,6 +86,8 @@ struct stage_spec {
 	double timeout;		/* wall seconds */
 	double cpu_time;	/* seconds */
 	long memory_mb;
+	long address_space_mb;	/* RLIMIT_AS, when it limits memory, is memory_mb
+				   plus this: what the runtime reserves unused */
 	long processes;
 	long output_kb;		/* per stream */
 	long file_size_mb;

@@ -79,7 +79,8 @@ int limits_apply_stage(const struct stage_spec *s, bool rlimit_memory)
 			(rlim_t)s->processes + 1)) < 0)
 		return e;
 	if (rlimit_memory && s->memory_mb > 0)
-		e = set_rl(RLIMIT_AS, MIB(s->memory_mb), MIB(s->memory_mb));
+		e = set_rl(RLIMIT_AS, MIB(s->memory_mb + s->address_space_mb),
+			   MIB(s->memory_mb + s->address_space_mb));
 	return e;
 }
 

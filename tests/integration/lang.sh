@@ -27,6 +27,8 @@ fi
 
 # Compiling languages may take a while on a cold cache.
 RUN_TIMEOUT=120
+RLCONF=$TMPROOT/rlimits.conf
+printf 'sandbox {\n  cgroups = "none"\n}\n' >"$RLCONF"
 . "$(dirname "$0")/run_lib.sh"
 
 # mkjob JOBFILE LANG MAIN SRCFILE [LINE...]: a manifest carrying SRCFILE as
@@ -396,6 +398,15 @@ lang_suite() {
 		"d['execution_time_ms'] > 0" "d['memory_used_kb'] > 0" "$by" \
 		"d['timeout'] is False" "d['memory_exceeded'] is False" \
 		"d['stdout_truncated'] is False" "d['error'] is None"
+
+	# Limits by rlimits alone (no usable cgroup, as for a user whose
+	# cgroup cannot be delegated): RLIMIT_AS, with the language's
+	# address_space, must still let the runtime start.
+	COPT="-c $RLCONF"
+	run_case "lang/$l/hello-rlimits-only" 0 "$d/hello/$hello" \
+		"d['status'] == 'ok'" "d['stdout'] == 'hello world\n'" \
+		"d['limits']['enforced_by'] == 'rlimit'"
+	COPT=
 
 	src "$l" rt >"$d/rt/$main"
 	run_case "lang/$l/runtime_error" 3 "$d/rt/$main" \

@@ -113,6 +113,7 @@ static void assert_lang_eq(const struct cylo_lang *a, const struct cylo_lang *b)
 	ck_assert_msg(strv_eq(a->env, b->env), "%s: env differs", a->name);
 	ck_assert_msg(str_eq(a->default_main, b->default_main), "%s: main", a->name);
 	ck_assert_msg(limits_eq(&a->limits, &b->limits), "%s: limits differ", a->name);
+	ck_assert_msg(a->address_space == b->address_space, "%s: address_space", a->name);
 }
 
 START_TEST(test_shipped_conf_equals_builtins)
@@ -267,6 +268,8 @@ static const struct {
 	  "extensions", "leading dot" },
 	{ "language \"new\" {\n  run = \"/bin/x\"\n  memory = 99999\n}\n", 3, "memory",
 	  "99999 exceeds the maximum 4096" },
+	{ "language \"new\" {\n  run = \"/bin/x\"\n  address_space = -1\n}\n", 3,
+	  "address_space", "must not be negative" },
 	{ "language \"pypy\" {\n  run = \"/usr/bin/pypy {main}\"\n  extensions = { \"py\" }\n}\n",
 	  1, "extensions", "'py' already belongs to language \"python\"" },
 	{ "language \"snake\" {\n  run = \"/usr/bin/snake {main}\"\n  aliases = { \"PY\" }\n}\n",
@@ -472,6 +475,7 @@ START_TEST(test_language_override_and_addition)
 		"  env = { \"LUA_PATH=/work/?.lua\" }\n"
 		"  timeout = 3\n"
 		"  processes = 8\n"
+		"  address_space = 512\n"
 		"}\n";
 
 	ck_assert_msg(load_text(text, &c, err, sizeof(err)) == 0, "%s", err);
@@ -495,8 +499,12 @@ START_TEST(test_language_override_and_addition)
 	ck_assert(l->limits.timeout == 3);
 	ck_assert_int_eq(l->limits.processes, 8);
 	ck_assert_int_eq(l->limits.memory, -1);
+	ck_assert_int_eq(l->address_space, 512);
+	/* Replaced whole: none unless the section gives it. */
+	ck_assert_int_eq(c->langs.v[0].address_space, 0);
 	/* The other built-ins are untouched. */
 	ck_assert_ptr_nonnull(lang_find(&c->langs, "golang"));
+	ck_assert_int_eq(lang_find(&c->langs, "java")->address_space, 4096);
 	config_free(c);
 }
 END_TEST
