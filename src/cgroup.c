@@ -2,8 +2,11 @@
  * cgroup.c - per-job control groups on cgroup v2 or v1 (see cgroup.h).
  *
  * Where the groups live.
- *   v1: in each hierarchy used (memory and pids, cpuacct when mounted; a
- *   hierarchy mounted with several of them counts once), below the
+ *   v1: in each hierarchy used (memory and pids; cpuacct and cpu when
+ *   mounted: cpu gives each box's group an equal share against the other
+ *   boxes, so a job of many busy threads cannot starve a neighbour into
+ *   its wall timeout; a hierarchy mounted with several of them counts
+ *   once), below the
  *   daemon's own group as /proc/self/cgroup names it:
  *   <mount>/<own>/cylo-<pid>-<n>/<box>, or for a one-shot command the
  *   parent <mount>/<own>/cylo-<pid>-<n> itself (cg_box_parent()).
@@ -59,7 +62,7 @@
 #include "fsutil.h"
 #include "util.h"
 
-#define CG_HIER_MAX	3
+#define CG_HIER_MAX	4
 #define CG_NAME_MAX	64
 #define CG_FILE_MAX	1024		/* the keyed files read are a few lines */
 #define CG_TEXT_MAX	(4 << 20)	/* /proc/self/mountinfo of a busy host */
@@ -73,10 +76,12 @@
 #define CG_LONG_MAX	__LONG_MAX__
 #define CG_INT_MAX	__INT_MAX__
 
-enum cg_ctl { CTL_MEMORY, CTL_PIDS, CTL_CPU, CTL_N };
+/* CTL_CPU is CPU accounting (v1 cpuacct), CTL_SCHED the scheduler's
+ * share (v1 cpu; on v2 the cpu controller, enabled in subtree_control). */
+enum cg_ctl { CTL_MEMORY, CTL_PIDS, CTL_CPU, CTL_SCHED, CTL_N };
 
-/* v1 mount options naming each controller; cpuacct is optional. */
-static const char *const v1_ctl_name[CTL_N] = { "memory", "pids", "cpuacct" };
+/* v1 mount options naming each controller; cpuacct and cpu are optional. */
+static const char *const v1_ctl_name[CTL_N] = { "memory", "pids", "cpuacct", "cpu" };
 
 struct cg_env {
 	enum cg_kind kind;
@@ -564,9 +569,12 @@ static int setup_v1(struct cg_env *e, const struct host *h, char *err, size_t n)
 	if ((r = v1_controller(e, h, CTL_MEMORY, dev, err, n)) < 0 ||
 	    (r = v1_controller(e, h, CTL_PIDS, dev, err, n)) < 0)
 		return r;
-	/* CPU accounting is optional: without it RLIMIT_CPU still bounds the job. */
+	/* CPU accounting is optional: without it RLIMIT_CPU still bounds the
+	 * job; without cpu, the boxes share the CPUs thread by thread. */
 	if (v1_controller(e, h, CTL_CPU, dev, err, n) < 0)
 		e->ctl[CTL_CPU] = -1;
+	if (v1_controller(e, h, CTL_SCHED, dev, err, n) < 0)
+		e->ctl[CTL_SCHED] = -1;
 	return errf(err, n, 0, "%s", "");
 }
 
@@ -751,6 +759,7 @@ static int setup_v2(struct cg_env *e, const struct host *h, const char *root,
 		return errf(err, n, r, "cgroup2: cannot create our group below %s: %s",
 			    base, errstr(r, es, sizeof(es)));
 	e->ctl[CTL_MEMORY] = e->ctl[CTL_PIDS] = e->ctl[CTL_CPU] = 0;
+	e->ctl[CTL_SCHED] = cpu ? 0 : -1;	/* equal weights by default */
 	return errf(err, n, 0, "%s", "");
 }
 

@@ -84,6 +84,23 @@ expect R04 "four busy threads: stopped by the CPU limit" 124 \
 [ "$ms" -lt 5000 ] || bad "the concurrent job took $ms ms"
 verdict R04 "a concurrent job kept its CPU share"
 host R04
+# Where the share comes from: the box's group is in the CPU scheduler's
+# hierarchy (v1 cpu, v2 the cpu controller), one equal share per box
+# whatever its threads, not only in cpuacct's.
+f=$(manifest R04d r04_busy.c 'args = {"1"}' "timeout = 3")
+R=$TMPROOT/res.R04d.json RERR=$TMPROOT/res.R04d.err
+sec run "$R" "$RERR" 60 "$CYLO" -c "$CONF" run --json "$f" >"$TMPROOT/bg.R04d" &
+bgp=$!
+groups=
+for i in $(seq 1 30); do
+	groups=$(python3 "$SECDIR/cpu_group.py")
+	[ -n "$groups" ] && break
+	sleep 0.1
+done
+wait "$bgp"
+[ -n "$groups" ] || bad "no cylo group of the CPU scheduler held the busy job"
+echo "# $groups" | head -3
+verdict R04 "a running box is in a cylo group of the CPU scheduler"
 run_job R04c "$(manifest R04c r04_busy.go "timeout = 2" "cpu_time = 1")"
 expect R04 "go, GOMAXPROCS(64) busy goroutines: stopped" 124 \
 	"d['status'] == 'timeout'" "e('goroutines', '64')" \

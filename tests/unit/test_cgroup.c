@@ -41,7 +41,7 @@
 #include "config.h"
 
 #define MiB (1024L * 1024L)
-#define MAXP 3
+#define MAXP 4
 
 /* ---- helpers ------------------------------------------------------------ */
 
