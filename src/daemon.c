@@ -697,8 +697,9 @@ static void write_file(const char *path, char *text, struct out_file *f)
 	if (slash)
 		*slash = '\0';
 	dfd = open(slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	e = dfd < 0 ? -errno : atomic_write_at(dfd, base, text, strlen(text), 0644,
-					       (uid_t)-1, (gid_t)-1, false);
+	e = dfd < 0 ? -errno : atomic_write_at(dfd, base, text, strlen(text),
+					       &(struct write_opts){ .mode = 0644,
+						.uid = (uid_t)-1, .gid = (gid_t)-1 });
 	if (dfd >= 0)
 		close(dfd);
 	free(dir);
@@ -838,6 +839,37 @@ static bool room_may_come(const struct job_env *j, int e)
 	return (e == -ENOSPC || e == -EDQUOT) && result_folder_full(j->d->dirfd);
 }
 
+/*
+ * Root may not give files away in this folder (NFS root_squash makes us
+ * nobody there; or the mount does not map the owner's id).  Where
+ * result_mode lets everyone read, the result is as good as the owner's
+ * kept by cylo, read-only for all (its group is not the owner's);
+ * otherwise it would reach whoever shares our squashed id, so there is
+ * none, as before, and the log says why once per folder.
+ */
+static int publish_unowned(struct job_env *j, const struct job_result *r,
+			   struct publish_opts *po, int e, char *es, size_t n)
+{
+	bool first = !atomic_exchange(&j->d->chown_refused, true);
+
+	if (!(po->mode & 0004)) {
+		if (first)
+			log_err("%s: results cannot be given to their inputs' owners "
+				"(%s; a root-squashed NFS export?), and result_mode "
+				"%04o keeps them from others: none is written", j->d->path,
+				log_errstr(e, es, n), po->mode);
+		return e;
+	}
+	if (first)
+		log_warn("%s: results cannot be given to their inputs' owners (%s; a "
+			 "root-squashed NFS export?): they stay cylo's, mode %04o",
+			 j->d->path, log_errstr(e, es, n), po->mode & 0404);
+	po->uid = (uid_t)-1;
+	po->gid = (gid_t)-1;
+	po->mode &= 0404;
+	return result_publish(j->d->dirfd, j->it->name, r, po);
+}
+
 /* Writes the result next to the input: 0, or -errno when there is none. */
 static int publish(struct job_env *j, const struct job_result *r)
 {
@@ -852,21 +884,13 @@ static int publish(struct job_env *j, const struct job_result *r)
 		po.uid = j->st.st_uid;
 		po.gid = j->st.st_gid;
 	}
+	bool refused = false;
+	char es[96];
+
+	po.chown_refused = &refused;
 	e = result_publish(j->d->dirfd, j->it->name, r, &po);
-	/*
-	 * A folder where root may not give files away (NFS root_squash makes
-	 * us nobody there; an id the mount does not map): a result owned by
-	 * cylo, with the same mode, beats one retried until max_attempts.
-	 */
-	if ((e == -EPERM || e == -EINVAL) && po.uid != (uid_t)-1) {
-		if (!atomic_exchange(&j->d->chown_refused, true))
-			log_warn("%s: results cannot be given to their inputs' owners "
-				 "(%s; a root-squashed NFS export?): they stay cylo's, "
-				 "with mode %04o", j->d->path, strerror(-e), po.mode);
-		po.uid = (uid_t)-1;
-		po.gid = (gid_t)-1;
-		e = result_publish(j->d->dirfd, j->it->name, r, &po);
-	}
+	if (refused)
+		e = publish_unowned(j, r, &po, e, es, sizeof(es));
 	if (e == 1)
 		log_warn("job=%s stage=publish the raw output files could not be "
 			 "written; the result says why", j->esc);

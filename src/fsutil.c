@@ -316,25 +316,28 @@ static int create_temp(int dirfd, char *tmp, size_t n)
 	return -EEXIST;
 }
 
-static int fill_temp(int fd, const void *buf, size_t len, mode_t mode,
-		     uid_t uid, gid_t gid, bool do_fsync)
+static int fill_temp(int fd, const void *buf, size_t len, const struct write_opts *o)
 {
 	int r = write_all(fd, buf, len);
 
 	if (r < 0)
 		return r;
-	if (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0)
-		return -errno;
+	if (o->uid != (uid_t)-1 && fchown(fd, o->uid, o->gid) < 0) {
+		r = -errno;
+		if (o->chown_refused && (r == -EPERM || r == -EINVAL))
+			*o->chown_refused = true;
+		return r;
+	}
 	/* After fchown, which may clear bits; never set-id or sticky bits. */
-	if (fchmod(fd, mode & 0777) < 0)
+	if (fchmod(fd, o->mode & 0777) < 0)
 		return -errno;
-	if (do_fsync && fsync(fd) < 0)
+	if (o->fsync && fsync(fd) < 0)
 		return -errno;
 	return 0;
 }
 
 int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len,
-		    mode_t mode, uid_t uid, gid_t gid, bool do_fsync)
+		    const struct write_opts *o)
 {
 	char tmp[64];
 	int fd, r;
@@ -345,7 +348,7 @@ int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len,
 	fd = create_temp(dirfd, tmp, sizeof(tmp));
 	if (fd < 0)
 		return fd;
-	r = fill_temp(fd, buf, len, mode, uid, gid, do_fsync);
+	r = fill_temp(fd, buf, len, o);
 	/* close() reports delayed write errors (NFS): a failure fails the write. */
 	if (close(fd) < 0 && r == 0)
 		r = -errno;

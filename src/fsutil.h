@@ -45,13 +45,22 @@ int pread_dup(int fd, size_t n, off_t off, char **out);
 /* write() all of @buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t n);
 
+struct write_opts {
+	mode_t mode;
+	uid_t uid;		/* owner, or (uid_t)-1 to keep ours */
+	gid_t gid;
+	bool fsync;
+	bool *chown_refused;	/* or NULL: set when fchown failed with EPERM
+				   or EINVAL (root squashed, an unmapped id) */
+};
+
 /*
  * Atomically replaces @name in @dirfd with @len bytes of @buf: a hidden
  * O_CREAT|O_EXCL|O_NOFOLLOW temporary, fchown (if uid != -1), fchmod,
  * write, optional fsync, close (checked), renameat.  0 or -errno.
  */
 int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len,
-		    mode_t mode, uid_t uid, gid_t gid, bool do_fsync);
+		    const struct write_opts *o);
 
 /*
  * Reads the first @n - 1 bytes of a small file such as a /proc or /sys

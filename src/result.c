@@ -574,8 +574,10 @@ static int publish_one(int dirfd, const char *input, const char *suffix,
 
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return -ENAMETOOLONG;
-	return atomic_write_at(dirfd, name, buf != NULL ? buf : "", len,
-			       (mode_t)o->mode, o->uid, o->gid, o->fsync);
+	struct write_opts w = { .mode = (mode_t)o->mode, .uid = o->uid, .gid = o->gid,
+				.fsync = o->fsync, .chown_refused = o->chown_refused };
+
+	return atomic_write_at(dirfd, name, buf != NULL ? buf : "", len, &w);
 }
 
 /* Writes X.stdout and X.stderr; on failure a sentence for "error" in @note. */

@@ -155,6 +155,8 @@ struct publish_opts {
 	gid_t gid;
 	bool fsync;		/* false on tmpfs, where it buys nothing */
 	size_t max_size;	/* a result's largest size; 0: 256 MiB */
+	bool *chown_refused;	/* or NULL: set when giving a file to uid was
+				   refused (struct write_opts) */
 };
 
 /*

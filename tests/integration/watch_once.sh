@@ -138,25 +138,35 @@ fi
 # --- a folder where root may not give results away ---
 # cylo as root of a user namespace that maps only root and the boxes' ids,
 # like root on a root-squashed NFS export: no chown can give a result to
-# the input's owner.  The results are written all the same, cylo's, with
-# one line saying why, not retried until max_attempts.
-if [ "$(id -u)" = 0 ]; then
-	S=$TMPROOT/squashed
+# the input's owner.  With a result_mode that lets everyone read, results
+# are written all the same, cylo's and read-only, with one line saying
+# why, not retried until max_attempts; with a private result_mode none is
+# written, since the result would reach whoever shares cylo's id.
+squashed() {	# squashed NAME RESULT_MODE
+	S=$TMPROOT/$1
 	mkdir -p "$S"
 	printf 'echo squashed\n' >"$S/sq1.sh"
 	printf 'echo squashed\n' >"$S/sq2.sh"
 	chown 4242:4242 "$S/sq1.sh" "$S/sq2.sh"
 	touch -d '-2 seconds' "$S/sq1.sh" "$S/sq2.sh"
-	printf 'workers = 1\n%s\n' "$(watch_section "$S")" >"$TMPROOT/sq.conf"
+	printf 'workers = 1\n%s\n' "$(watch_section "$S" "result_mode = $2")" >"$TMPROOT/$1.conf"
 	python3 "$(dirname "$0")/userns.py" 0:0:1,60000:60000:1024 0:0:1,60000:60000:1024 \
-		"$CYLO" -c "$TMPROOT/sq.conf" watch --once >"$TMPROOT/sq.log" 2>&1
+		"$CYLO" -c "$TMPROOT/$1.conf" watch --once >"$TMPROOT/$1.log" 2>&1
+}
+if [ "$(id -u)" = 0 ]; then
+	squashed public 0644
 	eq "root that cannot chown: exit 0" $? 0
 	for n in sq1 sq2; do
-		eq "... $n.sh has its result" "$(r "../squashed/$n.sh" 'd["stdout"]')" squashed
-		eq "... owned by cylo" "$(stat -c %u "$S/$n.sh.result.json")" 0
+		eq "... $n.sh has its result" "$(field "$S/$n.sh.result.json" 'd["stdout"]')" squashed
+		eq "... cylo's, read-only for all" "$(stat -c %u:%a "$S/$n.sh.result.json")" 0:404
 	done
 	eq "... and the log says why, once" \
-		"$(grep -c 'cannot be given to their inputs' "$TMPROOT/sq.log")" 1
+		"$(grep -c 'cannot be given to their inputs' "$TMPROOT/public.log")" 1
+	squashed private 0640
+	expect "a private result_mode: no result is given away" \
+		test ! -e "$S/sq1.sh.result.json" -a ! -e "$S/sq2.sh.result.json"
+	expect "... and the log says so" grep -q "keeps them from others: none is written" \
+		"$TMPROOT/private.log"
 else
 	echo "skip - results where chown is refused: needs root"
 fi

@@ -354,11 +354,20 @@ START_TEST(test_write_all_errors)
 }
 END_TEST
 
+/* atomic_write_at() with its options spelled out. */
+static int aw(int dirfd, const char *name, const char *buf, size_t len, mode_t mode,
+	      uid_t uid, gid_t gid, bool do_fsync)
+{
+	struct write_opts o = { .mode = mode, .uid = uid, .gid = gid, .fsync = do_fsync };
+
+	return atomic_write_at(dirfd, name, buf, len, &o);
+}
+
 START_TEST(test_atomic_write_basic)
 {
 	struct stat st;
 
-	ck_assert_int_eq(atomic_write_at(dfd, "r.json", "one", 3, 0640,
+	ck_assert_int_eq(aw(dfd, "r.json", "one", 3, 0640,
 					 (uid_t)-1, (gid_t)-1, true), 0);
 	ck_assert_str_eq(get_file(dfd, "r.json"), "one");
 	ck_assert_int_eq(fstatat(dfd, "r.json", &st, AT_SYMLINK_NOFOLLOW), 0);
@@ -367,7 +376,7 @@ START_TEST(test_atomic_write_basic)
 	ck_assert_int_eq(st.st_uid, getuid());
 
 	/* Replaced, owned by the given user, set-id bits never set. */
-	ck_assert_int_eq(atomic_write_at(dfd, "r.json", "two!", 4, 04755,
+	ck_assert_int_eq(aw(dfd, "r.json", "two!", 4, 04755,
 					 12345, 12346, false), 0);
 	ck_assert_str_eq(get_file(dfd, "r.json"), "two!");
 	ck_assert_int_eq(fstatat(dfd, "r.json", &st, AT_SYMLINK_NOFOLLOW), 0);
@@ -388,9 +397,9 @@ START_TEST(test_atomic_write_links_untouched)
 	ck_assert_int_eq(symlinkat("canary", dfd, "sym.json"), 0);
 	ck_assert_int_eq(linkat(dfd, "canary", dfd, "hard.json", 0), 0);
 
-	ck_assert_int_eq(atomic_write_at(dfd, "sym.json", "new", 3, 0644,
+	ck_assert_int_eq(aw(dfd, "sym.json", "new", 3, 0644,
 					 12345, 12345, false), 0);
-	ck_assert_int_eq(atomic_write_at(dfd, "hard.json", "new", 3, 0644,
+	ck_assert_int_eq(aw(dfd, "hard.json", "new", 3, 0644,
 					 12345, 12345, false), 0);
 
 	ck_assert_str_eq(get_file(dfd, "canary"), "canary\n");
@@ -415,20 +424,20 @@ START_TEST(test_atomic_write_refuses)
 	/* A directory at the name is left alone, and the temporary removed. */
 	ck_assert_int_eq(mkdirat(dfd, "d.json", 0755), 0);
 	put_file(dfd, "d.json/keep", "k");
-	ck_assert_int_eq(atomic_write_at(dfd, "d.json", "x", 1, 0644,
+	ck_assert_int_eq(aw(dfd, "d.json", "x", 1, 0644,
 					 (uid_t)-1, (gid_t)-1, false), -EISDIR);
 	ck_assert_str_eq(get_file(dfd, "d.json/keep"), "k");
 	ck_assert_str_eq(listing(dfd), "d.json");
 
-	ck_assert_int_eq(atomic_write_at(dfd, "", "x", 1, 0644, -1, -1, false), -EINVAL);
-	ck_assert_int_eq(atomic_write_at(dfd, "a/b", "x", 1, 0644, -1, -1, false), -EINVAL);
-	ck_assert_int_eq(atomic_write_at(dfd, "..", "x", 1, 0644, -1, -1, false), -EINVAL);
+	ck_assert_int_eq(aw(dfd, "", "x", 1, 0644, -1, -1, false), -EINVAL);
+	ck_assert_int_eq(aw(dfd, "a/b", "x", 1, 0644, -1, -1, false), -EINVAL);
+	ck_assert_int_eq(aw(dfd, "..", "x", 1, 0644, -1, -1, false), -EINVAL);
 	memset(longname, 'n', 256);
 	longname[256] = '\0';
-	ck_assert_int_eq(atomic_write_at(dfd, longname, "x", 1, 0644, -1, -1, false),
+	ck_assert_int_eq(aw(dfd, longname, "x", 1, 0644, -1, -1, false),
 			 -ENAMETOOLONG);
 	longname[255] = '\0';
-	ck_assert_int_eq(atomic_write_at(dfd, longname, "x", 1, 0644, -1, -1, false), 0);
+	ck_assert_int_eq(aw(dfd, longname, "x", 1, 0644, -1, -1, false), 0);
 	ck_assert_int_eq(unlinkat(dfd, longname, 0), 0);
 	ck_assert_str_eq(listing(dfd), "d.json");
 }
@@ -441,7 +450,7 @@ START_TEST(test_atomic_write_enospc_cleans_up)
 
 	ck_assert(fd_on_tmpfs(small));
 	put_file(small, "old.json", "old");
-	ck_assert_int_eq(atomic_write_at(small, "old.json", big, sizeof(big), 0644,
+	ck_assert_int_eq(aw(small, "old.json", big, sizeof(big), 0644,
 					 (uid_t)-1, (gid_t)-1, true), -ENOSPC);
 	ck_assert_str_eq(get_file(small, "old.json"), "old");	/* old one kept */
 	ck_assert_str_eq(listing(small), "old.json");
@@ -457,7 +466,7 @@ START_TEST(test_atomic_write_removed_dir)
 	gone = openat(dfd, "gone", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(gone, 0);
 	ck_assert_int_eq(unlinkat(dfd, "gone", AT_REMOVEDIR), 0);
-	ck_assert_int_eq(atomic_write_at(gone, "r.json", "x", 1, 0644, -1, -1, false),
+	ck_assert_int_eq(aw(gone, "r.json", "x", 1, 0644, -1, -1, false),
 			 -ENOENT);
 	close(gone);
 	ck_assert_str_eq(listing(dfd), "");
@@ -470,7 +479,7 @@ START_TEST(test_atomic_write_path_dirfd)
 
 	/* The drop folder is held as an O_PATH descriptor. */
 	ck_assert_int_ge(pfd, 0);
-	ck_assert_int_eq(atomic_write_at(pfd, "p.json", "p", 1, 0644, -1, -1, true), 0);
+	ck_assert_int_eq(aw(pfd, "p.json", "p", 1, 0644, -1, -1, true), 0);
 	ck_assert_str_eq(get_file(dfd, "p.json"), "p");
 	close(pfd);
 }

@@ -142,6 +142,9 @@ static void assert_keys(json_t *doc)
 
 /* An input's version is its inode, size and mtime; the device number is
  * each NFS client's own and does not count. */
+/* atomic_write_at(): 0644, ours, no fsync. */
+static const struct write_opts KEEP_OWNER = { .mode = 0644, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+
 START_TEST(test_input_id_same)
 {
 	struct input_id a = { .dev = 1, .ino = 2, .size = 3, .mtime_ns = 4 }, b = a;
@@ -653,8 +656,7 @@ START_TEST(test_folder_full)
 	ck_assert_int_ge(fd, 0);
 	ck_assert(!result_folder_full(dfd));
 	ck_assert(!result_folder_full(fd));
-	ck_assert_int_eq(atomic_write_at(fd, "fill", fill, 200 << 10, 0644,
-					 (uid_t)-1, (gid_t)-1, false), 0);
+	ck_assert_int_eq(atomic_write_at(fd, "fill", fill, 200 << 10, &KEEP_OWNER), 0);
 	ck_assert(result_folder_full(fd));
 	close(fd);
 	free(fill);
@@ -696,7 +698,7 @@ START_TEST(test_identity_round_trip)
 	s = result_to_json(&r, _i);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(atomic_write_at(dfd, "big.c.result.json", s, strlen(s),
-					 0644, -1, -1, false), 0);
+					 &KEEP_OWNER), 0);
 	free(s);
 	memset(&id, 0, sizeof(id));
 	ck_assert_int_eq(result_read_identity(dfd, "big.c.result.json", &id), 0);
