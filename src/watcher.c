@@ -145,6 +145,7 @@ struct wdir {
 	bool truncated;		/* the last scan found more than SCAN_KEEP */
 	bool scanned;		/* the start-up scan is done */
 	int64_t next_full, next_poll, next_settle;	/* CLOCK_MONOTONIC */
+	int64_t once_until;	/* --once: the last settle deadline it waits for */
 	struct cand *list;	/* oldest first */
 	size_t nlist, ilist;
 	struct namemap *marks;
@@ -366,9 +367,11 @@ static bool settled(struct wdir *wd, const char *name,
 	if (m && m->kind != MARK_SEEN)
 		return m->kind == MARK_COMPLETE;
 	if (!m && (!dir_polls(wd) || namemap_put(wd->marks, 0, name, &p) < 0)) {
-		/* No event and no observation: judged by the file's age. */
+		/* No event and no observation: judged by the file's age.  A
+		 * time ahead of our clock was copied with the file (cp -p,
+		 * tar): no writer stamps the future. */
 		at = now_mono + (mtime_of(st) + settle - now_real);
-		if (mtime_of(st) + settle <= now_real)
+		if (mtime_of(st) + settle <= now_real || mtime_of(st) > now_real + settle)
 			return true;
 		goto later;
 	}
@@ -794,6 +797,9 @@ static void consider(struct watcher *w, struct wdir *wd, const char *name)
 	struct stat st;
 	int e;
 
+	/* In flight: queued again after its run, which a rescan would skip. */
+	if (queue_again(w->ops.queue, wd->d->id, name))
+		return;
 	if (wd->ilist < wd->nlist || wd->truncated) {
 		wd->rescan = true;	/* after the older ones */
 		return;
@@ -802,8 +808,7 @@ static void consider(struct watcher *w, struct wdir *wd, const char *name)
 		warn_long_name(wd, name);
 		return;
 	}
-	if (queue_again(w->ops.queue, wd->d->id, name) ||
-	    watch_input_state(wd->d->dirfd, name, &st) != 1)
+	if (watch_input_state(wd->d->dirfd, name, &st) != 1)
 		return;
 	e = queue_push(w->ops.queue, wd->d->id, name, false);
 	if (e == 0)
@@ -1186,63 +1191,77 @@ static void run_daemon(struct watcher *w)
 	}
 }
 
-/* Sleeps until @until (CLOCK_MONOTONIC) in short steps; false once stopped. */
+/* Waits until @until (CLOCK_MONOTONIC) or a stop; false once stopped. */
 static bool once_sleep(struct watcher *w, int64_t until)
 {
-	while (!atomic_load(&w->stop)) {
-		int64_t left = until - now_mono_ns();
-		struct timespec ts = { 0, 100 * 1000000L };
+	struct timespec ts;
+	sigset_t mask;
+	int64_t left;
 
-		if (left <= 0)
-			return true;
-		if (left < 100 * 1000000L)
-			ts.tv_nsec = (long)left;
-		nanosleep(&ts, NULL);
+	/* ppoll swaps the mask atomically: a stop's wake-up is not lost. */
+	pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	sigdelset(&mask, WAKE_SIGNAL);
+	while (!atomic_load(&w->stop) && (left = until - now_mono_ns()) > 0) {
+		ts.tv_sec = left / NS;
+		ts.tv_nsec = left % NS;
+		if (ppoll(NULL, 0, &ts, &mask) < 0 && errno != EINTR)
+			return false;
 	}
-	return false;
+	return !atomic_load(&w->stop);
+}
+
+/* One pass of --once over every folder; the earliest settle deadline a
+ * folder may still wait for, or NEVER.  *@more: a scan was truncated. */
+static int64_t once_pass(struct watcher *w, bool *more)
+{
+	int64_t next = NEVER;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct wdir *wd = &w->dirs[i];
+
+		if (!wd->once_until)
+			wd->once_until = now_mono_ns() + 3 * ns_of(wd->conf->settle);
+		if (wd->full)
+			sweep_claims(w, wd);
+		scan(w, wd);
+		wd->full = false;
+		refill(w, wd);	/* blocks while the queue is full */
+		*more |= wd->truncated;
+		wd->truncated = false;
+		if (wd->next_settle <= wd->once_until && wd->next_settle < next)
+			next = wd->next_settle;
+	}
+	return next;
 }
 
 /*
  * --once: every pending input of every directory, then done.  A name that
  * is not complete yet (a young mtime, or polling's unchanged-for-settle)
- * is waited for; one still changing past three times the longest settle
- * is left for the next run, said once per folder.
+ * is waited for while the jobs run; one still changing three times its
+ * folder's settle after the folder's first scan is left for the next run,
+ * said once per folder.
  */
 static void run_once(struct watcher *w)
 {
-	int64_t settle_max = 0, give_up, next;
-	bool more = true;
+	bool more = true, stopped = false;
 
-	for (size_t i = 0; i < w->n; i++)
-		if (ns_of(w->dirs[i].conf->settle) > settle_max)
-			settle_max = ns_of(w->dirs[i].conf->settle);
-	give_up = now_mono_ns() + 3 * settle_max;
-	while (more && !atomic_load(&w->stop)) {
+	while (more && !stopped && !atomic_load(&w->stop)) {
+		int64_t next;
+
 		more = false;
-		next = NEVER;
-		for (size_t i = 0; i < w->n; i++) {
-			struct wdir *wd = &w->dirs[i];
-
-			if (wd->full)
-				sweep_claims(w, wd);
-			scan(w, wd);
-			wd->full = false;
-			refill(w, wd);	/* blocks while the queue is full */
-			more |= wd->truncated;
-			wd->truncated = false;
-			if (wd->next_settle < next)
-				next = wd->next_settle;
-		}
-		if (queue_wait_idle(w->ops.queue) < 0)
-			break;
-		if (!more && next != NEVER) {
-			more = next <= give_up && once_sleep(w, next);
-			for (size_t i = 0; !more && i < w->n; i++)
-				if (w->dirs[i].next_settle != NEVER)
-					log_info("%s: inputs still being written are left for "
-						 "the next run", w->dirs[i].d->path);
+		next = once_pass(w, &more);
+		if (more) {	/* the rest of a truncated scan, once these ran */
+			stopped = queue_wait_idle(w->ops.queue) < 0;
+		} else if (next != NEVER) {
+			more = true;
+			stopped = !once_sleep(w, next);
 		}
 	}
+	if (!stopped && queue_wait_idle(w->ops.queue) == 0)
+		for (size_t i = 0; i < w->n; i++)
+			if (w->dirs[i].next_settle != NEVER)
+				log_info("watch %s: inputs still being written are left for "
+					 "the next run", w->dirs[i].d->path);
 	if (w->ops.once_done)
 		w->ops.once_done(w->ops.arg);
 }

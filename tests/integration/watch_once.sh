@@ -247,38 +247,39 @@ printf 'echo quiet\n' >"$D3/quiet.sh"
 expect "without --debug no step is logged" sh -c "! grep -q 'stage=steps' '$TMPROOT/quiet.log'"
 
 # --- completion without events: a file being written is not run ---
-# settle = 1: a writer appending every 0.1 s keeps its file young past
-# the three settles --once waits, so it is left for the next run; a file
-# closed just before the run is waited for and runs whole.
+# settle = 1: a writer appending every 0.1 s, until told to stop after
+# the run, keeps its file young past the three settles --once waits, so
+# it is left for the next run; a file closed just before the run is waited
+# for and runs whole; one whose time is a day ahead (copied with its
+# times from a clock ahead) is not being written and runs at once.
 W=$TMPROOT/writing
 mkdir -p "$W"
 printf 'workers = 1\n%s\n' "$(watch_section "$W" 'settle = 1')" >"$TMPROOT/w.conf"
-python3 - "$W/grow.sh" "$TMPROOT/grow.done" <<'EOF' &
-import sys, time
-end = time.monotonic() + 6
+python3 - "$W/grow.sh" "$TMPROOT/grow.stop" <<'EOF' &
+import os, sys, time
 with open(sys.argv[1], "w") as f:
     n = 0
-    while time.monotonic() < end:
+    while not os.path.exists(sys.argv[2]):
         f.write("echo line%d\n" % n)
         f.flush()
         n += 1
         time.sleep(0.1)
-open(sys.argv[2], "w").close()
 EOF
 writer=$!
 i=0
 until [ -s "$W/grow.sh" ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
 printf 'echo fresh\n' >"$W/fresh.sh"
+printf 'echo ahead\n' >"$W/ahead.sh"
+touch -d 'tomorrow' "$W/ahead.sh"
 "$CYLO" -c "$TMPROOT/w.conf" watch --once >"$TMPROOT/w.log" 2>&1
 eq "a folder with a file still being written: exit 0" $? 0
-if [ -e "$TMPROOT/grow.done" ]; then
-	echo "# the writer finished before --once gave up: the machine stalled"
-fi
+touch "$TMPROOT/grow.stop"
 expect "... that file has no result" test ! -e "$W/grow.sh.result.json"
 expect "... and is said to be left for the next run" \
 	grep -q "left for the next run" "$TMPROOT/w.log"
 eq "a file closed just before --once runs, whole" \
 	"$(field "$W/fresh.sh.result.json" 'd["stdout"]')" fresh
+eq "a file dated tomorrow runs" "$(field "$W/ahead.sh.result.json" 'd["stdout"]')" ahead
 wait "$writer"
 "$CYLO" -c "$TMPROOT/w.conf" watch --once >>"$TMPROOT/w.log" 2>&1
 eq "the next run takes the finished file, every line of it" \

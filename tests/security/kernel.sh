@@ -38,7 +38,10 @@ drop_snap K01 "$D"
 cp "$HOSTILE/k01_victim.py" "$D/victim.py"
 cp "$HOSTILE/k01_kill_others.c" "$D/k01.c"
 echo "$$ 1 $(cat /proc/sys/kernel/pid_max)" >"$D/k01.c.stdin"
-touch -d '-2 seconds' "$D/victim.py"	# oldest first: the victim starts first
+# Oldest first: the victim starts first; both past `settle`, so that
+# --once takes them at once.
+touch -d '-3 seconds' "$D/victim.py"
+touch -d '-2 seconds' "$D/k01.c" "$D/k01.c.stdin"
 watch_once K01 "$D" 60
 drop_expect K01 "ptrace/vm/kcmp/pidfd_getfd refused, only own processes die" "$D" k01.c \
 	"d['status'] == 'ok'" \
@@ -59,6 +62,13 @@ drop_expect K01 "ptrace/vm/kcmp/pidfd_getfd refused, only own processes die" "$D
 	"e('ppid', '1')" "e('alive', 'yes')"
 drop_expect K01 "the concurrent victim finished untouched" "$D" victim.py \
 	"d['status'] == 'ok'" "e('victim', 'alive')" "e('signals', 'none')"
+python3 - "$D/victim.py.result.json" "$D/k01.c.result.json" <<'PY' ||
+import json, sys
+v, a = (json.load(open(p)) for p in sys.argv[1:3])
+sys.exit(0 if a["started_at"] < v["finished_at"] else 1)
+PY
+	bad "the attacker did not start while the victim ran"
+verdict K01 "the attacker ran while the victim did"
 drop_host K01 "$D"
 
 # ---- K02: setuid, capabilities, setuid-root binaries --------------------
