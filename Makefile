@@ -181,7 +181,8 @@ valgrind: all $(UNIT_BINS)
 
 install: all
 	install -D -m 0755 $(BUILD)/cylo $(DESTDIR)/usr/bin/cylo
-	install -D -m 0644 etc/cylo.conf $(DESTDIR)/etc/cylo/cylo.conf
+	[ -e $(DESTDIR)/etc/cylo/cylo.conf ] || \
+		install -D -m 0644 etc/cylo.conf $(DESTDIR)/etc/cylo/cylo.conf
 	install -D -m 0644 man/cylo.1 $(DESTDIR)/usr/share/man/man1/cylo.1
 	install -D -m 0644 man/cylo.conf.5 $(DESTDIR)/usr/share/man/man5/cylo.conf.5
 	install -D -m 0644 packaging/cylo.service $(DESTDIR)/lib/systemd/system/cylo.service
