@@ -379,12 +379,12 @@ bool fd_on_tmpfs(int fd)
 
 int read_line_file(const char *path, char *buf, size_t n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
 	ssize_t got;
+	int fd, e;
 
 	if (n < 1)
 		return -EINVAL;
-	if (fd < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
 	got = read(fd, buf, n - 1);
 	e = got < 0 ? -errno : 0;	/* before close() may change errno */

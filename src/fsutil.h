@@ -68,6 +68,7 @@ int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len,
  * Plain syscalls only.
  */
 int read_line_file(const char *path, char *buf, size_t n);
+
 /*
  * Reads a number from a small file such as a /proc or /sys entry (one
  * line), checked with parse_long against [@min, @max].  0 or -errno.

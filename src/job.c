@@ -193,21 +193,29 @@ static bool compile(struct box *b, const struct plan *p, struct job_result *r)
 	/* A limit ends the job with that limit's status, as it would the
 	 * run's (SECURITY.md R11); only the compiler's own failure is a
 	 * compile_error. */
-	if (o.error)
+	switch (o.error ? ST_SANDBOX_ERROR : job_status_of(&o)) {
+	case ST_OK:
+		go_on = true;
+		break;
+	case ST_SANDBOX_ERROR:
 		result_set_error(r, ST_SANDBOX_ERROR, "compile: %s", o.reason);
-	else if (o.memory_exceeded)
+		break;
+	case ST_MEMORY_LIMIT:
 		result_set_error(r, ST_MEMORY_LIMIT, "the compile stage went over "
 				 "compile_memory (%ld MiB)", p->st[p->compile].memory_mb);
-	else if (o.timed_out)
+		break;
+	case ST_TIMEOUT:
 		result_set_error(r, ST_TIMEOUT, "the compile stage went over "
 				 "compile_timeout (%g s)", p->st[p->compile].timeout);
-	else if (o.output_exceeded)
+		break;
+	case ST_OUTPUT_LIMIT:
 		result_set_error(r, ST_OUTPUT_LIMIT, "the compile stage went over "
 				 "output_limit");
-	else if (job_status_of(&o) != ST_OK)
+		break;
+	default:
 		result_set_error(r, ST_COMPILE_ERROR, "compilation failed");
-	else
-		go_on = true;
+		break;
+	}
 	r->timeout = o.timed_out;
 	r->memory_exceeded = o.memory_exceeded;
 	r->compile_ended = !go_on;

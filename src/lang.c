@@ -104,7 +104,8 @@ static const struct lang_def builtin[] = {
 		.paths = { BASE_PATHS },
 		.main = "main.cpp",
 	}, {
-		/* The JDK's lib/ links into /etc/java-17-openjdk (jvm.cfg, security). */
+		/* The JDK's lib/ links into /etc/java-17-openjdk (jvm.cfg, security):
+		 * a default JDK of another version needs a language section. */
 		.name = "java", .extensions = { "java" },
 		.compile = JVM "javac " JVM_FLAGS("-J") " -encoding UTF-8 -d . {main}",
 		.run = JVM "java " JVM_FLAGS("") " -cp . {base}",

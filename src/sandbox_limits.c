@@ -107,7 +107,7 @@ int caps_drop_all(int cap_last_cap)
 
 int sandbox_core_fate(char *pattern, size_t n)
 {
-	static const char sd[] = "systemd-coredump ";
+	static const char sd[] = "systemd-coredump";
 	int e = read_line_file("/proc/sys/kernel/core_pattern", pattern, n);
 
 	if (e < 0)
@@ -116,7 +116,8 @@ int sandbox_core_fate(char *pattern, size_t n)
 		return CORE_NONE;
 	/* "|/lib/systemd/systemd-coredump %P %u ...": the program's base name. */
 	for (const char *p = pattern + 1; *p && *p != ' '; p++)
-		if (*p == '/' && strncmp(p + 1, sd, sizeof(sd) - 1) == 0)
+		if (*p == '/' && strncmp(p + 1, sd, sizeof(sd) - 1) == 0 &&
+		    (p[sizeof(sd)] == ' ' || p[sizeof(sd)] == '\0'))
 			return CORE_HELPER_HONOURS;
 	return CORE_HELPER_OTHER;
 }
