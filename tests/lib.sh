@@ -5,7 +5,8 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 CYLO=${CYLO:-$TOP/build/cylo}
 TMPROOT=$(mktemp -d /tmp/cylo-test.XXXXXX)
 chmod 755 "$TMPROOT"
-trap 'rm -rf "$TMPROOT"' EXIT
+cleanup() { rm -rf "$TMPROOT"; }
+trap cleanup EXIT
 
 ok() { echo "ok - $1"; }
 not_ok() { echo "not ok - $1: $2"; }
