@@ -272,6 +272,9 @@ static void record_limits(const struct job_ctx *c, const struct job_spec *s,
 	r->limits = s->limits;
 	sandbox_env_caps(c->sb, &caps);
 	r->limits_by = caps.limits_by;
+	/* What limited memory there: the run's RLIMIT_AS (sandbox_limits.c). */
+	if (!strcmp(caps.limits_by, "rlimit") && s->limits.memory > 0)
+		r->address_space_mb = s->limits.memory + s->lang->address_space;
 }
 
 /* The expected output of @jt: the manifest's text, or read from the bundle

@@ -90,6 +90,7 @@ void result_init(struct job_result *r)
 	r->memory_used_kb = -1;
 	r->compile.exit_code = -1;
 	r->worker = -1;
+	r->address_space_mb = -1;
 	limits_unset(&r->limits);
 }
 
@@ -334,6 +335,8 @@ static json_t *json_limits(const struct job_result *r)
 	bad |= SET(o, "file_size", json_int_or_null(l->file_size, l->file_size >= 0));
 	bad |= SET(o, "open_files", json_int_or_null(l->open_files, l->open_files >= 0));
 	bad |= SET(o, "enforced_by", json_str_or_null(r->limits_by));
+	bad |= SET(o, "address_space",
+		   json_int_or_null(r->address_space_mb, r->address_space_mb >= 0));
 	return built(o, bad);
 }
 

@@ -110,6 +110,7 @@ struct job_result {
 	double score;
 	struct cylo_limits limits;	/* what was enforced */
 	const char *limits_by;	/* "cgroup2", "cgroup1", "rlimit" */
+	long address_space_mb;	/* RLIMIT_AS where rlimits limit memory, else -1 */
 	int worker;		/* -1 for the CLI */
 	char *host;
 	int64_t queued_at_ns, started_at_ns, finished_at_ns;	/* CLOCK_REALTIME */

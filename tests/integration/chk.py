@@ -44,7 +44,11 @@ def sig_is(n):
     return s == signal.Signals(n).name and d.get("exit_signal") == n
 
 
-bad = [] if int(rc) == int(want) else [f"cylo exit {rc}, expected {want}"]
+# WANT: an exit code, or "!N" for any but N.
+if want.startswith("!"):
+    bad = [] if int(rc) != int(want[1:]) else [f"cylo exit {rc}, expected another"]
+else:
+    bad = [] if int(rc) == int(want) else [f"cylo exit {rc}, expected {want}"]
 for e in sys.argv[5:]:
     try:
         if not eval(e):

@@ -2,6 +2,7 @@
 # `cylo run --json` case and its checks (chk.py beside this file).
 #
 # run_case NAME WANT_RC FILE EXPR...: `cylo [$COPT] run --json FILE` under a
+# (WANT_RC "!N": any exit code but N)
 # $RUN_TIMEOUT-second guard (no input may hang it), then chk.py's checks.
 # $RUNENV: a command prefix, e.g. `env -i ...`.
 CHK=$TOP/tests/integration/chk.py
