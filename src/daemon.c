@@ -840,19 +840,22 @@ static bool room_may_come(const struct job_env *j, int e)
 }
 
 /*
- * Root may not give files away in this folder (NFS root_squash makes us
- * nobody there; or the mount does not map the owner's id).  Where
- * result_mode lets everyone read, the result is as good as the owner's
- * kept by cylo, read-only for all (its group is not the owner's);
- * otherwise it would reach whoever shares our squashed id, so there is
- * none, as before, and the log says why once per folder.
+ * Root may not give files away in this folder.  Where the file stays ours
+ * (the mount does not map the owner's id), the result is cylo's without
+ * its group bits (the group is not the owner's): no one new reads it.
+ * Where it becomes another id's (NFS root_squash: nobody, shared by every
+ * squashed root), a result_mode that lets everyone read gives 0404, and
+ * whoever shares that id may change it; a private one would reach them,
+ * so none is written.  Said once per folder.
  */
 static int publish_unowned(struct job_env *j, const struct job_result *r,
-			   struct publish_opts *po, int e, char *es, size_t n)
+			   struct publish_opts *po, enum chown_refusal why, int e,
+			   char *es, size_t n)
 {
 	bool first = !atomic_exchange(&j->d->chown_refused, true);
+	bool squashed = why == CHOWN_REFUSED_SQUASHED;
 
-	if (!(po->mode & 0004)) {
+	if (squashed && !(po->mode & 0004)) {
 		if (first)
 			log_err("%s: results cannot be given to their inputs' owners "
 				"(%s; a root-squashed NFS export?), and result_mode "
@@ -860,13 +863,13 @@ static int publish_unowned(struct job_env *j, const struct job_result *r,
 				log_errstr(e, es, n), po->mode);
 		return e;
 	}
+	po->mode = squashed ? 0404 : po->mode & 0707;
 	if (first)
-		log_warn("%s: results cannot be given to their inputs' owners (%s; a "
-			 "root-squashed NFS export?): they stay cylo's, mode %04o",
-			 j->d->path, log_errstr(e, es, n), po->mode & 0404);
+		log_warn("%s: results cannot be given to their inputs' owners (%s%s): "
+			 "they stay cylo's, mode %04o", j->d->path, log_errstr(e, es, n),
+			 squashed ? "; a root-squashed NFS export?" : "", po->mode);
 	po->uid = (uid_t)-1;
 	po->gid = (gid_t)-1;
-	po->mode &= 0404;
 	return result_publish(j->d->dirfd, j->it->name, r, po);
 }
 
@@ -884,13 +887,13 @@ static int publish(struct job_env *j, const struct job_result *r)
 		po.uid = j->st.st_uid;
 		po.gid = j->st.st_gid;
 	}
-	bool refused = false;
+	enum chown_refusal refused = CHOWN_DONE;
 	char es[96];
 
 	po.chown_refused = &refused;
 	e = result_publish(j->d->dirfd, j->it->name, r, &po);
-	if (refused)
-		e = publish_unowned(j, r, &po, e, es, sizeof(es));
+	if (refused != CHOWN_DONE)
+		e = publish_unowned(j, r, &po, refused, e, es, sizeof(es));
 	if (e == 1)
 		log_warn("job=%s stage=publish the raw output files could not be "
 			 "written; the result says why", j->esc);

@@ -323,9 +323,12 @@ static int fill_temp(int fd, const void *buf, size_t len, const struct write_opt
 	if (r < 0)
 		return r;
 	if (o->uid != (uid_t)-1 && fchown(fd, o->uid, o->gid) < 0) {
+		struct stat st;
+
 		r = -errno;
 		if (o->chown_refused && (r == -EPERM || r == -EINVAL))
-			*o->chown_refused = true;
+			*o->chown_refused = fstat(fd, &st) == 0 && st.st_uid == geteuid()
+					    ? CHOWN_REFUSED_OURS : CHOWN_REFUSED_SQUASHED;
 		return r;
 	}
 	/* After fchown, which may clear bits; never set-id or sticky bits. */

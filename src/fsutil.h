@@ -45,19 +45,25 @@ int pread_dup(int fd, size_t n, off_t off, char **out);
 /* write() all of @buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t n);
 
+/* Why fchown failed with EPERM or EINVAL (write_opts.chown_refused). */
+enum chown_refusal {
+	CHOWN_DONE,
+	CHOWN_REFUSED_OURS,	/* the file is ours (an unmapped owner, no CAP_CHOWN) */
+	CHOWN_REFUSED_SQUASHED,	/* the file is another id's: root squashed (NFS) */
+};
+
 struct write_opts {
 	mode_t mode;
 	uid_t uid;		/* owner, or (uid_t)-1 to keep ours */
 	gid_t gid;
 	bool fsync;
-	bool *chown_refused;	/* or NULL: set when fchown failed with EPERM
-				   or EINVAL (root squashed, an unmapped id) */
+	enum chown_refusal *chown_refused;	/* or NULL: set when refused */
 };
 
 /*
  * Atomically replaces @name in @dirfd with @len bytes of @buf: a hidden
- * O_CREAT|O_EXCL|O_NOFOLLOW temporary, fchown (if uid != -1), fchmod,
- * write, optional fsync, close (checked), renameat.  0 or -errno.
+ * O_CREAT|O_EXCL|O_NOFOLLOW temporary, write, fchown (if uid != -1),
+ * fchmod, optional fsync, close (checked), renameat.  0 or -errno.
  */
 int atomic_write_at(int dirfd, const char *name, const void *buf, size_t len,
 		    const struct write_opts *o);

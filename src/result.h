@@ -11,6 +11,7 @@
 #include <linux/limits.h>
 #include <sys/types.h>
 
+#include "fsutil.h"
 #include "joblimits.h"
 
 /* The result of input X is X.result.json, beside it. */
@@ -156,8 +157,8 @@ struct publish_opts {
 	gid_t gid;
 	bool fsync;		/* false on tmpfs, where it buys nothing */
 	size_t max_size;	/* a result's largest size; 0: 256 MiB */
-	bool *chown_refused;	/* or NULL: set when giving a file to uid was
-				   refused (struct write_opts) */
+	enum chown_refusal *chown_refused;	/* or NULL: set when giving a file
+						   to uid was refused (fsutil.h) */
 };
 
 /*

@@ -33,9 +33,12 @@
  * per name across scans, every settle/2 seconds (after a long scan, four
  * times its duration: poll_backoff()): a name unchanged for
  * `settle` seconds by our own clock is complete, whatever the server's
- * clock says.  --once has no events: it judges every name by those two
- * rules, waits for the names they hold back, and leaves a name still
- * changing after three times `settle` for the next run.
+ * clock says.  On a local filesystem, an mtime ahead of our clock by more
+ * than `settle` was copied with the file (cp -p, tar) and counts as
+ * complete.  --once has no events: it judges every name by those rules,
+ * waits for the names they hold back while the jobs run, and leaves for
+ * the next run a name whose settle deadline falls more than three
+ * settles after the folder's first scan (run_once()).
  *
  * A scan first lists which inputs have a result file at all (hashes of
  * the names), so that on a backlog the missing results are not looked up
@@ -143,9 +146,11 @@ struct wdir {
 	bool rescan;		/* a scan is due */
 	bool full;		/* the due scan also sweeps */
 	bool truncated;		/* the last scan found more than SCAN_KEEP */
+	size_t pending;		/* what the last scan found pending */
 	bool scanned;		/* the start-up scan is done */
 	int64_t next_full, next_poll, next_settle;	/* CLOCK_MONOTONIC */
 	int64_t once_until;	/* --once: the last settle deadline it waits for */
+	int64_t once_scan;	/* --once: when it last began a scan here */
 	struct cand *list;	/* oldest first */
 	size_t nlist, ilist;
 	struct namemap *marks;
@@ -367,11 +372,13 @@ static bool settled(struct wdir *wd, const char *name,
 	if (m && m->kind != MARK_SEEN)
 		return m->kind == MARK_COMPLETE;
 	if (!m && (!dir_polls(wd) || namemap_put(wd->marks, 0, name, &p) < 0)) {
-		/* No event and no observation: judged by the file's age.  A
-		 * time ahead of our clock was copied with the file (cp -p,
-		 * tar): no writer stamps the future. */
+		/* No event and no observation: judged by the file's age.  On
+		 * a local filesystem a time ahead of our clock was copied with
+		 * the file (cp -p, tar): no writer here stamps the future.
+		 * Another host's clock may be ahead: there it waits. */
 		at = now_mono + (mtime_of(st) + settle - now_real);
-		if (mtime_of(st) + settle <= now_real || mtime_of(st) > now_real + settle)
+		if (mtime_of(st) + settle <= now_real ||
+		    (!wd->d->network && mtime_of(st) > now_real + settle))
 			return true;
 		goto later;
 	}
@@ -732,6 +739,7 @@ static void scan(struct watcher *w, struct wdir *wd)
 	wd->list = s.heap;
 	wd->nlist = s.n;
 	wd->truncated = s.pending > s.n;
+	wd->pending = s.pending;
 	atomic_fetch_add(&w->scans, 1);
 	/* The start-up scan is worth a line (its time with a big backlog). */
 	log_msg(wd->scanned ? LOG_DEBUG : LOG_INFO, "watch %s: %sscan in %.1f ms: %zu "
@@ -1210,23 +1218,39 @@ static bool once_sleep(struct watcher *w, int64_t until)
 	return !atomic_load(&w->stop);
 }
 
-/* One pass of --once over every folder; the earliest settle deadline a
- * folder may still wait for, or NEVER.  *@more: a scan was truncated. */
+/*
+ * One pass of --once over every folder; the earliest settle deadline a
+ * folder may still wait for, or NEVER.  *@more: a scan was truncated and
+ * its folder's backlog shrank since the last pass (a backlog that cannot
+ * get results, say a read-only folder, is not scanned forever).
+ */
 static int64_t once_pass(struct watcher *w, bool *more)
 {
 	int64_t next = NEVER;
 
-	for (size_t i = 0; i < w->n; i++) {
+	for (size_t i = 0; i < w->n && !atomic_load(&w->stop); i++) {
 		struct wdir *wd = &w->dirs[i];
+		int64_t settle = ns_of(wd->conf->settle), now = now_mono_ns();
+		size_t before = wd->pending;
 
+		/* Three settles from the first scan; after a pause of the
+		 * folder (a full queue, another folder's backlog) one more
+		 * observation, so that a polled file is seen twice. */
 		if (!wd->once_until)
-			wd->once_until = now_mono_ns() + 3 * ns_of(wd->conf->settle);
+			wd->once_until = now + 3 * settle;
+		else if (now - wd->once_scan > 2 * settle && now + settle > wd->once_until)
+			wd->once_until = now + settle;
+		wd->once_scan = now;
 		if (wd->full)
 			sweep_claims(w, wd);
 		scan(w, wd);
 		wd->full = false;
 		refill(w, wd);	/* blocks while the queue is full */
-		*more |= wd->truncated;
+		if (wd->truncated && (before == 0 || wd->pending < before))
+			*more = true;
+		else if (wd->truncated)
+			log_warn("watch %s: %zu inputs are still pending and got no result "
+				 "in this run; left for the next run", wd->d->path, wd->pending);
 		wd->truncated = false;
 		if (wd->next_settle <= wd->once_until && wd->next_settle < next)
 			next = wd->next_settle;
