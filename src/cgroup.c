@@ -675,9 +675,10 @@ static int v2_enable(int dirfd, bool cpu)
 	int r = cg_write(dirfd, "cgroup.subtree_control", "+memory +pids");
 
 	/*
-	 * cpu is for later weights and quotas, not needed now (cpu.stat is a
-	 * core file): a host that refuses it (realtime tasks under
-	 * CONFIG_RT_GROUP_SCHED) still gets boxes.
+	 * cpu gives every box the same weight, so that a job's threads take
+	 * one share of the CPUs, not one each (cpu.stat is a core file either
+	 * way): a host that refuses it (realtime tasks under
+	 * CONFIG_RT_GROUP_SCHED) still gets boxes, without that share.
 	 */
 	if (r == 0 && cpu)
 		(void)cg_write(dirfd, "cgroup.subtree_control", "+cpu");
