@@ -1261,9 +1261,9 @@ static int64_t once_pass(struct watcher *w, bool *more)
 /*
  * --once: every pending input of every directory, then done.  A name that
  * is not complete yet (a young mtime, or polling's unchanged-for-settle)
- * is waited for while the jobs run; one still changing three times its
- * folder's settle after the folder's first scan is left for the next run,
- * said once per folder.
+ * is waited for while the jobs run; one whose settle deadline falls more
+ * than three settles after its folder's first scan (still changing two
+ * settles in; once_pass()) is left for the next run, said once per folder.
  */
 static void run_once(struct watcher *w)
 {
