@@ -66,7 +66,13 @@ static int setup(const struct cli *cli, struct cylo_config **cfg,
 		*cfg = NULL;
 		return EXIT_SANDBOX;
 	}
-	sandbox_env_one_slot(*sb);
+	if (sandbox_env_one_slot(*sb, (*cfg)->workers, err, errlen) < 0) {
+		sandbox_env_free(*sb);
+		*sb = NULL;
+		config_free(*cfg);
+		*cfg = NULL;
+		return EXIT_SANDBOX;
+	}
 	if (log_level() >= LOG_DEBUG) {
 		sandbox_env_caps(*sb, &caps);
 		log_debug("sandbox: Landlock ABI %d, seccomp %s, limits by %s, %s",

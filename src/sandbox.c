@@ -39,8 +39,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,6 +81,8 @@ struct sandbox_env {
 	pthread_mutex_t slot_lock;
 	struct cg_box *slot_cg[SANDBOX_MAX_SLOTS];	/* v1: one group per slot */
 	bool one_slot;		/* sandbox_env_one_slot(): v1 slot 0 is the parent */
+	unsigned one_uid;	/* and, as root, its boxes' host uid */
+	int uid_lock;		/* the flock holding one_uid, or -1 */
 	int cancel_fd;		/* eventfd, readable once sandbox_cancel_all() ran */
 	atomic_bool cancelled;
 };
@@ -222,7 +226,7 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	env->devnull = env->cancel_fd = env->host_net = env->host_mnt = -1;
+	env->devnull = env->cancel_fd = env->host_net = env->host_mnt = env->uid_lock = -1;
 	env->gen = atomic_fetch_add(&env_seq, 1) + 1;
 	pthread_mutex_init(&env->slot_lock, NULL);
 	env->root_mode = geteuid() == 0;
@@ -251,9 +255,46 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 	return 0;
 }
 
-void sandbox_env_one_slot(struct sandbox_env *env)
+/* Takes the first host uid from uid_base + @first up that no other
+ * command holds: an flock on /run/cylo/uid-N.lock, kept until freed. */
+static int reserve_uid(struct sandbox_env *env, int first, char *err, size_t errlen)
+{
+	char name[32];
+	int dfd, fd, e = -EAGAIN;
+
+	if (mkdir("/run/cylo", 0700) < 0 && errno != EEXIST)
+		e = -errno;
+	else if ((dfd = open("/run/cylo", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		e = -errno;
+	else {
+		for (int k = first; k < SANDBOX_MAX_SLOTS && e == -EAGAIN; k++) {
+			unsigned uid = (unsigned)env->uid_base + (unsigned)k;
+
+			snprintf(name, sizeof(name), "uid-%u.lock", uid);
+			fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd < 0) {
+				e = -errno;
+			} else if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+				env->uid_lock = fd;
+				env->one_uid = uid;
+				e = 0;
+			} else {
+				e = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+				close(fd);
+			}
+		}
+		close(dfd);
+	}
+	if (e < 0)
+		snprintf(err, errlen, "user namespace: cannot reserve a host uid for this "
+			 "command in /run/cylo: %s", es(e));
+	return e;
+}
+
+int sandbox_env_one_slot(struct sandbox_env *env, int workers, char *err, size_t errlen)
 {
 	env->one_slot = true;
+	return env->root_mode ? reserve_uid(env, workers > 0 ? workers : 1, err, errlen) : 0;
 }
 
 void sandbox_env_free(struct sandbox_env *env)
@@ -276,6 +317,8 @@ void sandbox_env_free(struct sandbox_env *env)
 		close(env->host_net);
 	if (env->host_mnt >= 0)
 		close(env->host_mnt);
+	if (env->uid_lock >= 0)
+		close(env->uid_lock);
 	free(env);
 }
 
@@ -321,7 +364,8 @@ static int write_maps(const struct box *b, int slot)
 	int e;
 
 	if (b->env->root_mode) {
-		uid = gid = (unsigned)b->env->uid_base + (unsigned)slot;
+		uid = gid = b->env->one_slot ? b->env->one_uid
+					     : (unsigned)b->env->uid_base + (unsigned)slot;
 	} else {
 		uid = (unsigned)geteuid();
 		gid = (unsigned)getegid();

@@ -61,10 +61,13 @@ void sandbox_env_free(struct sandbox_env *env);
 /*
  * For a command that opens one box at a time on slot 0 (exec, run): on
  * cgroup v1 its boxes live in the command's own groups, with no slot
- * group below them, 3 mkdir and 3 rmdir fewer per start.  Before the
- * first box_open().
+ * group below them, 3 mkdir and 3 rmdir fewer per start.  As root its
+ * boxes take a host uid of their own, above the daemon's @workers slots
+ * (uid_base + @workers and up), held by an flock in /run/cylo until the
+ * env is freed, so that no two commands, nor a command and a worker,
+ * share one.  Before the first box_open().  0, or -errno with @err.
  */
-void sandbox_env_one_slot(struct sandbox_env *env);
+int sandbox_env_one_slot(struct sandbox_env *env, int workers, char *err, size_t errlen);
 void sandbox_env_caps(const struct sandbox_env *env, struct sandbox_caps *caps);
 
 struct box_spec {

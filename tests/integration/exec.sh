@@ -260,3 +260,33 @@ os.execv(sys.argv[1], sys.argv[1:])' "$CYLO" exec --lang sh \
 rc=$?
 want_rc 0; want_out sigign out "SigIgn:	0000000000000000${nl}y$nl"; want_empty sigign err
 verdict exec/parent-ignored-signals-reset sigign
+
+# As root, two commands at once and the daemon's worker slots never share a
+# host uid (per-uid limits: processes, inotify instances, signals): each
+# command's boxes take one above the slots, uid_base (60000 here) + workers
+# and up.  The uids are read from the host while both jobs sleep.
+if [ "$(id -u)" = 0 ]; then
+	"$CYLO" exec --lang sh 'sleep 3' >/dev/null 2>&1 &
+	p1=$!
+	"$CYLO" exec --lang sh 'sleep 3' >/dev/null 2>&1 &
+	p2=$!
+	uids=
+	i=0
+	while [ $i -lt 40 ]; do
+		uids=$(ps -eo uid=,comm= | awk '$2 == "sleep" && $1 >= 60000 && $1 < 61024 { print $1 }' |
+			sort -u | tr '\n' ' ')
+		[ "$(echo $uids | wc -w)" -ge 2 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "$p1" "$p2"
+	rc=$?
+	workers=$(nproc)
+	[ "$(echo $uids | wc -w)" = 2 ] || bad "the two jobs ran as host uids '$uids'"
+	for u in $uids; do
+		[ "$u" -ge $((60000 + workers)) ] || bad "uid $u is a worker slot's (workers = $workers)"
+	done
+	verdict exec/root-one-host-uid-each dbg
+else
+	echo "skip - one host uid per command: needs root"
+fi
