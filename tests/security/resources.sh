@@ -91,15 +91,12 @@ f=$(manifest R04d r04_busy.c 'args = {"1"}' "timeout = 3")
 R=$TMPROOT/res.R04d.json RERR=$TMPROOT/res.R04d.err
 sec run "$R" "$RERR" 60 "$CYLO" -c "$CONF" run --json "$f" >"$TMPROOT/bg.R04d" &
 bgp=$!
-groups=
 for i in $(seq 1 30); do
-	groups=$(python3 "$SECDIR/cpu_group.py")
-	[ -n "$groups" ] && break
+	why=$(sec sched "$SEC_UID_LO" "$SEC_UID_HI") && break
 	sleep 0.1
 done
 wait "$bgp"
-[ -n "$groups" ] || bad "no cylo group of the CPU scheduler held the busy job"
-echo "# $groups" | head -3
+[ -z "$why" ] || bad "$why"
 verdict R04 "a running box is in a cylo group of the CPU scheduler"
 run_job R04c "$(manifest R04c r04_busy.go "timeout = 2" "cpu_time = 1")"
 expect R04 "go, GOMAXPROCS(64) busy goroutines: stopped" 124 \

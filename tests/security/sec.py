@@ -123,9 +123,10 @@ def procs_in(lo, hi):
     return bad
 
 
-def own_cgroup_dirs():
-    """Our own group's directory in every mounted cgroup hierarchy: cylo
-    makes its groups below the group it was started in."""
+def own_cgroup_map():
+    """(controllers, our own group's directory) of every mounted cgroup
+    hierarchy (controllers [] for v2): cylo makes its groups below the
+    group it was started in."""
     mounts = {}
     with open("/proc/self/mountinfo") as f:
         for line in f:
@@ -137,7 +138,7 @@ def own_cgroup_dirs():
             elif fs == "cgroup":
                 for o in opts.split(","):
                     mounts.setdefault(o, (mnt, root))
-    dirs = set()
+    found = []
     with open("/proc/self/cgroup") as f:
         for line in f:
             _id, ctrls, path = line.rstrip("\n").split(":", 2)
@@ -146,8 +147,33 @@ def own_cgroup_dirs():
                 continue
             mnt, root = mounts[key]
             rel = path[len(root):] if root != "/" and path.startswith(root) else path
-            dirs.add(os.path.normpath(mnt + "/" + rel))
-    return sorted(dirs)
+            found.append((ctrls.split(",") if ctrls else [], os.path.normpath(mnt + "/" + rel)))
+    return found
+
+
+def own_cgroup_dirs():
+    return sorted({d for _ctrls, d in own_cgroup_map()})
+
+
+def job_groups(base, lo, hi):
+    """The groups below @base's cylo-* groups that hold a process of a job
+    uid in [lo, hi)."""
+    try:
+        names = [n for n in os.listdir(base) if n.startswith("cylo-")]
+    except OSError:
+        return
+    for n in names:
+        for top, _dirs, files in os.walk(f"{base}/{n}"):
+            if "cgroup.procs" not in files:
+                continue
+            try:
+                pids = open(f"{top}/cgroup.procs").read().split()
+            except OSError:
+                continue
+            for p in pids:
+                if any(lo <= u < hi for u in uids_of(p)):
+                    yield top, p
+                    break
 
 
 def cgroup_problems(lo, hi, pid):
@@ -157,20 +183,26 @@ def cgroup_problems(lo, hi, pid):
             names = [n for n in os.listdir(base) if n.startswith("cylo-")]
         except OSError:
             continue
-        for n in names:
-            if pid is not None and n.startswith(f"cylo-{pid}-"):
-                bad.append(f"cgroup {base}/{n} of the finished cylo {pid} is left")
-            for top, _dirs, files in os.walk(f"{base}/{n}"):
-                if "cgroup.procs" not in files:
-                    continue
-                try:
-                    pids = open(f"{top}/cgroup.procs").read().split()
-                except OSError:
-                    continue
-                for p in pids:
-                    if any(lo <= u < hi for u in uids_of(p)):
-                        bad.append(f"{top}/cgroup.procs holds job process {p}")
+        bad += [f"cgroup {base}/{n} of the finished cylo {pid} is left"
+                for n in names if pid is not None and n.startswith(f"cylo-{pid}-")]
+        bad += [f"{top}/cgroup.procs holds job process {p}"
+                for top, p in job_groups(base, lo, hi)]
     return bad
+
+
+def cmd_sched(lo, hi):
+    """A job of uid [LO, HI) runs now in a cylo group of the CPU scheduler:
+    v1's cpu hierarchy, or a v2 group with the cpu controller."""
+    for ctrls, base in own_cgroup_map():
+        for top, p in job_groups(base, int(lo), int(hi)):
+            if "cpu" in ctrls:
+                return []
+            try:
+                if not ctrls and "cpu" in open(f"{top}/cgroup.controllers").read().split():
+                    return []
+            except OSError:
+                pass
+    return [f"no cylo group of the CPU scheduler holds a job of uid {lo}-{int(hi) - 1}"]
 
 
 def control_job():
@@ -479,7 +511,7 @@ def cmd_waitres(dirpath, name, seconds, *exprs):
 def main(argv):
     cmds = {"snap": cmd_snap, "inv": cmd_inv, "result": cmd_result,
             "dropres": cmd_dropres, "run": cmd_run, "netprobe": cmd_netprobe,
-            "userprobe": cmd_userprobe, "waitres": cmd_waitres}
+            "userprobe": cmd_userprobe, "waitres": cmd_waitres, "sched": cmd_sched}
     try:
         bad = cmds[argv[1]](*argv[2:])
     except Exception as x:	# a broken check is a failure that says why
