@@ -13,13 +13,16 @@
  * another identity (ino, size, mtime: input_id_same()): that is
  * re-checked by the worker under its claim, so a stale hint costs a
  * stat, never a second run.  A scan reads the whole directory but keeps
- * only the SCAN_KEEP oldest pending inputs (a heap), so a backlog of any
- * size costs bounded memory; the folder itself is the durable
- * backlog.  The kept list feeds the bounded queue as it drains (the queue
- * calls watcher_wake() at low water); when the list is used up and the
- * scan had found more, or events arrived meanwhile, the directory is
- * scanned again.  While a backlog list exists, event hints only mark the
- * directory for a rescan, so that inputs still run oldest first.
+ * only the first SCAN_KEEP pending inputs in run order: owners in turn,
+ * each owner's oldest first (backlog.h), so a backlog of any size costs
+ * bounded memory and one user's flood does not hold back the others; the
+ * folder itself is the durable backlog.  The kept list feeds the bounded
+ * queue as it drains (the queue calls watcher_wake() at low water); when
+ * the list is used up and the scan had found more, or events arrived
+ * meanwhile, the directory is scanned again.  While a backlog list
+ * exists, an event hint marks the directory for a rescan, so that inputs
+ * still run in their turns; but an owner with nothing left in the list
+ * has that one input queued first (consider()).
  *
  * Completion.  With inotify, IN_CLOSE_WRITE and IN_MOVED_TO mark a name
  * complete and queue it at once, as IN_CREATE does for what no writer will
@@ -92,6 +95,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backlog.h"
 #include "claim.h"
 #include "config.h"
 #include "hashset.h"
@@ -107,7 +111,8 @@
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
 
-#define SCAN_KEEP 16384		/* pending inputs one scan keeps (the oldest) */
+#define SCAN_KEEP 16384		/* pending inputs one scan keeps (backlog.h) */
+#define URGENT_MAX 64		/* per directory: see consider() */
 #define NAMES_MAX 65536		/* per directory: marks, observations, finished inputs */
 #define WARNED_MAX 4096		/* names we warned about once */
 #define WAKE_SIGNAL SIGUSR2
@@ -131,11 +136,6 @@ struct mark {
 	uint64_t gen;		/* polling: the last scan that saw it */
 };
 
-struct cand {
-	int64_t mtime_ns;
-	char *name;
-};
-
 struct wdir {
 	struct watch_dir *d;
 	const struct watch_conf *conf;
@@ -151,8 +151,15 @@ struct wdir {
 	int64_t next_full, next_poll, next_settle;	/* CLOCK_MONOTONIC */
 	int64_t once_until;	/* --once: the last settle deadline it waits for */
 	int64_t once_scan;	/* --once: when it last began a scan here */
-	struct cand *list;	/* oldest first */
+	struct backlog_item *list;	/* in run order (backlog.h) */
 	size_t nlist, ilist;
+	struct owner_count *owners;	/* how many each owner has unpushed in list */
+	size_t nowners;
+	/* Inputs of owners with nothing left in the list, which an event
+	 * announced while the list is fed: they go first (consider()). */
+	char *urgent[URGENT_MAX];
+	uid_t urgent_owner[URGENT_MAX];
+	size_t nurgent;
 	struct namemap *marks;
 	struct namemap *warned;
 	/* Finished inputs, as done_key()s: the last scan's, and this one's. */
@@ -285,13 +292,23 @@ static void list_free(struct wdir *wd)
 	for (size_t i = wd->ilist; i < wd->nlist; i++)
 		free(wd->list[i].name);
 	free(wd->list);
+	free(wd->owners);
 	wd->list = NULL;
-	wd->nlist = wd->ilist = 0;
+	wd->owners = NULL;
+	wd->nlist = wd->ilist = wd->nowners = 0;
+}
+
+static void urgent_free(struct wdir *wd)
+{
+	for (size_t i = 0; i < wd->nurgent; i++)
+		free(wd->urgent[i]);
+	wd->nurgent = 0;
 }
 
 static void wdir_free(struct wdir *wd)
 {
 	list_free(wd);
+	urgent_free(wd);
 	namemap_free(wd->marks);
 	namemap_free(wd->warned);
 	hashset_free(wd->done);
@@ -415,72 +432,6 @@ static void mark(struct wdir *wd, const char *name, int kind)
 
 /* ---- scanning ---- */
 
-/* A max-heap on (mtime, name): the root is the newest kept candidate. */
-static bool cand_newer(const struct cand *a, const struct cand *b)
-{
-	if (a->mtime_ns != b->mtime_ns)
-		return a->mtime_ns > b->mtime_ns;
-	return strcmp(a->name, b->name) > 0;
-}
-
-static void heap_down(struct cand *h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		struct cand t;
-
-		if (l < n && cand_newer(&h[l], &h[m]))
-			m = l;
-		if (r < n && cand_newer(&h[r], &h[m]))
-			m = r;
-		if (m == i)
-			return;
-		t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
-
-static void heap_up(struct cand *h, size_t i)
-{
-	while (i > 0 && cand_newer(&h[i], &h[(i - 1) / 2])) {
-		struct cand t = h[i];
-
-		h[i] = h[(i - 1) / 2];
-		h[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
-	}
-}
-
-/* Keeps the SCAN_KEEP oldest.  -ENOMEM leaves the heap as it was. */
-static int heap_add(struct cand *h, size_t *n, int64_t mtime, const char *name)
-{
-	struct cand c = { mtime, NULL };
-
-	c.name = (char *)name;
-	if (*n == SCAN_KEEP && !cand_newer(&h[0], &c))
-		return 0;
-	if (!(c.name = strdup(name)))
-		return -ENOMEM;
-	if (*n == SCAN_KEEP) {
-		free(h[0].name);
-		h[0] = c;
-		heap_down(h, *n, 0);
-	} else {
-		h[*n] = c;
-		heap_up(h, (*n)++);
-	}
-	return 0;
-}
-
-static int cand_cmp(const void *a, const void *b)
-{
-	const struct cand *x = a, *y = b;
-
-	return cand_newer(x, y) ? 1 : cand_newer(y, x) ? -1 : 0;
-}
-
 /* A result temporary (".cylo.PID.N.RAND.tmp") whose writer is long gone. */
 static void sweep_temp(struct wdir *wd, const char *name, int64_t now_real)
 {
@@ -506,8 +457,7 @@ static void sweep_temp(struct wdir *wd, const char *name, int64_t now_real)
 }
 
 struct scan {
-	struct cand *heap;
-	size_t n;
+	struct backlog *sel;
 	size_t pending;
 	int64_t now_mono, now_real;
 	bool listed;		/* @results is complete */
@@ -663,7 +613,7 @@ static void scan_entry(struct watcher *w, struct wdir *wd, struct scan *s,
 	if (e != 1 || !settled(wd, name, &st, s->now_mono, s->now_real))
 		return;
 	s->pending++;
-	if (heap_add(s->heap, &s->n, mtime_of(&st), name) < 0)
+	if (backlog_add(s->sel, st.st_uid, mtime_of(&st), name) < 0)
 		s->pending = SIZE_MAX / 2;	/* out of memory: try again later */
 }
 
@@ -690,7 +640,23 @@ static bool dir_deleted(struct watcher *w, struct wdir *wd)
 	return true;
 }
 
-/* Lists the directory; keeps the oldest pending inputs in wd->list. */
+/* The scan's selection becomes the list to feed, with its owners' counts. */
+static void keep_list(struct wdir *wd, struct scan *s)
+{
+	int e;
+
+	wd->list = backlog_take(s->sel, &wd->nlist, &e);
+	backlog_free(s->sel);
+	if (e == 0)
+		wd->owners = backlog_owners(wd->list, wd->nlist, &wd->nowners, &e);
+	if (e < 0) {
+		list_free(wd);
+		s->pending = SIZE_MAX / 2;	/* try again later */
+	}
+	wd->truncated = s->pending > wd->nlist;
+}
+
+/* Lists the directory; keeps the first pending inputs to run in wd->list. */
 static void scan(struct watcher *w, struct wdir *wd)
 {
 	struct scan s = { .now_mono = now_mono_ns(), .now_real = now_real_ns() };
@@ -715,7 +681,7 @@ static void scan(struct watcher *w, struct wdir *wd)
 		}
 		return;
 	}
-	if (!(s.heap = malloc(SCAN_KEEP * sizeof(*s.heap)))) {
+	if (backlog_new(SCAN_KEEP, &s.sel) < 0) {
 		closedir(dir);
 		wd->rescan = true;
 		return;
@@ -735,16 +701,13 @@ static void scan(struct watcher *w, struct wdir *wd)
 	wd->done_next = wd->done;
 	wd->done = seen;
 	hashset_clear(wd->done_next);
-	qsort(s.heap, s.n, sizeof(*s.heap), cand_cmp);
-	wd->list = s.heap;
-	wd->nlist = s.n;
-	wd->truncated = s.pending > s.n;
+	keep_list(wd, &s);
 	wd->pending = s.pending;
 	atomic_fetch_add(&w->scans, 1);
 	/* The start-up scan is worth a line (its time with a big backlog). */
 	log_msg(wd->scanned ? LOG_DEBUG : LOG_INFO, "watch %s: %sscan in %.1f ms: %zu "
 		"pending, %zu queued first", wd->d->path, wd->scanned ? "" : "start-up ",
-		(double)(now_mono_ns() - s.now_mono) / 1e6, s.pending, s.n);
+		(double)(now_mono_ns() - s.now_mono) / 1e6, s.pending, wd->nlist);
 	wd->scanned = true;
 }
 
@@ -778,17 +741,37 @@ static void sweep_claims(struct watcher *w, struct wdir *wd)
 
 /* ---- feeding the queue ---- */
 
-/* Pushes from the scan list while the queue has room. */
+/* Pushes the urgent names, then the scan list, while the queue has room. */
 static void refill(struct watcher *w, struct wdir *wd)
 {
+	size_t i;
+
+	for (i = 0; i < wd->nurgent; i++) {
+		int e = queue_push(w->ops.queue, wd->d->id, wd->urgent[i], w->ops.once);
+
+		if (e == -ENOSPC)
+			break;
+		if (e == 0)
+			namemap_del(wd->marks, 0, wd->urgent[i]);
+		free(wd->urgent[i]);
+	}
+	memmove(wd->urgent, wd->urgent + i, (wd->nurgent - i) * sizeof(*wd->urgent));
+	memmove(wd->urgent_owner, wd->urgent_owner + i,
+		(wd->nurgent - i) * sizeof(*wd->urgent_owner));
+	wd->nurgent -= i;
+	if (wd->nurgent)
+		return;
 	while (wd->ilist < wd->nlist) {
-		struct cand *c = &wd->list[wd->ilist];
+		struct backlog_item *c = &wd->list[wd->ilist];
+		struct owner_count *oc;
 		int e = queue_push(w->ops.queue, wd->d->id, c->name, w->ops.once);
 
 		if (e == -ENOSPC)
 			return;		/* the queue calls us back at low water */
 		if (e == 0)
 			namemap_del(wd->marks, 0, c->name);
+		if ((oc = backlog_owner(wd->owners, wd->nowners, c->owner)))
+			oc->n--;
 		free(c->name);
 		wd->ilist++;
 		if (e == -EPIPE)
@@ -799,25 +782,51 @@ static void refill(struct watcher *w, struct wdir *wd)
 		wd->rescan = true;
 }
 
+/*
+ * While a list is fed, an input an event announces would wait for the
+ * whole list, which may be one user's flood.  Owners take turns instead:
+ * one whose inputs in the list have all been pushed (or who has none
+ * there) gets this one input queued first; more of theirs wait for the
+ * rescan, which puts them in their turns.
+ */
+static bool jump_queue(struct wdir *wd, const char *name, uid_t owner)
+{
+	struct owner_count *oc = backlog_owner(wd->owners, wd->nowners, owner);
+
+	if ((oc && oc->n > 0) || wd->nurgent == URGENT_MAX)
+		return false;
+	for (size_t i = 0; i < wd->nurgent; i++)
+		if (wd->urgent_owner[i] == owner)
+			return false;
+	if (!(wd->urgent[wd->nurgent] = strdup(name)))
+		return false;
+	wd->urgent_owner[wd->nurgent++] = owner;
+	return true;
+}
+
 /* An event says @name may be ready: queue it now unless a backlog is being fed. */
 static void consider(struct watcher *w, struct wdir *wd, const char *name)
 {
 	struct stat st;
+	bool backlog = wd->ilist < wd->nlist || wd->truncated;
 	int e;
 
 	/* In flight: queued again after its run, which a rescan would skip. */
 	if (queue_again(w->ops.queue, wd->d->id, name))
 		return;
-	if (wd->ilist < wd->nlist || wd->truncated) {
-		wd->rescan = true;	/* after the older ones */
-		return;
-	}
 	if (!result_name_fits(name)) {
 		warn_long_name(wd, name);
 		return;
 	}
 	if (watch_input_state(wd->d->dirfd, name, &st) != 1)
 		return;
+	if (backlog) {
+		if (jump_queue(wd, name, st.st_uid))
+			refill(w, wd);
+		else
+			wd->rescan = true;	/* in its turn */
+		return;
+	}
 	e = queue_push(w->ops.queue, wd->d->id, name, false);
 	if (e == 0)
 		namemap_del(wd->marks, 0, name);

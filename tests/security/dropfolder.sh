@@ -241,6 +241,55 @@ wait_result X08 "a polled folder's new file is found by the rescan" "$D" nfs.py 
 	"d['status'] == 'ok' and out == 'found by polling\n'"
 daemon_stop
 
+# Per-owner limits: one user floods the folder with 200 jobs; another
+# user's one job, dropped once the flood runs, must not wait for it all.
+# Owners take turns, so it waits at most for what the queue held.
+D=$(drop_dir X08c)
+drop_snap X08c "$D"
+python3 - "$D" <<'PY'
+import os, sys, time
+d = sys.argv[1]
+for i in range(200):
+    tmp = os.path.join(d, f".flood{i}.tmp")
+    with open(tmp, "w") as f:
+        f.write("sleep 0.05\n")
+    os.chown(tmp, 50011, 50011)
+    os.utime(tmp, (time.time() - 3600 + i, time.time() - 3600 + i))
+    os.rename(tmp, os.path.join(d, f"flood{i:03d}.sh"))
+PY
+daemon_start X08c -c "$CONF" watch "$D"
+sec waitres "$D" flood000.sh 60 "d['status'] == 'ok'" >/dev/null || bad "the flood did not start"
+printf 'echo victim-ran\n' >"$TMPROOT/victim.sh"
+chown 50012:50012 "$TMPROOT/victim.sh"
+mv "$TMPROOT/victim.sh" "$D/victim.sh"
+wait_result X08 "another owner's job dropped during a 200-job flood runs" "$D" victim.sh 60 \
+	"d['status'] == 'ok' and out == 'victim-ran\n'"
+until [ "$(ls "$D" | grep -c '^flood.*result')" -ge 200 ] || ! kill -0 "$DPID" 2>/dev/null; do
+	sleep 0.2
+done
+daemon_stop
+# How many flood jobs started between the victim's drop and its start,
+# and how many after it (ms timestamps from the results).
+set -- $(python3 - "$D" <<'PY'
+import datetime, glob, json, os, sys
+d = sys.argv[1]
+def start(p):
+    with open(p) as f:
+        s = json.load(f)["started_at"]
+    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+dropped = os.stat(os.path.join(d, "victim.sh")).st_mtime
+mine = start(os.path.join(d, "victim.sh.result.json"))
+fl = [start(p) for p in glob.glob(os.path.join(d, "flood*.sh.result.json"))]
+print(len(fl), sum(dropped <= t < mine for t in fl), sum(t > mine for t in fl))
+PY
+)
+[ "$1" = 200 ] || bad "$1 of the 200 flood jobs got a result"
+# The queue holds 8 with two workers; two more may be running.
+[ "$2" -le 10 ] || bad "$2 flood jobs started between the victim's drop and its start"
+[ "$3" -ge 100 ] || bad "only $3 flood jobs were left after the victim's: no flood to jump"
+verdict X08 "per-owner turns: the victim waited for $2 flood jobs, not the $3 left"
+drop_host X08c "$D"
+
 # ---- X09: the folder swapped for a symlink; subdirectories; huge inputs ----
 P=$TMPROOT/x09parent
 FAKE=$TMPROOT/x09fake-etc
