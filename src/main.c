@@ -25,24 +25,26 @@ static const struct {
 	const char *usage;
 	const char *text;
 	bool bare;		/* takes no arguments */
+	const char *valued;	/* its options whose value is the next argument */
 } cmds[] = {
 	{ "watch", cmd_watch, "watch [--once] [DIR...]",
 	  "Watch the configured directories (or DIRs) and run every job dropped\n"
-	  "there.  --once: run every pending job, wait for them, exit.", false },
+	  "there.  --once: run every pending job, wait for them, exit.", false, NULL },
 	{ "exec", cmd_exec, "exec --lang LANG [--stdin FILE] [--timeout S] [--memory MB] CODE",
 	  "Run one snippet (CODE, or - for standard input).  Prints its output and\n"
 	  "exits with its exit code; 124 timeout, 137 memory or output limit,\n"
-	  "125 when cylo or the sandbox failed.", false },
+	  "125 when cylo or the sandbox failed.", false,
+	  " --lang -l --stdin -s --timeout -t --memory -m " },
 	{ "run", cmd_run, "run [--json] JOBFILE",
 	  "Run one job file (bare source, NAME.job manifest or archive) and print\n"
 	  "the result: a summary, or the result document with --json.  A manifest\n"
-	  "with tests is judged: a verdict per test and a score.", false },
+	  "with tests is judged: a verdict per test and a score.", false, NULL },
 	{ "doctor", cmd_doctor, "doctor",
 	  "Check the host: kernel, namespaces, Landlock, seccomp, cgroups,\n"
 	  "inotify, a real sandboxed job, every runtime.  Non-zero when jobs could\n"
-	  "not run securely.", true },
-	{ "langs", cmd_langs, "langs", "List the configured languages.", true },
-	{ "check", cmd_check, "check", "Validate the configuration.", true },
+	  "not run securely.", true, NULL },
+	{ "langs", cmd_langs, "langs", "List the configured languages.", true, NULL },
+	{ "check", cmd_check, "check", "Validate the configuration.", true, NULL },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -70,12 +72,30 @@ int cli_help(const char *cmd)
 	return EXIT_USAGE;
 }
 
-/* `cylo CMD ... --help` (or -h), before any "--": the command's help. */
-static bool asks_help(int argc, char **argv)
+/* Whether @arg is one of @valued's space-separated words. */
+static bool takes_value(const char *valued, const char *arg)
 {
-	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+	const char *p = valued;
+	size_t n = strlen(arg);
+
+	while (p && (p = strstr(p, arg)))
+		if (p[-1] == ' ' && p[n] == ' ')
+			return true;
+		else
+			p += n;
+	return false;
+}
+
+/* `cylo CMD ... --help` (or -h), before any "--" and not as the value of
+ * an option (`--stdin -h` reads a file named -h): the command's help. */
+static bool asks_help(int argc, char **argv, const char *valued)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return true;
+		if (valued && argv[i][0] == '-' && takes_value(valued, argv[i]))
+			i++;
+	}
 	return false;
 }
 
@@ -116,7 +136,7 @@ int main(int argc, char **argv)
 		return cli_help(optind + 1 < argc ? argv[optind + 1] : NULL);
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (!strcmp(argv[optind], cmds[i].name)) {
-			if (asks_help(argc - optind - 1, argv + optind + 1))
+			if (asks_help(argc - optind - 1, argv + optind + 1, cmds[i].valued))
 				return cli_help(cmds[i].name);
 			if (cmds[i].bare && optind + 1 < argc) {
 				fprintf(stderr, "cylo %s: unexpected argument '%s'\nusage: cylo %s\n",

@@ -440,6 +440,13 @@ cmd_has '^usage: cylo doctor'
 cmd_end
 cmd run/cli/exec-after-dashdash-is-code 127 exec --lang bash -- --help
 cmd_end
+# ... nor the value of an option: a file named -h is standard input.
+printf 'read from a file named -h\n' >"$TMPROOT/-h"
+cd "$TMPROOT" || exit 1
+cmd run/cli/exec-stdin-dash-h 0 exec --lang bash --stdin -h cat
+cmd_has '^read from a file named -h$'
+cmd_end
+cd "$TOP" || exit 1
 
 cmd run/cli/unknown-command-64 64 frobnicate
 cmd_has 'frobnicate'
