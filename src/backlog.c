@@ -17,6 +17,8 @@
 struct owner {
 	uid_t uid;
 	size_t n, cap;
+	size_t base;		/* its inputs queued or running: its first round */
+	bool cut;		/* offered more than it holds */
 	struct backlog_item *h;
 };
 
@@ -24,6 +26,7 @@ struct backlog {
 	size_t keep;
 	size_t share;		/* the most inputs one owner holds */
 	size_t total;		/* held by all owners */
+	bool dropped;		/* owners were dropped whole: any may have been one */
 	struct owner *owners;
 	size_t nowners, capowners;
 	size_t *index;		/* owner slot + 1; 0 is a free cell */
@@ -117,6 +120,7 @@ static void owners_clear(struct backlog *b)
 	}
 	b->nowners = b->total = 0;
 	b->share = b->keep;
+	b->dropped = false;
 	if (b->index)
 		memset(b->index, 0, b->nindex * sizeof(*b->index));
 }
@@ -204,21 +208,23 @@ static int owner_root_cmp(const void *a, const void *b)
 }
 
 /*
- * Back to at most 2 * keep held.  Halving the share keeps every input of
- * a round below the new share, and those are more than keep: the first
- * keep of the run order stay.  At a share of one, the owners whose one
- * input is newest go.
+ * Back to at most 2 * keep held.  Halving the share (rounding up) keeps
+ * every input of a round below the new share, at least half of what was
+ * held, so more than keep: the first keep of the run order stay.  At a
+ * share of one, the owners whose one input is newest go.
  */
 static void shrink(struct backlog *b)
 {
 	size_t k = 0;
 
 	while (b->total > 2 * b->keep && b->share > 1) {
-		b->share /= 2;
+		b->share = (b->share + 1) / 2;
 		b->total = 0;
 		for (size_t i = 0; i < b->nowners; i++) {
-			while (b->owners[i].n > b->share)
+			while (b->owners[i].n > b->share) {
 				heap_pop(&b->owners[i]);
+				b->owners[i].cut = true;
+			}
 			b->total += b->owners[i].n;
 		}
 	}
@@ -232,6 +238,7 @@ static void shrink(struct backlog *b)
 			free(b->owners[i].h);
 	}
 	b->nowners = k;
+	b->dropped = true;
 	qsort(b->owners, b->nowners, sizeof(*b->owners), owner_root_cmp);
 	while (b->nowners > b->keep) {
 		struct owner *o = &b->owners[--b->nowners];
@@ -244,6 +251,18 @@ static void shrink(struct backlog *b)
 	index_fill(b);
 }
 
+int backlog_queued(struct backlog *b, uid_t owner)
+{
+	struct owner *o;
+	int e;
+
+	if ((e = owner_get(b, owner, &o)) < 0)
+		return e;
+	if (o->base < UINT32_MAX / 2)
+		o->base++;
+	return 0;
+}
+
 int backlog_add(struct backlog *b, uid_t owner, int64_t mtime_ns, const char *name)
 {
 	struct backlog_item c = { .mtime_ns = mtime_ns, .owner = owner, .name = (char *)name };
@@ -252,8 +271,10 @@ int backlog_add(struct backlog *b, uid_t owner, int64_t mtime_ns, const char *na
 
 	if ((e = owner_get(b, owner, &o)) < 0)
 		return e;
-	if (o->n == b->share && !item_newer(&o->h[0], &c))
-		return 0;	/* not among this owner's oldest */
+	if (o->n == b->share && !item_newer(&o->h[0], &c)) {
+		o->cut = true;	/* not among this owner's oldest */
+		return 0;
+	}
 	if (o->n < b->share && o->n == o->cap) {
 		size_t cap = o->cap ? 2 * o->cap : 4;
 		struct backlog_item *v;
@@ -268,6 +289,7 @@ int backlog_add(struct backlog *b, uid_t owner, int64_t mtime_ns, const char *na
 	if (!(c.name = strdup(name)))
 		return -ENOMEM;
 	if (o->n == b->share) {
+		o->cut = true;
 		free(o->h[0].name);
 		o->h[0] = c;
 		heap_down(o->h, o->n, 0);
@@ -280,85 +302,92 @@ int backlog_add(struct backlog *b, uid_t owner, int64_t mtime_ns, const char *na
 	return 0;
 }
 
-struct backlog_item *backlog_take(struct backlog *b, size_t *n, int *err)
+static int count_cmp(const void *a, const void *b)
 {
-	struct backlog_item *v = NULL;
-	size_t k = 0;
-
-	*n = 0;
-	*err = 0;
-	if (b->total && !(v = malloc(b->total * sizeof(*v)))) {
-		*err = -ENOMEM;
-		owners_clear(b);
-		return NULL;
-	}
-	for (size_t i = 0; i < b->nowners; i++) {
-		struct owner *o = &b->owners[i];
-
-		qsort(o->h, o->n, sizeof(*o->h), item_age_cmp);
-		for (size_t r = 0; r < o->n; r++) {
-			v[k] = o->h[r];
-			v[k++].round = (uint32_t)r;
-		}
-		o->n = 0;	/* the names are the array's now */
-	}
-	owners_clear(b);
-	if (k)
-		qsort(v, k, sizeof(*v), item_run_cmp);
-	for (size_t i = b->keep; i < k; i++)
-		free(v[i].name);
-	*n = k < b->keep ? k : b->keep;
-	return v;
-}
-
-static int uid_cmp(const void *a, const void *b)
-{
-	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+	uid_t x = ((const struct owner_count *)a)->owner;
+	uid_t y = ((const struct owner_count *)b)->owner;
 
 	return x < y ? -1 : x > y;
 }
 
-struct owner_count *backlog_owners(const struct backlog_item *items, size_t n,
-				   size_t *nowners, int *err)
+/* Each owner's inputs oldest first, numbered by round, into @v; and the
+ * owners into @oc.  Returns how many inputs. */
+static size_t collect(struct backlog *b, struct backlog_item *v, struct owner_count *oc,
+		      size_t *noc)
 {
-	struct owner_count *v;
-	uid_t *u;
 	size_t k = 0;
 
-	*nowners = 0;
-	*err = 0;
-	if (n == 0)
-		return NULL;
-	u = malloc(n * sizeof(*u));
-	v = malloc(n * sizeof(*v));
-	if (!u || !v) {
-		free(u);
-		free(v);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		u[i] = items[i].owner;
-	qsort(u, n, sizeof(*u), uid_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (k && v[k - 1].owner == u[i]) {
-			v[k - 1].n++;
-			continue;
+	*noc = 0;
+	for (size_t i = 0; i < b->nowners; i++) {
+		struct owner *o = &b->owners[i];
+
+		if (o->n == 0 && o->base == 0)
+			continue;	/* a failed add's */
+		if (o->n)
+			qsort(o->h, o->n, sizeof(*o->h), item_age_cmp);
+		for (size_t r = 0; r < o->n; r++) {
+			v[k] = o->h[r];
+			v[k++].round = (uint32_t)(o->base + r);
 		}
-		v[k].owner = u[i];
-		v[k++].n = 1;
+		oc[(*noc)++] = (struct owner_count){ o->uid, o->base, 0, 0, o->cut || b->dropped };
+		o->n = 0;	/* the names are the array's now */
 	}
-	free(u);
-	*nowners = k;
-	return v;
+	return k;
 }
 
-static int count_cmp(const void *key, const void *elem)
+int backlog_take(struct backlog *b, struct backlog_list *out)
 {
-	return uid_cmp(key, &((const struct owner_count *)elem)->owner);
+	struct backlog_item *v = NULL;
+	struct owner_count *oc = NULL;
+	size_t k, noc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (b->total == 0) {
+		owners_clear(b);
+		return 0;
+	}
+	v = malloc(b->total * sizeof(*v));
+	oc = malloc(b->nowners * sizeof(*oc));
+	if (!v || !oc) {
+		free(v);
+		free(oc);
+		owners_clear(b);
+		return -ENOMEM;
+	}
+	out->dropped = b->dropped;
+	k = collect(b, v, oc, &noc);
+	owners_clear(b);
+	qsort(v, k, sizeof(*v), item_run_cmp);
+	qsort(oc, noc, sizeof(*oc), count_cmp);
+	for (size_t i = 0; i < k; i++) {
+		struct owner_count *c = backlog_owner(oc, noc, v[i].owner);
+
+		if (i < b->keep) {
+			c->listed = ++c->n;
+			continue;
+		}
+		c->cut = true;
+		free(v[i].name);
+	}
+	out->items = v;
+	out->n = k < b->keep ? k : b->keep;
+	out->owners = oc;
+	out->nowners = noc;
+	return 0;
+}
+
+void backlog_list_free(struct backlog_list *l, size_t from)
+{
+	for (size_t i = from; i < l->n; i++)
+		free(l->items[i].name);
+	free(l->items);
+	free(l->owners);
+	memset(l, 0, sizeof(*l));
 }
 
 struct owner_count *backlog_owner(struct owner_count *v, size_t n, uid_t owner)
 {
-	return n ? bsearch(&owner, v, n, sizeof(*v), count_cmp) : NULL;
+	struct owner_count key = { .owner = owner };
+
+	return n ? bsearch(&key, v, n, sizeof(*v), count_cmp) : NULL;
 }

@@ -11,12 +11,14 @@
  * A scan may find any number of inputs; the selection keeps the first
  * @keep of that order in bounded memory: each owner holds its oldest
  * `share` so far (a max-heap), and when they hold more than 2 * @keep the
- * share halves, which cannot drop one of the first @keep.  Past 2 * @keep
- * owners (one input each), the newest are dropped.  Not thread-safe.
+ * share halves (rounding up), which cannot drop one of the first @keep.
+ * Past 2 * @keep owners (one input each), the newest are dropped.  Not
+ * thread-safe.
  */
 #ifndef CYLO_BACKLOG_H
 #define CYLO_BACKLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -38,23 +40,44 @@ void backlog_free(struct backlog *b);
  * leaves the selection as it was. */
 int backlog_add(struct backlog *b, uid_t owner, int64_t mtime_ns, const char *name);
 
-/*
- * Ends the selection: the kept inputs in run order (*@n of them, at most
- * @keep), or NULL when none (or -ENOMEM in *@err).  The caller owns the
- * array and its names; @b is left empty.
- */
-struct backlog_item *backlog_take(struct backlog *b, size_t *n, int *err);
-
-/* How many of @items[0..@n) @owner has; @items as backlog_take() gave them. */
+/* What the list holds of one owner. */
 struct owner_count {
 	uid_t owner;
-	size_t n;
+	size_t queued;		/* its inputs queued or running (backlog_queued()) */
+	size_t listed;		/* its inputs in the list */
+	size_t n;		/* of those, not yet used: the caller counts down */
+	bool cut;		/* it had more pending than the list holds */
 };
-/* The owners of @items, sorted by uid, with their counts.  NULL when @n is
- * 0 or on -ENOMEM (*@err). */
-struct owner_count *backlog_owners(const struct backlog_item *items, size_t n,
-				   size_t *nowners, int *err);
-/* @owner's entry in @v (sorted), or NULL. */
+
+/*
+ * One more input of @owner is already queued or running: @owner's inputs
+ * here come one round later each.  (A rescan while earlier inputs run
+ * must not put the owner who has the most of them first again.)  0 or
+ * -ENOMEM.  The first @keep are then kept as above when such inputs are
+ * few against @keep: a queue's worth against 16,384 in the daemon.
+ */
+int backlog_queued(struct backlog *b, uid_t owner);
+
+/* What a selection hands over: the list to run and its owners. */
+struct backlog_list {
+	struct backlog_item *items;	/* in run order */
+	size_t n;			/* at most keep */
+	struct owner_count *owners;	/* sorted by uid */
+	size_t nowners;
+	bool dropped;	/* owners were left out whole (past 2 * keep of them) */
+};
+
+/*
+ * Ends the selection into @out (NULLs and zeros when it held nothing).
+ * The caller frees with backlog_list_free(); @b is left empty for another
+ * scan.  0, or -ENOMEM with @out empty.
+ */
+int backlog_take(struct backlog *b, struct backlog_list *out);
+/* Frees the arrays and the names from @from on (those before it are the
+ * caller's), and empties @l. */
+void backlog_list_free(struct backlog_list *l, size_t from);
+
+/* @owner's entry in @v (sorted by uid), or NULL. */
 struct owner_count *backlog_owner(struct owner_count *v, size_t n, uid_t owner);
 
 #endif

@@ -19,10 +19,11 @@
  * folder itself is the durable backlog.  The kept list feeds the bounded
  * queue as it drains (the queue calls watcher_wake() at low water); when
  * the list is used up and the scan had found more, or events arrived
- * meanwhile, the directory is scanned again.  While a backlog list
- * exists, an event hint marks the directory for a rescan, so that inputs
- * still run in their turns; but an owner with nothing left in the list
- * has that one input queued first (consider()).
+ * meanwhile, the directory is scanned again (a polled folder also at
+ * each poll).  While a backlog list exists, an event hint marks the
+ * directory for a rescan, so that inputs still run in their turns; but
+ * the input of an owner with nothing left in the list is merged into it
+ * in that owner's turns (late_add()).
  *
  * Completion.  With inotify, IN_CLOSE_WRITE and IN_MOVED_TO mark a name
  * complete and queue it at once, as IN_CREATE does for what no writer will
@@ -112,7 +113,8 @@
 #endif
 
 #define SCAN_KEEP 16384		/* pending inputs one scan keeps (backlog.h) */
-#define URGENT_MAX 64		/* per directory: see consider() */
+#define LATE_MAX 64		/* per directory: see late_add() */
+#define LATE_PER_OWNER 8
 #define NAMES_MAX 65536		/* per directory: marks, observations, finished inputs */
 #define WARNED_MAX 4096		/* names we warned about once */
 #define WAKE_SIGNAL SIGUSR2
@@ -136,6 +138,16 @@ struct mark {
 	uint64_t gen;		/* polling: the last scan that saw it */
 };
 
+struct late {
+	char *name;
+	uid_t owner;
+};
+
+struct late_owner {
+	uid_t owner;
+	size_t pushed;		/* turns taken: queued when the list was made, pushed since */
+};
+
 struct wdir {
 	struct watch_dir *d;
 	const struct watch_conf *conf;
@@ -151,15 +163,14 @@ struct wdir {
 	int64_t next_full, next_poll, next_settle;	/* CLOCK_MONOTONIC */
 	int64_t once_until;	/* --once: the last settle deadline it waits for */
 	int64_t once_scan;	/* --once: when it last began a scan here */
-	struct backlog_item *list;	/* in run order (backlog.h) */
-	size_t nlist, ilist;
-	struct owner_count *owners;	/* how many each owner has unpushed in list */
-	size_t nowners;
-	/* Inputs of owners with nothing left in the list, which an event
-	 * announced while the list is fed: they go first (consider()). */
-	char *urgent[URGENT_MAX];
-	uid_t urgent_owner[URGENT_MAX];
-	size_t nurgent;
+	struct backlog_list bl;	/* the inputs to feed, in run order (backlog.h) */
+	size_t ilist;		/* the next one */
+	/* Inputs that events announced while the list is fed, of owners
+	 * with nothing left in it: merged into it by turns (late_add()). */
+	struct late late[LATE_MAX];
+	size_t nlate;
+	struct late_owner late_owners[LATE_MAX];	/* since the list was made */
+	size_t nlate_owners;
 	struct namemap *marks;
 	struct namemap *warned;
 	/* Finished inputs, as done_key()s: the last scan's, and this one's. */
@@ -289,26 +300,21 @@ static void timer_arm(struct watcher *w, int64_t at_ns)
 
 static void list_free(struct wdir *wd)
 {
-	for (size_t i = wd->ilist; i < wd->nlist; i++)
-		free(wd->list[i].name);
-	free(wd->list);
-	free(wd->owners);
-	wd->list = NULL;
-	wd->owners = NULL;
-	wd->nlist = wd->ilist = wd->nowners = 0;
+	backlog_list_free(&wd->bl, wd->ilist);
+	wd->ilist = 0;
 }
 
-static void urgent_free(struct wdir *wd)
+static void late_free(struct wdir *wd)
 {
-	for (size_t i = 0; i < wd->nurgent; i++)
-		free(wd->urgent[i]);
-	wd->nurgent = 0;
+	for (size_t i = 0; i < wd->nlate; i++)
+		free(wd->late[i].name);
+	wd->nlate = wd->nlate_owners = 0;
 }
 
 static void wdir_free(struct wdir *wd)
 {
 	list_free(wd);
-	urgent_free(wd);
+	late_free(wd);
 	namemap_free(wd->marks);
 	namemap_free(wd->warned);
 	hashset_free(wd->done);
@@ -602,8 +608,12 @@ static void scan_entry(struct watcher *w, struct wdir *wd, struct scan *s,
 		warn_long_name(wd, name);
 		return;
 	}
-	if (queue_contains(w->ops.queue, wd->d->id, name))
+	if (queue_contains(w->ops.queue, wd->d->id, name)) {
+		/* Its owner's turn in this list comes after it. */
+		if (fstatat(wd->d->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			(void)backlog_queued(s->sel, st.st_uid);
 		return;
+	}
 	e = scan_state(w, wd, name, &st, may_have_result(s, name));
 	if (e == -EISDIR)
 		warn_once(wd, name, "a directory has its result name");
@@ -645,18 +655,15 @@ static void keep_list(struct wdir *wd, struct scan *s)
 {
 	int e;
 
-	wd->list = backlog_take(s->sel, &wd->nlist, &e);
+	e = backlog_take(s->sel, &wd->bl);
 	backlog_free(s->sel);
-	if (e == 0)
-		wd->owners = backlog_owners(wd->list, wd->nlist, &wd->nowners, &e);
-	if (e < 0) {
-		list_free(wd);
+	if (e < 0)
 		s->pending = SIZE_MAX / 2;	/* try again later */
-	}
-	wd->truncated = s->pending > wd->nlist;
+	wd->truncated = s->pending > wd->bl.n;
+	late_free(wd);	/* the scan found them: they are in the list, in turn */
 }
 
-/* Lists the directory; keeps the first pending inputs to run in wd->list. */
+/* Lists the directory; keeps the first pending inputs to run in wd->bl. */
 static void scan(struct watcher *w, struct wdir *wd)
 {
 	struct scan s = { .now_mono = now_mono_ns(), .now_real = now_real_ns() };
@@ -707,7 +714,7 @@ static void scan(struct watcher *w, struct wdir *wd)
 	/* The start-up scan is worth a line (its time with a big backlog). */
 	log_msg(wd->scanned ? LOG_DEBUG : LOG_INFO, "watch %s: %sscan in %.1f ms: %zu "
 		"pending, %zu queued first", wd->d->path, wd->scanned ? "" : "start-up ",
-		(double)(now_mono_ns() - s.now_mono) / 1e6, s.pending, wd->nlist);
+		(double)(now_mono_ns() - s.now_mono) / 1e6, s.pending, wd->bl.n);
 	wd->scanned = true;
 }
 
@@ -741,74 +748,134 @@ static void sweep_claims(struct watcher *w, struct wdir *wd)
 
 /* ---- feeding the queue ---- */
 
-/* Pushes the urgent names, then the scan list, while the queue has room. */
+/*
+ * Inputs announced while a list is fed ("late") would wait for the whole
+ * list, which may be one user's flood.  Owners take turns instead: the
+ * list's next input is of round r (backlog.h), and a late input goes
+ * before it when its owner has pushed at most r inputs, counting those
+ * it had queued when the list was made.  An owner with inputs still in the
+ * list, or left out of it (cut), has no late inputs: they wait for the
+ * rescan after the list, which puts them in their turns; so do all when
+ * the scan found more than 2 * SCAN_KEEP owners (some were left out).
+ */
+static struct late_owner *late_owner(struct wdir *wd, uid_t owner)
+{
+	for (size_t i = 0; i < wd->nlate_owners; i++)
+		if (wd->late_owners[i].owner == owner)
+			return &wd->late_owners[i];
+	return NULL;
+}
+
+/* The first late input whose owner's turn has come, or wd->nlate. */
+static size_t late_due(struct wdir *wd)
+{
+	size_t round = wd->ilist < wd->bl.n ? wd->bl.items[wd->ilist].round : SIZE_MAX;
+
+	for (size_t i = 0; i < wd->nlate; i++) {
+		struct late_owner *lo = late_owner(wd, wd->late[i].owner);
+
+		if (!lo || lo->pushed <= round)
+			return i;
+	}
+	return wd->nlate;
+}
+
+/* Keeps @name for its owner's turn; false: it waits for the rescan. */
+static bool late_add(struct wdir *wd, const char *name, uid_t owner)
+{
+	struct owner_count *oc = backlog_owner(wd->bl.owners, wd->bl.nowners, owner);
+	struct late_owner *lo = late_owner(wd, owner);
+	size_t mine = 0;
+
+	if (wd->ilist == wd->bl.n || (oc && (oc->n > 0 || oc->cut)) ||
+	    (!oc && wd->bl.dropped) || wd->nlate == LATE_MAX)
+		return false;
+	for (size_t i = 0; i < wd->nlate; i++)
+		mine += wd->late[i].owner == owner;
+	if (mine == LATE_PER_OWNER || (!lo && wd->nlate_owners == LATE_MAX))
+		return false;
+	if (!(wd->late[wd->nlate].name = strdup(name)))
+		return false;
+	wd->late[wd->nlate++].owner = owner;
+	if (!lo)
+		wd->late_owners[wd->nlate_owners++] =
+			(struct late_owner){ owner, oc ? oc->queued + oc->listed : 0 };
+	return true;
+}
+
+/* Pushes one name; 0 or the push's error, -ENOSPC when the queue is full. */
+static int push(struct watcher *w, struct wdir *wd, const char *name)
+{
+	int e = queue_push(w->ops.queue, wd->d->id, name, w->ops.once);
+
+	if (e == 0)
+		namemap_del(wd->marks, 0, name);
+	else if (e == -ENOMEM)
+		wd->rescan = true;	/* the scan finds it again */
+	return e;
+}
+
+/* Pushes late input @i; the push's result, the input kept on -ENOSPC. */
+static int push_late(struct watcher *w, struct wdir *wd, size_t i)
+{
+	struct late_owner *lo = late_owner(wd, wd->late[i].owner);
+	int e = push(w, wd, wd->late[i].name);
+
+	if (e == -ENOSPC)
+		return e;
+	if (lo)
+		lo->pushed++;
+	free(wd->late[i].name);
+	wd->nlate--;
+	memmove(&wd->late[i], &wd->late[i + 1], (wd->nlate - i) * sizeof(*wd->late));
+	return e;
+}
+
+/* Pushes the list's next input, as push_late(). */
+static int push_listed(struct watcher *w, struct wdir *wd)
+{
+	struct backlog_item *c = &wd->bl.items[wd->ilist];
+	struct owner_count *oc = backlog_owner(wd->bl.owners, wd->bl.nowners, c->owner);
+	struct late_owner *lo = late_owner(wd, c->owner);
+	int e = push(w, wd, c->name);
+
+	if (e == -ENOSPC)
+		return e;
+	if (oc)
+		oc->n--;
+	if (lo)
+		lo->pushed++;
+	free(c->name);
+	wd->ilist++;
+	return e;
+}
+
+/* Pushes, in turn, late inputs and the scan list while the queue has room. */
 static void refill(struct watcher *w, struct wdir *wd)
 {
-	size_t i;
+	for (;;) {
+		size_t i = late_due(wd);
+		int e;
 
-	for (i = 0; i < wd->nurgent; i++) {
-		int e = queue_push(w->ops.queue, wd->d->id, wd->urgent[i], w->ops.once);
-
-		if (e == -ENOSPC)
+		if (i < wd->nlate)
+			e = push_late(w, wd, i);
+		else if (wd->ilist < wd->bl.n)
+			e = push_listed(w, wd);
+		else
 			break;
-		if (e == 0)
-			namemap_del(wd->marks, 0, wd->urgent[i]);
-		free(wd->urgent[i]);
-	}
-	memmove(wd->urgent, wd->urgent + i, (wd->nurgent - i) * sizeof(*wd->urgent));
-	memmove(wd->urgent_owner, wd->urgent_owner + i,
-		(wd->nurgent - i) * sizeof(*wd->urgent_owner));
-	wd->nurgent -= i;
-	if (wd->nurgent)
-		return;
-	while (wd->ilist < wd->nlist) {
-		struct backlog_item *c = &wd->list[wd->ilist];
-		struct owner_count *oc;
-		int e = queue_push(w->ops.queue, wd->d->id, c->name, w->ops.once);
-
 		if (e == -ENOSPC)
 			return;		/* the queue calls us back at low water */
-		if (e == 0)
-			namemap_del(wd->marks, 0, c->name);
-		if ((oc = backlog_owner(wd->owners, wd->nowners, c->owner)))
-			oc->n--;
-		free(c->name);
-		wd->ilist++;
-		if (e == -EPIPE)
-			break;
 	}
 	list_free(wd);
 	if (wd->truncated)
 		wd->rescan = true;
 }
 
-/*
- * While a list is fed, an input an event announces would wait for the
- * whole list, which may be one user's flood.  Owners take turns instead:
- * one whose inputs in the list have all been pushed (or who has none
- * there) gets this one input queued first; more of theirs wait for the
- * rescan, which puts them in their turns.
- */
-static bool jump_queue(struct wdir *wd, const char *name, uid_t owner)
-{
-	struct owner_count *oc = backlog_owner(wd->owners, wd->nowners, owner);
-
-	if ((oc && oc->n > 0) || wd->nurgent == URGENT_MAX)
-		return false;
-	for (size_t i = 0; i < wd->nurgent; i++)
-		if (wd->urgent_owner[i] == owner)
-			return false;
-	if (!(wd->urgent[wd->nurgent] = strdup(name)))
-		return false;
-	wd->urgent_owner[wd->nurgent++] = owner;
-	return true;
-}
-
 /* An event says @name may be ready: queue it now unless a backlog is being fed. */
 static void consider(struct watcher *w, struct wdir *wd, const char *name)
 {
 	struct stat st;
-	bool backlog = wd->ilist < wd->nlist || wd->truncated;
+	bool backlog = wd->ilist < wd->bl.n || wd->truncated;
 	int e;
 
 	/* In flight: queued again after its run, which a rescan would skip. */
@@ -821,7 +888,7 @@ static void consider(struct watcher *w, struct wdir *wd, const char *name)
 	if (watch_input_state(wd->d->dirfd, name, &st) != 1)
 		return;
 	if (backlog) {
-		if (jump_queue(wd, name, st.st_uid))
+		if (late_add(wd, name, st.st_uid))
 			refill(w, wd);
 		else
 			wd->rescan = true;	/* in its turn */
@@ -1101,6 +1168,7 @@ static void poll_backoff(struct wdir *wd, int64_t start, int64_t end)
 /* Runs what is due for one directory; returns its next deadline. */
 static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 {
+	bool polled = false;
 	int64_t next;
 
 	if (now >= wd->next_full) {
@@ -1115,7 +1183,7 @@ static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 		return wd->next_full;
 	if (dir_polls(wd) && now >= wd->next_poll) {
 		wd->next_poll = now + poll_period(wd);
-		wd->rescan = true;
+		wd->rescan = polled = true;
 	}
 	if (now >= wd->next_settle) {
 		wd->next_settle = NEVER;	/* the scan sets it again */
@@ -1127,7 +1195,10 @@ static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 		sweep_claims(w, wd);
 		atomic_fetch_add(&w->rescans, 1);
 	}
-	if (wd->rescan && wd->ilist == wd->nlist) {
+	/* A polled folder has no events to announce a new owner's input:
+	 * its polls rebuild the list even while one is fed, at the cost of
+	 * one scan per poll period, as when it is idle. */
+	if (wd->rescan && (wd->ilist == wd->bl.n || polled)) {
 		int64_t t0 = now_mono_ns();
 
 		wd->rescan = false;

@@ -22,30 +22,33 @@ print(' '.join(n for _, n in sorted(rs)))
 EOF
 }
 
-# drop DIR NAME OWNER AGE: a job of OWNER, its mtime AGE ago, moved in whole.
+# drop DIR NAME OWNER AGE: a job of OWNER (sleeping $SLEEP, 0.1 s), its
+# mtime AGE ago, moved in whole.
 drop() {
-	printf 'sleep 0.1\necho %s\n' "$2" >"$TMPROOT/$2"
+	printf 'sleep %s\necho %s\n' "${SLEEP:-0.1}" "$2" >"$TMPROOT/$2"
 	chown "$3" "$TMPROOT/$2"
 	touch -d "$4" "$TMPROOT/$2"
 	mv "$TMPROOT/$2" "$1/$2"
 }
 
-# around DIR NAME: how many other jobs started after NAME's input was
-# dropped (its mtime) and before NAME's job, and how many after it.
-around() {
-	python3 - "$1" "$2" <<'EOF'
-import datetime, glob, json, os, sys
-d, name = sys.argv[1], sys.argv[2]
-def start(p):
-    with open(p) as f:
-        s = json.load(f)['started_at']
-    return datetime.datetime.fromisoformat(s.replace('Z', '+00:00')).timestamp()
-dropped = os.stat(os.path.join(d, name)).st_mtime
-mine = start(os.path.join(d, name + '.result.json'))
-others = [start(p) for p in glob.glob(os.path.join(d, '*.result.json'))
-          if os.path.basename(p) != name + '.result.json']
-print(sum(dropped <= t < mine for t in others), sum(t > mine for t in others))
+# before DIR NAME LIST: how many of LIST's inputs (a file of names) had
+# their jobs started before NAME's (by the results' started_at).
+before() {
+	python3 - "$1" "$2" "$3" <<'EOF'
+import json, os, sys
+d, name, lst = sys.argv[1:]
+def start(n):
+    with open(os.path.join(d, n + '.result.json')) as f:
+        return json.load(f)['started_at']
+mine = start(name)
+with open(lst) as f:
+    print(sum(start(n.strip()) < mine for n in f if n.strip()))
 EOF
+}
+
+# pending DIR: the inputs of DIR without a result yet.
+pending() {
+	for f in "$1"/*.sh; do [ -e "$f.result.json" ] || basename "$f"; done
 }
 
 # --- a scan: round r has every owner's r-th oldest ---
@@ -76,20 +79,49 @@ while [ $i -lt 140 ]; do
 done
 start ev "$C"
 until_ok 60 has_results "$D" 1
-drop "$D" late.sh $B "now"
+drop "$D" late1.sh $B "now"
+drop "$D" late2.sh $B "now"
+drop "$D" late3.sh $B "now"
+# What of the backlog had not finished once they were in the folder.
+pending "$D" | grep '^a' >"$TMPROOT/waiting"
 # A late file of the flood's owner waits for its turn, after the backlog.
 drop "$D" a999.sh $A "now"
-until_ok 120 has_results "$D" 42
+until_ok 120 has_results "$D" 44
 stop "$ev_pid"
 # shellcheck disable=SC2046
 set -- $(order "$D")
-eq "every job ran" "$#" 42
-set -- $(around "$D" late.sh)
-# Between its drop and its start, at most what the queue held (8) and the
-# job running; and the backlog was still running when it started.
-expect "the other owner's file ran before the rest of the backlog ($1 jobs before it, $2 after)" \
-	test "$1" -le 9 -a "$2" -ge 10
-set -- $(order "$D")
+eq "every job ran" "$#" 44
 eq "the flood owner's late file ran after its backlog" "$(eval echo "\${$#}")" a999.sh
+# Before each, at most what the queue held (8) and the job running, of the
+# backlog still waiting; most of it ran after them.
+w=$(wc -l <"$TMPROOT/waiting")
+for n in late1.sh late2.sh late3.sh; do
+	b=$(before "$D" $n "$TMPROOT/waiting")
+	expect "another owner's $n ran before the rest of the backlog ($b of $w before it)" \
+		test "$b" -le 9 -a "$w" -ge 20
+done
+
+# --- a polled folder (NFS): no events, its polls rebuild the list ---
+D=$TMPROOT/polled
+mkdir -p "$D"
+C=$TMPROOT/polled.conf
+{ echo 'workers = 1'; watch_section "$D" 'poll = true' 'settle = 0.3'; } >"$C"
+i=100
+while [ $i -lt 140 ]; do
+	SLEEP=0.15 drop "$D" "a$i.sh" $A "-1 hour +$i seconds"
+	i=$((i + 1))
+done
+start po "$C"
+until_ok 60 has_results "$D" 1
+drop "$D" late.sh $B "now"
+pending "$D" | grep '^a' >"$TMPROOT/waiting"
+until_ok 120 has_results "$D" 41
+stop "$po_pid"
+w=$(wc -l <"$TMPROOT/waiting")
+b=$(before "$D" late.sh "$TMPROOT/waiting")
+# The queue (8), the job running, the list's first, and those that ran
+# while the file settled (0.3 s to 0.45 s: three or four), with room.
+expect "polled: another owner's file ran before the rest of the backlog ($b of $w before it)" \
+	test "$b" -le 20 -a "$w" -ge 30
 
 exit 0
