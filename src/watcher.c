@@ -19,11 +19,12 @@
  * folder itself is the durable backlog.  The kept list feeds the bounded
  * queue as it drains (the queue calls watcher_wake() at low water); when
  * the list is used up and the scan had found more, or events arrived
- * meanwhile, the directory is scanned again (a polled folder also at
- * each poll).  While a backlog list exists, an event hint marks the
- * directory for a rescan, so that inputs still run in their turns; but
- * the input of an owner with nothing left in the list is merged into it
- * in that owner's turns (late_add()).
+ * meanwhile, the directory is scanned again; earlier, at most every
+ * EARLY_COST scan times, for what no event can announce (timed_scan()).
+ * While a backlog list exists, an event hint marks the directory for a
+ * rescan, so that inputs still run in their turns; but the input of an
+ * owner with nothing left in the list is merged into it in that owner's
+ * turns (late_add()).
  *
  * Completion.  With inotify, IN_CLOSE_WRITE and IN_MOVED_TO mark a name
  * complete and queue it at once, as IN_CREATE does for what no writer will
@@ -115,6 +116,7 @@
 #define SCAN_KEEP 16384		/* pending inputs one scan keeps (backlog.h) */
 #define LATE_MAX 64		/* per directory: see late_add() */
 #define LATE_PER_OWNER 8
+#define EARLY_COST 10		/* a list rebuilt early: at most every 10 scan times */
 #define NAMES_MAX 65536		/* per directory: marks, observations, finished inputs */
 #define WARNED_MAX 4096		/* names we warned about once */
 #define WAKE_SIGNAL SIGUSR2
@@ -171,6 +173,10 @@ struct wdir {
 	size_t nlate;
 	struct late_owner late_owners[LATE_MAX];	/* since the list was made */
 	size_t nlate_owners;
+	/* A scan before the list is used up (a poll, a settle deadline, late
+	 * inputs that found no room) is due, not before next_early. */
+	bool early;
+	int64_t next_early;	/* CLOCK_MONOTONIC */
 	struct namemap *marks;
 	struct namemap *warned;
 	/* Finished inputs, as done_key()s: the last scan's, and this one's. */
@@ -758,6 +764,12 @@ static void sweep_claims(struct watcher *w, struct wdir *wd)
  * rescan after the list, which puts them in their turns; so do all when
  * the scan found more than 2 * SCAN_KEEP owners (some were left out).
  */
+/* The round of the list's next input: late inputs due at it go first. */
+static size_t list_round(const struct wdir *wd)
+{
+	return wd->ilist < wd->bl.n ? wd->bl.items[wd->ilist].round : SIZE_MAX;
+}
+
 static struct late_owner *late_owner(struct wdir *wd, uid_t owner)
 {
 	for (size_t i = 0; i < wd->nlate_owners; i++)
@@ -769,7 +781,7 @@ static struct late_owner *late_owner(struct wdir *wd, uid_t owner)
 /* The first late input whose owner's turn has come, or wd->nlate. */
 static size_t late_due(struct wdir *wd)
 {
-	size_t round = wd->ilist < wd->bl.n ? wd->bl.items[wd->ilist].round : SIZE_MAX;
+	size_t round = list_round(wd);
 
 	for (size_t i = 0; i < wd->nlate; i++) {
 		struct late_owner *lo = late_owner(wd, wd->late[i].owner);
@@ -780,26 +792,58 @@ static size_t late_due(struct wdir *wd)
 	return wd->nlate;
 }
 
-/* Keeps @name for its owner's turn; false: it waits for the rescan. */
-static bool late_add(struct wdir *wd, const char *name, uid_t owner)
+/* Makes room for one more late owner: forgets those with no late input
+ * whose record says no more than a new one would. */
+static void late_owners_prune(struct wdir *wd)
+{
+	size_t round = list_round(wd), k = 0;
+
+	for (size_t i = 0; i < wd->nlate_owners; i++) {
+		struct late_owner *lo = &wd->late_owners[i];
+		bool waiting = false;
+
+		for (size_t j = 0; j < wd->nlate && !waiting; j++)
+			waiting = wd->late[j].owner == lo->owner;
+		if (waiting || lo->pushed > round)
+			wd->late_owners[k++] = *lo;
+	}
+	wd->nlate_owners = k;
+}
+
+/*
+ * Keeps @name for its owner's turn.  False: it waits for the next scan,
+ * which is asked for early (*@early) when only room was missing.
+ */
+static bool late_add(struct wdir *wd, const char *name, uid_t owner, bool *early)
 {
 	struct owner_count *oc = backlog_owner(wd->bl.owners, wd->bl.nowners, owner);
-	struct late_owner *lo = late_owner(wd, owner);
+	struct late_owner *lo;
 	size_t mine = 0;
 
+	*early = false;
 	if (wd->ilist == wd->bl.n || (oc && (oc->n > 0 || oc->cut)) ||
-	    (!oc && wd->bl.dropped) || wd->nlate == LATE_MAX)
-		return false;
-	for (size_t i = 0; i < wd->nlate; i++)
+	    (!oc && wd->bl.dropped))
+		return false;	/* its turns are in the list, or after it */
+	for (size_t i = 0; i < wd->nlate; i++) {
+		if (!strcmp(wd->late[i].name, name))
+			return true;	/* a second event */
 		mine += wd->late[i].owner == owner;
-	if (mine == LATE_PER_OWNER || (!lo && wd->nlate_owners == LATE_MAX))
-		return false;
-	if (!(wd->late[wd->nlate].name = strdup(name)))
+	}
+	if (!(lo = late_owner(wd, owner)) && wd->nlate_owners == LATE_MAX)
+		late_owners_prune(wd);
+	*early = wd->nlate == LATE_MAX || mine == LATE_PER_OWNER ||
+		 (!lo && wd->nlate_owners == LATE_MAX);
+	if (*early || !(wd->late[wd->nlate].name = strdup(name)))
 		return false;
 	wd->late[wd->nlate++].owner = owner;
-	if (!lo)
+	/* Its turns start now: one a round, none made up for the rounds
+	 * before it came (else it would hold the list back for as long). */
+	if (!lo) {
+		size_t base = oc ? oc->queued + oc->listed : 0, round = list_round(wd);
+
 		wd->late_owners[wd->nlate_owners++] =
-			(struct late_owner){ owner, oc ? oc->queued + oc->listed : 0 };
+			(struct late_owner){ owner, base > round ? base : round };
+	}
 	return true;
 }
 
@@ -888,10 +932,14 @@ static void consider(struct watcher *w, struct wdir *wd, const char *name)
 	if (watch_input_state(wd->d->dirfd, name, &st) != 1)
 		return;
 	if (backlog) {
-		if (late_add(wd, name, st.st_uid))
+		bool early;
+
+		if (late_add(wd, name, st.st_uid, &early)) {
 			refill(w, wd);
-		else
-			wd->rescan = true;	/* in its turn */
+			return;
+		}
+		wd->rescan = true;	/* in its turn */
+		wd->early |= early;
 		return;
 	}
 	e = queue_push(w->ops.queue, wd->d->id, name, false);
@@ -1165,10 +1213,32 @@ static void poll_backoff(struct wdir *wd, int64_t start, int64_t end)
 		wd->next_poll = end + wait;
 }
 
+/*
+ * Scans, and sets when the next early scan may come.  A list is rebuilt
+ * before it is used up only for what no event announces: a poll (no
+ * events), a settle deadline (a name judged by its age, after an overflow
+ * cleared the marks), late inputs with no room.  Each costs a scan, during
+ * which nothing is queued, so they come at most every EARLY_COST scan
+ * times (and a poll period): the folder is scanned a tenth of the time.
+ */
+static void timed_scan(struct watcher *w, struct wdir *wd)
+{
+	int64_t t0 = now_mono_ns(), t1, gap;
+
+	wd->rescan = wd->early = false;
+	scan(w, wd);
+	t1 = now_mono_ns();
+	if (dir_polls(wd))
+		poll_backoff(wd, t0, t1);
+	gap = EARLY_COST * (t1 - t0);
+	if (gap < poll_period(wd))
+		gap = poll_period(wd);
+	wd->next_early = t1 + gap;
+}
+
 /* Runs what is due for one directory; returns its next deadline. */
 static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 {
-	bool polled = false;
 	int64_t next;
 
 	if (now >= wd->next_full) {
@@ -1183,11 +1253,11 @@ static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 		return wd->next_full;
 	if (dir_polls(wd) && now >= wd->next_poll) {
 		wd->next_poll = now + poll_period(wd);
-		wd->rescan = polled = true;
+		wd->rescan = wd->early = true;
 	}
 	if (now >= wd->next_settle) {
 		wd->next_settle = NEVER;	/* the scan sets it again */
-		wd->rescan = true;
+		wd->rescan = wd->early = true;
 	}
 	if (wd->full && dir_deleted(w, wd))
 		return wd->next_full;
@@ -1195,22 +1265,15 @@ static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 		sweep_claims(w, wd);
 		atomic_fetch_add(&w->rescans, 1);
 	}
-	/* A polled folder has no events to announce a new owner's input:
-	 * its polls rebuild the list even while one is fed, at the cost of
-	 * one scan per poll period, as when it is idle. */
-	if (wd->rescan && (wd->ilist == wd->bl.n || polled)) {
-		int64_t t0 = now_mono_ns();
-
-		wd->rescan = false;
-		scan(w, wd);
-		if (dir_polls(wd))
-			poll_backoff(wd, t0, now_mono_ns());
-	}
+	if (wd->rescan && (wd->ilist == wd->bl.n || (wd->early && now >= wd->next_early)))
+		timed_scan(w, wd);
 	wd->full = false;
 	refill(w, wd);
 	next = wd->next_full < wd->next_settle ? wd->next_full : wd->next_settle;
 	if (dir_polls(wd) && wd->next_poll < next)
 		next = wd->next_poll;
+	if (wd->rescan && wd->early && wd->next_early < next)
+		next = wd->next_early;
 	return next;
 }
 
