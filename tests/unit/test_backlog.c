@@ -337,6 +337,53 @@ START_TEST(test_random_against_naive)
 }
 END_TEST
 
+/* With inputs already queued and nothing to cut, the order is the naive
+ * one with each owner's rounds pushed back by its queued inputs. */
+START_TEST(test_random_queued_against_naive)
+{
+	unsigned seed = 777;
+
+	for (int round = 0; round < 200; round++) {
+		size_t total = rand_r(&seed) % 300, n, noc;
+		unsigned owners = 1 + rand_r(&seed) % 20;
+		struct offer *o = calloc(total + 1, sizeof(*o));
+		struct backlog *b = mk(1000);
+		size_t base[20] = { 0 };
+		struct owner_count *oc;
+		struct backlog_item *v;
+
+		ck_assert_ptr_nonnull(o);
+		for (unsigned k = 0; k < owners; k++) {
+			base[k] = rand_r(&seed) % 5;
+			for (size_t q = 0; q < base[k]; q++)
+				ck_assert_int_eq(backlog_queued(b, 100 + k), 0);
+		}
+		for (size_t i = 0; i < total; i++) {
+			o[i].owner = 100 + rand_r(&seed) % owners;
+			o[i].mtime = rand_r(&seed) % 50;
+			snprintf(o[i].name, sizeof(o[i].name), "n%zu", i);
+			add(b, o[i].owner, o[i].mtime, o[i].name);
+		}
+		v = take(b, &n, &oc, &noc);
+		qsort(o, total, sizeof(*o), age_cmp);
+		for (size_t i = 0; i < total; i++)
+			o[i].round = (i > 0 && o[i - 1].owner == o[i].owner) ? o[i - 1].round + 1
+									 : (uint32_t)base[o[i].owner - 100];
+		qsort(o, total, sizeof(*o), naive_cmp);
+		ck_assert_uint_eq(n, total);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_str_eq(v[i].name, o[i].name);
+			ck_assert_uint_eq(v[i].round, o[i].round);
+		}
+		for (size_t i = 0; i < noc; i++)
+			ck_assert_uint_eq(oc[i].queued, base[oc[i].owner - 100]);
+		items_free(v, n, oc);
+		free(o);
+		backlog_free(b);
+	}
+}
+END_TEST
+
 /* An odd share halved: rounding down would lose one of the first six. */
 START_TEST(test_odd_share)
 {
@@ -395,6 +442,7 @@ int main(void)
 	tcase_add_test(tc, test_many_owners);
 	tcase_add_test(tc, test_random_against_naive);
 	tcase_add_test(tc, test_odd_share);
+	tcase_add_test(tc, test_random_queued_against_naive);
 	tcase_add_test(tc, test_empty_and_bad);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
