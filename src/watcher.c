@@ -925,6 +925,10 @@ static void consider(struct watcher *w, struct wdir *wd, const char *name)
 	/* In flight: queued again after its run, which a rescan would skip. */
 	if (queue_again(w->ops.queue, wd->d->id, name))
 		return;
+	if (wd->truncated && wd->ilist == wd->bl.n) {
+		wd->rescan = true;	/* due now: it puts this one in its turn */
+		return;
+	}
 	if (!result_name_fits(name)) {
 		warn_long_name(wd, name);
 		return;
