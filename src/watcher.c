@@ -199,6 +199,7 @@ struct watcher {
 	timer_t timer;
 	bool have_timer;
 	_Atomic uint64_t overflows, rescans, scans, events, result_reads;
+	uint64_t pushes;		/* the thread's, for the folders' turns */
 	int64_t overflow_logged_ns;
 };
 
@@ -852,9 +853,10 @@ static int push(struct watcher *w, struct wdir *wd, const char *name)
 {
 	int e = queue_push(w->ops.queue, wd->d->id, name, w->ops.once);
 
-	if (e == 0)
+	if (e == 0) {
 		namemap_del(wd->marks, 0, name);
-	else if (e == -ENOMEM)
+		w->pushes++;
+	} else if (e == -ENOMEM)
 		wd->rescan = true;	/* the scan finds it again */
 	return e;
 }
@@ -1328,17 +1330,32 @@ static void take_posted(struct watcher *w)
 		apply_set(w, s);
 }
 
+/*
+ * Folders take turns too: the one served first fills the queue's free
+ * slots, so once it has queued something the first place goes to the
+ * next folder.  Else a backlog in the first folder would hold back every
+ * other folder until it was done.
+ */
 static void run_daemon(struct watcher *w)
 {
+	size_t first = 0;
+
 	while (!atomic_load(&w->stop)) {
 		int64_t now, next = NEVER, t;
+		size_t start;
 
 		take_posted(w);
 		if (w->need_restart)
 			inotify_restart(w);
 		now = now_mono_ns();
-		for (size_t i = 0; i < w->n; i++) {
-			t = service(w, &w->dirs[i], now);
+		start = first < w->n ? first : 0;
+		first = start;
+		for (size_t k = 0; k < w->n; k++) {
+			uint64_t pushed = w->pushes;
+
+			t = service(w, &w->dirs[(start + k) % w->n], now);
+			if (k == 0 && w->pushes != pushed)
+				first = start + 1;
 			if (t < next)
 				next = t;
 		}

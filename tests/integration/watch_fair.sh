@@ -128,4 +128,30 @@ b=$(before "$D" late.sh "$TMPROOT/waiting")
 expect "polled: another owner's file ran before the rest of the backlog ($b of $w before it)" \
 	test "$b" -le 20 -a "$w" -ge 25
 
+# --- two folders: a backlog in the first does not hold the second back ---
+# Both have one at start; the first's refills alone would fill the queue
+# each time, if the first folder were always served first.
+D=$TMPROOT/first
+E=$TMPROOT/second
+mkdir -p "$D" "$E"
+C=$TMPROOT/two.conf
+{ echo 'workers = 1'; watch_section "$D"; watch_section "$E"; } >"$C"
+i=100
+while [ $i -lt 140 ]; do
+	drop "$D" "a$i.sh" $A "-1 hour +$i seconds"
+	i=$((i + 1))
+done
+drop "$E" other1.sh $A "-1 hour"
+drop "$E" other2.sh $A "-1 hour"
+start two "$C"
+until_ok 120 has_results "$D" 40
+until_ok 60 has_results "$E" 2
+stop "$two_pid"
+(cd "$D" && ls ./*.sh | sed 's|^\./||') >"$TMPROOT/first.list"
+b=$(before "$D" ../second/other2.sh "$TMPROOT/first.list")
+# Each folder's turn is a refill (up to 8 jobs), so the second folder's
+# last job waits for two or three of the first's turns, not for all 40.
+expect "two folders: the second's jobs ran amid the first's backlog ($b of 40 before the last)" \
+	test "$b" -le 24
+
 exit 0
