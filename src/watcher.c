@@ -165,6 +165,7 @@ struct wdir {
 	int64_t next_full, next_poll, next_settle;	/* CLOCK_MONOTONIC */
 	int64_t once_until;	/* --once: the last settle deadline it waits for */
 	int64_t once_scan;	/* --once: when it last began a scan here */
+	size_t once_before;	/* --once: what it had pending before that scan */
 	struct backlog_list bl;	/* the inputs to feed, in run order (backlog.h) */
 	size_t ilist;		/* the next one */
 	/* Inputs that events announced while the list is fed, of owners
@@ -1382,6 +1383,45 @@ static bool once_sleep(struct watcher *w, int64_t until)
 	return !atomic_load(&w->stop);
 }
 
+/* --once: one folder's scan, and how long it may wait for its names. */
+static void once_scan_dir(struct watcher *w, struct wdir *wd)
+{
+	int64_t settle = ns_of(wd->conf->settle), now = now_mono_ns();
+
+	/* Three settles from the first scan; after a pause of the folder (a
+	 * full queue, another folder's backlog) one more observation, so
+	 * that a polled file is seen twice. */
+	if (!wd->once_until)
+		wd->once_until = now + 3 * settle;
+	else if (now - wd->once_scan > 2 * settle && now + settle > wd->once_until)
+		wd->once_until = now + settle;
+	wd->once_scan = now;
+	wd->once_before = wd->pending;
+	if (wd->full)
+		sweep_claims(w, wd);
+	scan(w, wd);
+	wd->full = false;
+}
+
+/* --once: the folders' lists, one input of each in turn; each push
+ * blocks while the queue is full. */
+static void once_feed(struct watcher *w)
+{
+	bool any = true;
+
+	while (any && !atomic_load(&w->stop)) {
+		any = false;
+		for (size_t i = 0; i < w->n; i++) {
+			struct wdir *wd = &w->dirs[i];
+
+			if (wd->ilist < wd->bl.n) {
+				(void)push_listed(w, wd);
+				any = true;
+			}
+		}
+	}
+}
+
 /*
  * One pass of --once over every folder; the earliest settle deadline a
  * folder may still wait for, or NEVER.  *@more: a scan was truncated and
@@ -1392,25 +1432,14 @@ static int64_t once_pass(struct watcher *w, bool *more)
 {
 	int64_t next = NEVER;
 
+	for (size_t i = 0; i < w->n && !atomic_load(&w->stop); i++)
+		once_scan_dir(w, &w->dirs[i]);
+	once_feed(w);
 	for (size_t i = 0; i < w->n && !atomic_load(&w->stop); i++) {
 		struct wdir *wd = &w->dirs[i];
-		int64_t settle = ns_of(wd->conf->settle), now = now_mono_ns();
-		size_t before = wd->pending;
 
-		/* Three settles from the first scan; after a pause of the
-		 * folder (a full queue, another folder's backlog) one more
-		 * observation, so that a polled file is seen twice. */
-		if (!wd->once_until)
-			wd->once_until = now + 3 * settle;
-		else if (now - wd->once_scan > 2 * settle && now + settle > wd->once_until)
-			wd->once_until = now + settle;
-		wd->once_scan = now;
-		if (wd->full)
-			sweep_claims(w, wd);
-		scan(w, wd);
-		wd->full = false;
-		refill(w, wd);	/* blocks while the queue is full */
-		if (wd->truncated && (before == 0 || wd->pending < before))
+		refill(w, wd);	/* what the feed left: nothing, unless stopped */
+		if (wd->truncated && (wd->once_before == 0 || wd->pending < wd->once_before))
 			*more = true;
 		else if (wd->truncated)
 			log_warn("watch %s: %zu inputs are still pending and got no result "

@@ -154,4 +154,11 @@ b=$(before "$D" ../second/other2.sh "$TMPROOT/first.list")
 expect "two folders: the second's jobs ran amid the first's backlog ($b of 40 before the last)" \
 	test "$b" -le 24
 
+# ... and with --once, which feeds its folders one input of each in turn.
+rm -f "$D"/*.result.json "$E"/*.result.json
+"$CYLO" -c "$C" watch --once >"$TMPROOT/two-once.log" 2>&1
+b=$(before "$D" ../second/other2.sh "$TMPROOT/first.list")
+expect "two folders, --once: one job of each in turn ($b of 40 before the second's last)" \
+	test "$b" -le 4
+
 exit 0
