@@ -1332,10 +1332,10 @@ static void take_posted(struct watcher *w)
 }
 
 /*
- * Folders take turns too: the one served first fills the queue's free
- * slots, so once it has queued something the first place goes to the
- * next folder.  Else a backlog in the first folder would hold back every
- * other folder until it was done.
+ * Folders take turns too: the first one served that queues something
+ * takes the queue's free slots, so the next pass starts after it.  Else a
+ * backlog in one folder would hold back every folder served after it
+ * until it was done.
  */
 static void run_daemon(struct watcher *w)
 {
@@ -1355,8 +1355,8 @@ static void run_daemon(struct watcher *w)
 			uint64_t pushed = w->pushes;
 
 			t = service(w, &w->dirs[(start + k) % w->n], now);
-			if (k == 0 && w->pushes != pushed)
-				first = start + 1;
+			if (first == start && w->pushes != pushed)
+				first = (start + k + 1) % w->n;
 			if (t < next)
 				next = t;
 		}
@@ -1388,9 +1388,9 @@ static void once_scan_dir(struct watcher *w, struct wdir *wd)
 {
 	int64_t settle = ns_of(wd->conf->settle), now = now_mono_ns();
 
-	/* Three settles from the first scan; after a pause of the folder (a
-	 * full queue, another folder's backlog) one more observation, so
-	 * that a polled file is seen twice. */
+	/* Three settles from the first scan; after a pause of the folder
+	 * (the last pass's feed, which waits for a full queue) one more
+	 * observation, so that a polled file is seen twice. */
 	if (!wd->once_until)
 		wd->once_until = now + 3 * settle;
 	else if (now - wd->once_scan > 2 * settle && now + settle > wd->once_until)

@@ -128,14 +128,15 @@ b=$(before "$D" late.sh "$TMPROOT/waiting")
 expect "polled: another owner's file ran before the rest of the backlog ($b of $w before it)" \
 	test "$b" -le 20 -a "$w" -ge 25
 
-# --- two folders: a backlog in the first does not hold the second back ---
+# --- folders: a backlog in one does not hold the next one back ---
 # Both have one at start; the first's refills alone would fill the queue
-# each time, if the first folder were always served first.
+# each time, if it were always served before the second.  An idle folder
+# is served before both.
 D=$TMPROOT/first
 E=$TMPROOT/second
-mkdir -p "$D" "$E"
+mkdir -p "$D" "$E" "$TMPROOT/idle"
 C=$TMPROOT/two.conf
-{ echo 'workers = 1'; watch_section "$D"; watch_section "$E"; } >"$C"
+{ echo 'workers = 1'; watch_section "$TMPROOT/idle"; watch_section "$D"; watch_section "$E"; } >"$C"
 i=100
 while [ $i -lt 140 ]; do
 	drop "$D" "a$i.sh" $A "-1 hour +$i seconds"
@@ -151,7 +152,7 @@ stop "$two_pid"
 b=$(before "$D" ../second/other2.sh "$TMPROOT/first.list")
 # Each folder's turn is a refill (up to 8 jobs), so the second folder's
 # last job waits for two or three of the first's turns, not for all 40.
-expect "two folders: the second's jobs ran amid the first's backlog ($b of 40 before the last)" \
+expect "folders: the second busy one's jobs ran amid the first's backlog ($b of 40 before the last)" \
 	test "$b" -le 24
 
 # ... and with --once, which feeds its folders one input of each in turn.
