@@ -5,7 +5,9 @@
  * Each owner keeps a max-heap on (mtime, name), so its root is the newest
  * input it holds and the one to give up first.  An open-addressing index
  * maps a uid to its owner.  The total held is at most 2 * keep + 1, and so
- * is the number of owners: an owner holds at least one input.
+ * is the number of owners that hold one, plus those with only queued
+ * inputs (backlog_queued(): a queue's worth) or left empty by a failed
+ * add.
  */
 #include <errno.h>
 #include <stdbool.h>

@@ -3,9 +3,8 @@
  * order they run in: owners take turns, each owner's inputs oldest first.
  *
  * Round r holds every owner's r-th oldest input, oldest first within the
- * round, so a user who drops 100,000 files delays another user's one file
- * by at most one job of theirs per worker, not by the whole flood (SECURITY
- * X08).  The owner is the input's st_uid.  With one owner the order is
+ * round, so a user who drops 100,000 files delays another user's file by
+ * one of theirs a round, not by the whole flood (SECURITY X08).  The owner is the input's st_uid.  With one owner the order is
  * plain oldest first.
  *
  * A scan may find any number of inputs; the selection keeps the first

@@ -151,7 +151,7 @@ int cmd_doctor(const struct cli *cli, int argc, char **argv)
 {
 	struct report rep = { 0 };
 	struct cylo_config *cfg;
-	struct sandbox_env *sb;
+	struct sandbox_env *sb = NULL;
 	struct sandbox_caps caps;
 	char err[512];
 
@@ -160,7 +160,12 @@ int cmd_doctor(const struct cli *cli, int argc, char **argv)
 	if (!(cfg = cli_load_config(cli)))
 		return EXIT_CONFIG;
 	host_rows(&rep);
-	if (sandbox_env_init(&cfg->sandbox, &sb, err, sizeof(err)) < 0) {
+	/* Its test job takes a host uid of its own, as cylo exec does, not
+	 * worker 0's: a daemon may be running. */
+	if (sandbox_env_init(&cfg->sandbox, &sb, err, sizeof(err)) < 0 ||
+	    sandbox_env_one_slot(sb, cfg->workers, err, sizeof(err)) < 0) {
+		sandbox_env_free(sb);
+		sb = NULL;
 		/* A cgroup kind or root that was asked for is not relaxed by require_*. */
 		row(&rep, "sandbox layers", 0, err, strncmp(err, "cgroups:", 8) ?
 		    "see above, or relax sandbox { require_* }" :

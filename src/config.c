@@ -1275,7 +1275,7 @@ static const char *check_template(const char *s)
 }
 
 static const struct conf_key config_keys[] = {
-	{ "workers", CONF_LONG, 0, 4096, 0, 0, NULL },
+	{ "workers", CONF_LONG, 0, WORKERS_MAX, 0, 0, NULL },
 	{ "log_level", CONF_STR, 0, 0, 16, 0, check_log_level },
 	{ "metrics_file", CONF_STR, 0, 0, PATH_MAX, 0, check_abspath },
 	{ "status_file", CONF_STR, 0, 0, PATH_MAX, 0, check_abspath },
@@ -1325,9 +1325,17 @@ static int nproc(void)
 	return n < 1 ? 1 : n > 4096 ? 4096 : (int)n;
 }
 
+/* One a CPU, within WORKERS_MAX. */
+static int default_workers(void)
+{
+	int n = nproc();
+
+	return n > WORKERS_MAX ? WORKERS_MAX : n;
+}
+
 static int builtin_globals(struct cylo_config *c)
 {
-	c->workers = nproc();
+	c->workers = default_workers();
 	c->log_level = LOG_INFO;
 	c->shutdown_grace = DEF_SHUTDOWN_GRACE;
 	c->max_input_size = 1L << 20;
@@ -1486,7 +1494,7 @@ static int read_globals(cfg_t *cfg, struct cylo_config *c)
 	int lvl = word_index(log_levels, cfg_getstr(cfg, "log_level"));
 	long bytes;
 
-	c->workers = workers == 0 ? nproc() : (int)workers;
+	c->workers = workers == 0 ? default_workers() : (int)workers;
 	c->log_level = lvl >= 0 ? log_prios[lvl] : LOG_INFO;
 	c->shutdown_grace = cfg_getfloat(cfg, "shutdown_grace");
 	if (parse_size(cfg_getstr(cfg, "max_input_size"), &bytes) == 0)

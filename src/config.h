@@ -46,9 +46,13 @@ struct watch_conf {
 	struct cylo_limits maxima;
 };
 
+/* The most workers: half the sandbox's 1024 host uids a configuration,
+ * the other half for one-shot commands running beside the daemon. */
+#define WORKERS_MAX 512
+
 struct cylo_config {
 	char *path;		/* file it came from, NULL for built-ins */
-	int workers;		/* resolved: 0 in the file means nproc */
+	int workers;		/* resolved: 0 in the file means nproc, at most WORKERS_MAX */
 	int log_level;		/* LOG_ERR .. LOG_DEBUG */
 	char *metrics_file;
 	char *status_file;

@@ -37,8 +37,10 @@ enum core_fate {
 /* A core_fate, or -errno when the setting cannot be read. */
 int sandbox_core_fate(char *pattern, size_t n);
 
-/* Worker slots: 0 .. SANDBOX_MAX_SLOTS-1 (box_spec.slot). */
+/* Worker slots: 0 .. SANDBOX_MAX_SLOTS-1 (box_spec.slot).  The workers
+ * take the first WORKERS_MAX at most; one-shot commands take theirs above. */
 #define SANDBOX_MAX_SLOTS 1024
+_Static_assert(2 * WORKERS_MAX <= SANDBOX_MAX_SLOTS, "room for commands above the workers");
 
 /* What `cylo doctor` and the result report about the host. */
 struct sandbox_caps {

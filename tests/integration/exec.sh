@@ -287,6 +287,24 @@ if [ "$(id -u)" = 0 ]; then
 		[ "$u" -ge $((60000 + workers)) ] || bad "uid $u is a worker slot's (workers = $workers)"
 	done
 	verdict exec/root-one-host-uid-each dbg
+
+	# cylo doctor's test job takes a command's uid too, not worker 0's: with
+	# every command uid held, it cannot run its job (and says why).
+	python3 - "$CYLO" "$workers" >"$TMPROOT/doctor.out" 2>&1 <<'EOF'
+import fcntl, os, resource, subprocess, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+os.makedirs('/run/cylo', mode=0o700, exist_ok=True)
+held = []
+for k in range(int(sys.argv[2]), 1024):
+    fd = os.open('/run/cylo/uid-%d.lock' % (60000 + k), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    held.append(fd)
+r = subprocess.run([sys.argv[1], 'doctor'], capture_output=True, text=True)
+print(r.stdout + r.stderr)
+EOF
+	grep -q 'cannot reserve a host uid' "$TMPROOT/doctor.out" ||
+		bad "doctor ran its job with every command uid held"
+	verdict exec/root-doctor-takes-a-command-uid doctor
 else
 	echo "skip - one host uid per command: needs root"
 fi

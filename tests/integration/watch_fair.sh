@@ -22,13 +22,22 @@ print(' '.join(n for _, n in sorted(rs)))
 EOF
 }
 
-# drop DIR NAME OWNER AGE: a job of OWNER (sleeping $SLEEP, 0.1 s), its
-# mtime AGE ago, moved in whole.
+# drop DIR NAME OWNER AGE [SECONDS]: a job of OWNER that sleeps SECONDS
+# (0.1), its mtime AGE ago, moved in whole.
 drop() {
-	printf 'sleep %s\necho %s\n' "${SLEEP:-0.1}" "$2" >"$TMPROOT/$2"
+	printf 'sleep %s\necho %s\n' "${5:-0.1}" "$2" >"$TMPROOT/$2"
 	chown "$3" "$TMPROOT/$2"
 	touch -d "$4" "$TMPROOT/$2"
 	mv "$TMPROOT/$2" "$1/$2"
+}
+
+# backlog DIR [SECONDS]: 40 jobs of $A, a100.sh to a139.sh, an hour old.
+backlog() {
+	i=100
+	while [ $i -lt 140 ]; do
+		drop "$1" "a$i.sh" $A "-1 hour +$i seconds" "${2:-0.1}"
+		i=$((i + 1))
+	done
 }
 
 # before DIR NAME LIST: how many of LIST's inputs (a file of names) had
@@ -72,11 +81,7 @@ D=$TMPROOT/event
 mkdir -p "$D"
 C=$TMPROOT/event.conf
 { echo 'workers = 1'; watch_section "$D"; } >"$C"
-i=100
-while [ $i -lt 140 ]; do
-	drop "$D" "a$i.sh" $A "-1 hour +$i seconds"
-	i=$((i + 1))
-done
+backlog "$D"
 start ev "$C"
 until_ok 60 has_results "$D" 1
 drop "$D" late1.sh $B "now"
@@ -101,7 +106,6 @@ b1=$(before "$D" late1.sh "$TMPROOT/waiting")
 b3=$(before "$D" late3.sh "$TMPROOT/waiting")
 expect "another owner's files ran before the rest of the backlog ($b1 and $b3 of $w before)" \
 	test "$b1" -le 15 -a "$b3" -le 20 -a "$w" -ge 25
-set -- $(order "$D")
 expect "... in turns with the backlog's owner: $*" \
 	sh -c 'echo "$*" | grep -Eq "late1\.sh( a[0-9]+\.sh)+ late2\.sh( a[0-9]+\.sh)+ late3\.sh"' - "$@"
 
@@ -110,11 +114,7 @@ D=$TMPROOT/polled
 mkdir -p "$D"
 C=$TMPROOT/polled.conf
 { echo 'workers = 1'; watch_section "$D" 'poll = true' 'settle = 0.3'; } >"$C"
-i=100
-while [ $i -lt 140 ]; do
-	SLEEP=0.15 drop "$D" "a$i.sh" $A "-1 hour +$i seconds"
-	i=$((i + 1))
-done
+backlog "$D" 0.15
 start po "$C"
 until_ok 60 has_results "$D" 1
 drop "$D" late.sh $B "now"
@@ -137,11 +137,7 @@ E=$TMPROOT/second
 mkdir -p "$D" "$E" "$TMPROOT/idle"
 C=$TMPROOT/two.conf
 { echo 'workers = 1'; watch_section "$TMPROOT/idle"; watch_section "$D"; watch_section "$E"; } >"$C"
-i=100
-while [ $i -lt 140 ]; do
-	drop "$D" "a$i.sh" $A "-1 hour +$i seconds"
-	i=$((i + 1))
-done
+backlog "$D"
 drop "$E" other1.sh $A "-1 hour"
 drop "$E" other2.sh $A "-1 hour"
 start two "$C"

@@ -204,6 +204,7 @@ static const struct {
 	{ "sandbox {\n  uid_bse = 1\n}\n", 2, "uid_bse", "unknown key" },
 	{ "workers = many\n", 1, "workers", "not an integer" },
 	{ "workers = -1\n", 1, "workers", "must not be negative" },
+	{ "workers = 513\n", 1, "workers", "exceeds the maximum 512" },	/* WORKERS_MAX */
 	{ "workers = 0x10\n", 1, "workers", "not an integer" },
 	{ "shutdown_grace = nan\n", 1, "shutdown_grace", "not a number" },
 	{ "sandbox {\n  require_landlock = maybe\n}\n", 2, "require_landlock", "not a boolean" },
