@@ -1409,6 +1409,8 @@ static int start_sandbox(struct daemon *dm)
 	int e;
 
 	e = sandbox_env_init(&dm->cfg->sandbox, &dm->sb, err, sizeof(err));
+	if (e == 0)
+		e = sandbox_env_slots(dm->sb, dm->workers, err, sizeof(err));
 	if (e < 0) {
 		log_err("the sandbox cannot be set up: %s", err);
 		return EXIT_NOHOST;

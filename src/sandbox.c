@@ -39,7 +39,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -82,7 +81,7 @@ struct sandbox_env {
 	struct cg_box *slot_cg[SANDBOX_MAX_SLOTS];	/* v1: one group per slot */
 	bool one_slot;		/* sandbox_env_one_slot(): v1 slot 0 is the parent */
 	unsigned one_uid;	/* and, as root, its boxes' host uid */
-	int uid_lock;		/* the flock holding one_uid, or -1 */
+	int uid_lock;		/* /run/cylo/uids.lock, holding our uids, or -1 */
 	int cancel_fd;		/* eventfd, readable once sandbox_cancel_all() ran */
 	atomic_bool cancelled;
 };
@@ -255,39 +254,67 @@ int sandbox_env_init(const struct sandbox_conf *conf, struct sandbox_env **out,
 	return 0;
 }
 
-/* Takes the first host uid from uid_base + @first up that no other
- * command holds: an flock on /run/cylo/uid-N.lock, kept until freed. */
-static int reserve_uid(struct sandbox_env *env, int first, char *err, size_t errlen)
+/*
+ * Host uids in use by a box are locked in one file, /run/cylo/uids.lock:
+ * one byte at offset uid, an open file description lock (F_OFD_SETLK),
+ * so a daemon's slots take one range and a command one byte, on one fd
+ * each, dropped by the kernel when the process dies.  Opens the file into
+ * env->uid_lock.
+ */
+static int open_uid_locks(struct sandbox_env *env)
 {
-	char name[32];
-	int dfd, fd, e = -EAGAIN;
+	int dfd, fd, e;
 
 	if (mkdir("/run/cylo", 0700) < 0 && errno != EEXIST)
-		e = -errno;
-	else if ((dfd = open("/run/cylo", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		e = -errno;
-	else {
-		for (int k = first; k < SANDBOX_MAX_SLOTS && e == -EAGAIN; k++) {
-			unsigned uid = (unsigned)env->uid_base + (unsigned)k;
+		return -errno;
+	if ((dfd = open("/run/cylo", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
+	fd = openat(dfd, "uids.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	e = fd < 0 ? -errno : 0;
+	close(dfd);
+	env->uid_lock = fd;
+	return e;
+}
 
-			snprintf(name, sizeof(name), "uid-%u.lock", uid);
-			fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-			if (fd < 0) {
-				e = -errno;
-			} else if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-				env->uid_lock = fd;
-				env->one_uid = uid;
-				e = 0;
-			} else {
-				e = errno == EWOULDBLOCK ? -EAGAIN : -errno;
-				close(fd);
-			}
-		}
-		close(dfd);
+/* Locks host uids [@uid, @uid + @n): 0, -EAGAIN if one is held, or -errno. */
+static int lock_uids(int fd, unsigned uid, unsigned n)
+{
+	struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			   .l_start = (off_t)uid, .l_len = (off_t)n };
+
+	if (fcntl(fd, F_OFD_SETLK, &l) == 0)
+		return 0;
+	return errno == EAGAIN || errno == EACCES ? -EAGAIN : -errno;
+}
+
+/* The first uid of [@uid, @uid + @n) that another process holds, or @uid. */
+static unsigned held_uid(int fd, unsigned uid, unsigned n)
+{
+	struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			   .l_start = (off_t)uid, .l_len = (off_t)n };
+
+	if (fcntl(fd, F_OFD_GETLK, &l) == 0 && l.l_type != F_UNLCK && l.l_start > (off_t)uid)
+		return (unsigned)l.l_start;
+	return uid;
+}
+
+/* Takes the first host uid from uid_base + @first up that no other
+ * process holds, kept until the env is freed. */
+static int reserve_uid(struct sandbox_env *env, int first, char *err, size_t errlen)
+{
+	int e = open_uid_locks(env);
+
+	if (e == 0)
+		e = -EAGAIN;
+	for (int k = first; k < SANDBOX_MAX_SLOTS && e == -EAGAIN; k++) {
+		unsigned uid = (unsigned)env->uid_base + (unsigned)k;
+
+		if ((e = lock_uids(env->uid_lock, uid, 1)) == 0)
+			env->one_uid = uid;
 	}
 	if (e < 0)
 		snprintf(err, errlen, "user namespace: cannot reserve a host uid for this "
-			 "command in /run/cylo: %s", es(e));
+			 "command in /run/cylo/uids.lock: %s", es(e));
 	return e;
 }
 
@@ -295,6 +322,25 @@ int sandbox_env_one_slot(struct sandbox_env *env, int workers, char *err, size_t
 {
 	env->one_slot = true;
 	return env->root_mode ? reserve_uid(env, workers > 0 ? workers : 1, err, errlen) : 0;
+}
+
+int sandbox_env_slots(struct sandbox_env *env, int workers, char *err, size_t errlen)
+{
+	unsigned base = (unsigned)env->uid_base, n = (unsigned)workers;
+	int e;
+
+	if (!env->root_mode)
+		return 0;
+	if ((e = open_uid_locks(env)) == 0)
+		e = lock_uids(env->uid_lock, base, n);
+	if (e == -EAGAIN)
+		snprintf(err, errlen, "user namespace: host uid %u (uid_base %u + a worker "
+			 "slot) is in use by another cylo, a daemon or a command; give this "
+			 "daemon a uid_base of its own", held_uid(env->uid_lock, base, n), base);
+	else if (e < 0)
+		snprintf(err, errlen, "user namespace: cannot reserve the worker slots' "
+			 "host uids in /run/cylo/uids.lock: %s", es(e));
+	return e;
 }
 
 void sandbox_env_free(struct sandbox_env *env)

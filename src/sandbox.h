@@ -65,11 +65,19 @@ void sandbox_env_free(struct sandbox_env *env);
  * cgroup v1 its boxes live in the command's own groups, with no slot
  * group below them, 3 mkdir and 3 rmdir fewer per start.  As root its
  * boxes take a host uid of their own, above the daemon's @workers slots
- * (uid_base + @workers and up), held by an flock in /run/cylo until the
- * env is freed, so that no two commands, nor a command and a worker,
- * share one.  Before the first box_open().  0, or -errno with @err.
+ * (uid_base + @workers and up, the first no other process holds), locked
+ * in /run/cylo/uids.lock until the env is freed, so that no two commands,
+ * nor a command and a worker, share one.  Before the first box_open().
+ * 0, or -errno with @err.
  */
 int sandbox_env_one_slot(struct sandbox_env *env, int workers, char *err, size_t errlen);
+/*
+ * For a daemon, as root: locks its @workers slots' host uids (uid_base
+ * and up) in the same file, so that a second daemon with the same or an
+ * overlapping range fails to start, and commands take uids above them
+ * whatever their own workers setting.  0, or -EAGAIN or -errno with @err.
+ */
+int sandbox_env_slots(struct sandbox_env *env, int workers, char *err, size_t errlen);
 void sandbox_env_caps(const struct sandbox_env *env, struct sandbox_caps *caps);
 
 struct box_spec {

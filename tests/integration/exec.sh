@@ -291,14 +291,11 @@ if [ "$(id -u)" = 0 ]; then
 	# cylo doctor's test job takes a command's uid too, not worker 0's: with
 	# every command uid held, it cannot run its job (and says why).
 	python3 - "$CYLO" "$workers" >"$TMPROOT/doctor.out" 2>&1 <<'EOF'
-import fcntl, os, resource, subprocess, sys
-resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+import fcntl, os, subprocess, sys
 os.makedirs('/run/cylo', mode=0o700, exist_ok=True)
-held = []
-for k in range(int(sys.argv[2]), 1024):
-    fd = os.open('/run/cylo/uid-%d.lock' % (60000 + k), os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    held.append(fd)
+fd = os.open('/run/cylo/uids.lock', os.O_RDWR | os.O_CREAT, 0o600)
+first = 60000 + int(sys.argv[2])
+fcntl.lockf(fd, fcntl.LOCK_EX, 61024 - first, first)   # a byte per host uid
 r = subprocess.run([sys.argv[1], 'doctor'], capture_output=True, text=True)
 print(r.stdout + r.stderr)
 EOF
