@@ -31,7 +31,7 @@
  * own O_PATH fds.
  *
  * The parent is named cylo-<pid>-<n>, n counting the envs of the process
- * (a configuration reload may build a new env while old boxes still run).
+ * (tests and tools may build more than one).
  * Groups left by daemons that died without cleaning up (SIGKILL) are
  * removed at start when their pid is gone (sweep_dead()).
  * A leftover of the same name, from a crashed daemon that had our pid, is

@@ -52,6 +52,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "claim.h"
@@ -73,6 +74,7 @@
 #define MAX_NOTES 64
 #define MAX_COUNTERS 512
 #define KILL_WAIT_NS (30 * NS)	/* after the kill, boxes end at once */
+#define SLOT_UIDS_WAIT_MS 5000	/* see take_slot_uids() */
 #define ESC_NAME 1100		/* log_escape() of a 255-byte name */
 
 static const double buckets[] = {
@@ -1403,18 +1405,43 @@ static void warn_layers(const struct daemon *dm)
 			 "as address space, which some runtimes do not tolerate)");
 }
 
+/*
+ * As root, the slots' host uids must be ours alone (sandbox_env_slots()).
+ * A command whose configuration says fewer workers may hold one for its
+ * job's length: wait a little for it, then fail with a code a supervisor
+ * retries (a daemon on the same uids never lets go, so it stops retrying
+ * at its start limit).
+ */
+static int take_slot_uids(struct daemon *dm)
+{
+	const struct timespec tick = { .tv_nsec = 100 * 1000000L };
+	char err[512];
+	int e, waited = 0;
+
+	while ((e = sandbox_env_slots(dm->sb, dm->workers, err, sizeof(err))) == -EAGAIN &&
+	       waited < SLOT_UIDS_WAIT_MS) {
+		if (waited == 0)
+			log_warn("%s; waiting up to %d s for it", err, SLOT_UIDS_WAIT_MS / 1000);
+		nanosleep(&tick, NULL);
+		waited += 100;
+	}
+	if (e < 0)
+		log_err("the sandbox cannot be set up: %s", err);
+	return e;
+}
+
 static int start_sandbox(struct daemon *dm)
 {
 	char err[512];
 	int e;
 
 	e = sandbox_env_init(&dm->cfg->sandbox, &dm->sb, err, sizeof(err));
-	if (e == 0)
-		e = sandbox_env_slots(dm->sb, dm->workers, err, sizeof(err));
 	if (e < 0) {
 		log_err("the sandbox cannot be set up: %s", err);
 		return EXIT_NOHOST;
 	}
+	if (take_slot_uids(dm) < 0)
+		return EXIT_FAIL;
 	warn_host();
 	warn_layers(dm);
 	if ((e = claim_init_self()) < 0) {

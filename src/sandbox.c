@@ -265,6 +265,8 @@ static int open_uid_locks(struct sandbox_env *env)
 {
 	int dfd, fd, e;
 
+	if (env->uid_lock >= 0)
+		return 0;
 	if (mkdir("/run/cylo", 0700) < 0 && errno != EEXIST)
 		return -errno;
 	if ((dfd = open("/run/cylo", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
@@ -287,14 +289,17 @@ static int lock_uids(int fd, unsigned uid, unsigned n)
 	return errno == EAGAIN || errno == EACCES ? -EAGAIN : -errno;
 }
 
-/* The first uid of [@uid, @uid + @n) that another process holds, or @uid. */
+/* The lowest uid of [@uid, @uid + @n) another process holds, or @uid
+ * (F_OFD_GETLK reports a conflicting lock, not the lowest). */
 static unsigned held_uid(int fd, unsigned uid, unsigned n)
 {
-	struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-			   .l_start = (off_t)uid, .l_len = (off_t)n };
+	for (unsigned k = 0; k < n; k++) {
+		struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+				   .l_start = (off_t)(uid + k), .l_len = 1 };
 
-	if (fcntl(fd, F_OFD_GETLK, &l) == 0 && l.l_type != F_UNLCK && l.l_start > (off_t)uid)
-		return (unsigned)l.l_start;
+		if (fcntl(fd, F_OFD_GETLK, &l) == 0 && l.l_type != F_UNLCK)
+			return uid + k;
+	}
 	return uid;
 }
 
@@ -335,8 +340,8 @@ int sandbox_env_slots(struct sandbox_env *env, int workers, char *err, size_t er
 		e = lock_uids(env->uid_lock, base, n);
 	if (e == -EAGAIN)
 		snprintf(err, errlen, "user namespace: host uid %u (uid_base %u + a worker "
-			 "slot) is in use by another cylo, a daemon or a command; give this "
-			 "daemon a uid_base of its own", held_uid(env->uid_lock, base, n), base);
+			 "slot) is in use by another cylo, a daemon or a command (daemons need "
+			 "uid_bases 1024 apart)", held_uid(env->uid_lock, base, n), base);
 	else if (e < 0)
 		snprintf(err, errlen, "user namespace: cannot reserve the worker slots' "
 			 "host uids in /run/cylo/uids.lock: %s", es(e));

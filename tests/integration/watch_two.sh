@@ -22,37 +22,61 @@ for i in range(n):
         f.write("echo %d\n" % i)
     os.utime(p, (1, 1))	# old: the start-up scans take them at once
 ' "$D" "$N"
-# The second daemon's slots sit above the first's slots and commands.
-C2=$TMPROOT/cylo2.conf
-conf "$C2" <<EOF
+# based_conf FILE UID_BASE: the folder's config with a uid_base of its own.
+based_conf() {
+	conf "$1" <<EOF
 sandbox {
-	uid_base = 61024
+	uid_base = $2
 }
 $(watch_section "$D" 'rescan_interval = 0.5')
 EOF
+}
+# The second daemon's slots sit above the first's slots and commands.
+C2=$TMPROOT/cylo2.conf
+based_conf "$C2" 61024
 start one "$C"
 start two "$C2"
 expect "every job has a result" until_ok 120 has_results "$D" $N
 if [ "$(id -u)" = 0 ]; then
-	# A third with the first's uid_base would share its slots' host uids.
+	# A third with the first's uid_base would share its slots' host uids:
+	# it waits a few seconds for them, then gives up.
 	start three "$C"
 	gone() { ! alive "$three_pid"; }
-	until_ok 10 gone || kill -TERM "$three_pid"
+	until_ok 20 gone || kill -TERM "$three_pid"
 	wait "$three_pid"
-	eq "a daemon on held host uids exits 71" "$?" 71
+	eq "a daemon on held host uids exits 1" "$?" 1
 	expect "and says which uid is held" grep -q \
-		'host uid 6000[01] (uid_base 60000 + a worker slot) is in use by another cylo' \
+		'host uid 60000 (uid_base 60000 + a worker slot) is in use by another cylo' \
 		"$TMPROOT/three.log"
 	expect "the first daemon keeps running" alive "$one_pid"
+	# A uid held for a moment (a command's job) is waited for.
+	C4=$TMPROOT/cylo4.conf
+	based_conf "$C4" 62048
+	python3 -c '
+import fcntl, os, sys, time
+fd = os.open("/run/cylo/uids.lock", os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX, 1, 62049)
+open(sys.argv[1], "w").close()
+time.sleep(2)' "$TMPROOT/held" &
+	holder=$!
+	until_ok 10 test -e "$TMPROOT/held"
+	start four "$C4"
+	waiting() { grep -q 'host uid 62049 .* waiting' "$TMPROOT/four.log"; }
+	expect "a daemon waits for a uid a command holds" until_ok 10 waiting
+	wait "$holder"
+	up() { grep -q 'watching' "$TMPROOT/four.log"; }
+	expect "and starts once it is free" until_ok 10 up
+	stop "$four_pid"
+	eq "... then stops cleanly" "$rc" 0
 	# A command configured with fewer workers than the first daemon takes
 	# a uid above the daemon's slots (60000, 60001), read from the host
 	# while its job sleeps.
 	C1=$TMPROOT/one-worker.conf
 	echo 'workers = 1' >"$C1"
-	"$CYLO" -c "$C1" exec --lang sh 'sleep 3' >/dev/null 2>&1 &
+	"$CYLO" -c "$C1" exec --lang sh 'sleep 3.25' >/dev/null 2>&1 &
 	p=$!
 	job_uid() {
-		u=$(ps -eo uid=,comm= | awk '$2 == "sleep" && $1 >= 60000 && $1 < 61024 { print $1 }')
+		u=$(ps -eo uid=,args= | awk '$2 == "sleep" && $3 == "3.25" { print $1 }')
 		[ -n "$u" ]
 	}
 	until_ok 10 job_uid
