@@ -164,41 +164,43 @@ static int join(char *buf, size_t n, const char *prefix, const char *name)
 }
 
 static int add_tree_depth(struct bundle *b, int dirfd, const char *prefix,
-			  char *bad, size_t badlen, int depth);
+			  uid_t owner, char *bad, size_t badlen, int depth);
 
-static int add_entry(struct bundle *b, int dirfd, const char *name,
-		     const char *rel, char *bad, size_t badlen, int depth)
+/* A directory's entry: a subdirectory first (O_DIRECTORY opens nothing
+ * else), else a regular file through open_input()'s checks. */
+static int add_entry(struct bundle *b, int dirfd, const char *name, const char *rel,
+		     uid_t owner, char *bad, size_t badlen, int depth)
 {
 	struct stat st;
 	int fd, e;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		    O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		e = -errno;
+	if (!bundle_path_ok(rel)) {
 		snprintf(bad, badlen, "%s", rel);
-		return e == -ELOOP ? -EINVAL : e;
+		return -EILSEQ;
 	}
-	if (fstat(fd, &st) < 0) {
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno != ENOTDIR && errno != ELOOP) {
 		e = -errno;
-	} else if (S_ISDIR(st.st_mode)) {
-		e = bundle_add_dir(b, rel);
-		if (e == 0)
-			e = add_tree_depth(b, fd, rel, bad, badlen, depth + 1);
-	} else if (S_ISREG(st.st_mode)) {
-		e = bundle_add_fd(b, rel, fd, (size_t)st.st_size,
+	} else if (fd < 0) {
+		fd = open_input(dirfd, name, -1, &st);
+		e = fd < 0 ? fd : owner != (uid_t)-1 && st.st_uid != owner ? -EPERM :
+		    bundle_add_fd(b, rel, fd, (size_t)st.st_size,
 				  st.st_mode & 0111 ? 0755 : 0644);
 	} else {
-		e = -EINVAL;
+		e = fstat(fd, &st) < 0 ? -errno :
+		    owner != (uid_t)-1 && st.st_uid != owner ? -EPERM : bundle_add_dir(b, rel);
+		if (e == 0)
+			e = add_tree_depth(b, fd, rel, owner, bad, badlen, depth + 1);
 	}
 	if (e < 0 && !*bad)
 		snprintf(bad, badlen, "%s", rel);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return e;
 }
 
 static int add_tree_depth(struct bundle *b, int dirfd, const char *prefix,
-			  char *bad, size_t badlen, int depth)
+			  uid_t owner, char *bad, size_t badlen, int depth)
 {
 	char rel[PATH_MAX_BYTES + 1];
 	struct dirent *de;
@@ -221,7 +223,7 @@ static int add_tree_depth(struct bundle *b, int dirfd, const char *prefix,
 			continue;
 		e = join(rel, sizeof(rel), prefix, de->d_name);
 		if (e == 0)
-			e = add_entry(b, dirfd, de->d_name, rel, bad, badlen, depth);
+			e = add_entry(b, dirfd, de->d_name, rel, owner, bad, badlen, depth);
 	}
 	if (e == 0 && errno)
 		e = -errno;
@@ -229,12 +231,12 @@ static int add_tree_depth(struct bundle *b, int dirfd, const char *prefix,
 	return e;
 }
 
-int bundle_add_tree(struct bundle *b, int dirfd, const char *prefix,
+int bundle_add_tree(struct bundle *b, int dirfd, const char *prefix, uid_t owner,
 		    char *bad, size_t badlen)
 {
 	if (badlen)
 		bad[0] = '\0';
-	return add_tree_depth(b, dirfd, prefix, bad, badlen, 0);
+	return add_tree_depth(b, dirfd, prefix, owner, bad, badlen, 0);
 }
 
 int bundle_seal(struct bundle *b)

@@ -42,10 +42,15 @@ int bundle_add_at(struct bundle *b, const char *path, int fd, off_t from, size_t
 
 /*
  * Adds the tree below @dirfd under @prefix ("" for the top), never
- * following a link: symlinks, devices, FIFOs and sockets are refused with
- * -EINVAL and the offending relative path in @bad (size @badlen).
+ * following a link, with open_input()'s checks (fsutil.h) on each file:
+ * -ELOOP for a symlink, -EINVAL for a device, FIFO or socket, -EMLINK for
+ * a second hard link; -EILSEQ for a name a bundle cannot hold (a control
+ * character, a backslash, too long), -EPERM for an entry whose owner is not
+ * @owner ((uid_t)-1: any), -EIO for a file that shrank while copied, and
+ * -EFBIG / -E2BIG past the bundle's limits.  The offending relative path
+ * is in @bad (size @badlen).
  */
-int bundle_add_tree(struct bundle *b, int dirfd, const char *prefix,
+int bundle_add_tree(struct bundle *b, int dirfd, const char *prefix, uid_t owner,
 		    char *bad, size_t badlen);
 
 /*

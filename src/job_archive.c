@@ -155,7 +155,7 @@ int cmd_extract(int argc, char **argv)
 	}
 	if (e < 0)
 		return 1;
-	e = bundle_add_tree(&b, dfd, "", bad, sizeof(bad));
+	e = bundle_add_tree(&b, dfd, "", (uid_t)-1, bad, sizeof(bad));
 	if (e < 0) {
 		fprintf(stderr, "entry '%s': cannot be packed (%d)\n", bad, e);
 		return 2;

@@ -265,8 +265,20 @@ static size_t workspace_bytes(const struct job_spec *s)
 	return (size_t)s->limits.workspace << 20;
 }
 
-/* NAME.EXT.stdin beside a bare source: optional, same checks as the input. */
-static int bare_stdin(const struct job_ctx *c, int dirfd, const char *name,
+/*
+ * Whose files a drop-folder input may take beside it (NAME/, NAME.EXT.stdin):
+ * its own owner's only, or a user could have the daemon copy another
+ * user's private files into a job of theirs.  A command (`cylo run`) reads
+ * what its caller names: any owner.
+ */
+static uid_t side_owner(const struct job_ctx *c, const struct stat *input)
+{
+	return c->watch ? input->st_uid : (uid_t)-1;
+}
+
+/* NAME.EXT.stdin beside a bare source: optional, same checks as the input,
+ * and @owner's (side_owner()). */
+static int bare_stdin(const struct job_ctx *c, int dirfd, const char *name, uid_t owner,
 		      struct job_spec *s, struct job_result *r)
 {
 	char sname[512];
@@ -278,6 +290,10 @@ static int bare_stdin(const struct job_ctx *c, int dirfd, const char *name,
 	fd = open_input(dirfd, sname, input_cap(c), &st);
 	if (fd == -ENOENT)
 		return 0;
+	if (fd >= 0 && owner != (uid_t)-1 && st.st_uid != owner) {
+		close(fd);
+		return invalid(r, "input '%s' belongs to another user than '%s'", sname, name);
+	}
 	if (fd < 0)
 		return open_failed(r, sname, fd);
 	e = memfd_ro(NULL, (size_t)st.st_size, fd, &s->stdin_fd);
@@ -312,7 +328,7 @@ static int from_bare(const struct job_ctx *c, int dirfd, const char *name,
 		result_set_error(r, ST_INTERNAL_ERROR, "cannot copy the input");
 		return -EIO;
 	}
-	return bare_stdin(c, dirfd, name, s, r);
+	return bare_stdin(c, dirfd, name, side_owner(c, st), s, r);
 }
 
 /* NAME.job -> NAME */
@@ -327,22 +343,46 @@ static int job_dirname(const char *name, char *buf, size_t n)
 	return 0;
 }
 
-/* The manifest's NAME/ directory, or -ENOENT. */
-static int open_job_dir(int dirfd, const char *name, struct job_result *r)
+/* The manifest's NAME/ directory, @owner's (side_owner()), or -ENOENT. */
+static int open_job_dir(int dirfd, const char *name, uid_t owner, struct job_result *r)
 {
 	char dname[256];
+	struct stat st;
 	int fd;
 
 	if (job_dirname(name, dname, sizeof(dname)) < 0)
 		return -ENOENT;
 	fd = openat(dirfd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 || errno == ENOENT)
-		return fd >= 0 ? fd : -ENOENT;
-	return invalid(r, "'%s/' beside the manifest is not a directory", dname);
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return invalid(r, "'%s/' beside the manifest is not a directory", dname);
+	if (fstat(fd, &st) < 0 || (owner != (uid_t)-1 && st.st_uid != owner)) {
+		close(fd);
+		return invalid(r, "'%s/' beside the manifest belongs to another user than "
+			       "'%s'", dname, name);
+	}
+	return fd;
+}
+
+static const char *tree_error(int e)
+{
+	return e == -EFBIG ? "the files exceed the workspace" :
+	       e == -E2BIG ? "too many files or too deep" :
+	       e == -EPERM ? "belongs to another user than the manifest" :
+	       e == -EMLINK ? "has more than one hard link" :
+	       e == -ELOOP ? "is a symbolic link (only regular files and directories are "
+			     "accepted)" :
+	       e == -EINVAL ? "is not a regular file or a directory" :
+	       e == -EILSEQ ? "its name cannot be used (a control character, a "
+			      "backslash, or too long)" :
+	       e == -ENAMETOOLONG ? "its path is too long" :
+	       e == -EIO ? "changed while it was read" :
+	       e == -EACCES ? "is not readable" : "cannot be read";
 }
 
 /* The job directory's files, copied into the workspace bundle. */
-static int manifest_files(int jdir, struct job_spec *s, struct job_result *r)
+static int manifest_files(int jdir, uid_t owner, struct job_spec *s, struct job_result *r)
 {
 	char bad[1100];
 	int e;
@@ -351,12 +391,9 @@ static int manifest_files(int jdir, struct job_spec *s, struct job_result *r)
 		return -ENOMEM;
 	if (jdir < 0)
 		return 0;
-	e = bundle_add_tree(&s->files, jdir, "", bad, sizeof(bad));
+	e = bundle_add_tree(&s->files, jdir, "", owner, bad, sizeof(bad));
 	if (e < 0)
-		return invalid(r, "job directory entry '%s': %s", bad,
-			       e == -EFBIG ? "the files exceed the workspace" :
-			       e == -E2BIG ? "too many files or too deep" :
-			       "only regular files and directories are accepted");
+		return invalid(r, "job directory entry '%s': %s", bad, tree_error(e));
 	return 0;
 }
 
@@ -570,7 +607,7 @@ static int apply_manifest(const struct job_ctx *c, const char *text, size_t len,
 }
 
 static int from_manifest(const struct job_ctx *c, int dirfd, const char *name,
-			 int fd, struct job_spec *s, struct job_result *r)
+			 int fd, uid_t owner, struct job_spec *s, struct job_result *r)
 {
 	char *text = NULL;
 	size_t len;
@@ -584,10 +621,10 @@ static int from_manifest(const struct job_ctx *c, int dirfd, const char *name,
 	free(text);
 	if (e < 0)
 		return e;
-	jdir = open_job_dir(dirfd, name, r);
+	jdir = open_job_dir(dirfd, name, owner, r);
 	if (jdir < 0 && jdir != -ENOENT)
 		return jdir;
-	e = manifest_files(jdir, s, r);
+	e = manifest_files(jdir, owner, s, r);
 	if (jdir >= 0)
 		close(jdir);
 	if (e == 0)
@@ -730,7 +767,7 @@ int jobspec_from_input(const struct job_ctx *c, int dirfd, const char *name,
 		return open_failed(r, name, fd);
 	input_id_of(&st, &r->input);
 	if (n > 4 && !strcmp(name + n - 4, ".job"))
-		e = from_manifest(c, dirfd, name, fd, s, r);
+		e = from_manifest(c, dirfd, name, fd, side_owner(c, &st), s, r);
 	else if (archive_is_archive_name(name))
 		e = from_archive(c, name, fd, &st, s, r);
 	else

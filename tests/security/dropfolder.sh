@@ -88,6 +88,38 @@ for n in 1 2 3 4 5; do
 done
 drop_host X03 "$D"
 
+# ---- X03b: another user's files taken beside one's own input ------------
+# The attacker (uid ALICE_UID + 1) drops a manifest whose NAME/ directory,
+# and a bare source whose NAME.EXT.stdin, are alice's private files (she
+# made them first, meaning to drop her own input last).  The daemon runs as
+# root and could read them: it must take files beside an input only from
+# the input's owner.  The attacker's own job directory still works.
+MAL=$((ALICE_UID + 1))
+D=$(drop_dir X03b)
+mkdir -m 700 "$D/hw" "$D/own"
+printf 'secret of alice in hw\n' >"$D/hw/data.txt"
+printf 'secret of alice on stdin\n' >"$D/q.sh.stdin"
+chmod 600 "$D/hw/data.txt" "$D/q.sh.stdin"
+chown -R "$ALICE_UID:$ALICE_UID" "$D/hw" "$D/q.sh.stdin"
+printf 'language = "sh"\ncode = "cat data.txt"\n' >"$D/hw.job"
+printf 'cat\n' >"$D/q.sh"
+printf 'mallory own data\n' >"$D/own/data.txt"
+printf 'language = "sh"\ncode = "cat data.txt"\n' >"$D/own.job"
+chown -R "$MAL:$MAL" "$D/hw.job" "$D/q.sh" "$D/own" "$D/own.job"
+touch -d '-10 seconds' "$D/hw.job" "$D/q.sh" "$D/own.job"
+sec snap "$TMPROOT/dsnap.X03b" "$D/prev.py" "$D/prev.py.result.json" \
+	"$D/alice-notes.txt" "$D/hw/data.txt" "$D/q.sh.stdin"
+watch_once X03b "$D" 60
+drop_expect X03b "a manifest with alice's NAME/ is invalid_job, naming why" "$D" hw.job \
+	"d['status'] == 'invalid_job'" "'belongs to another user' in d['error']" \
+	"'secret of alice' not in json.dumps(d)"
+drop_expect X03b "a source with alice's .stdin is invalid_job, naming why" "$D" q.sh \
+	"d['status'] == 'invalid_job'" "'belongs to another user' in d['error']" \
+	"'secret of alice' not in json.dumps(d)"
+drop_expect X03b "the attacker's own job directory is used" "$D" own.job \
+	"d['status'] == 'ok'" "d['stdout'] == 'mallory own data\\n'"
+drop_host X03b "$D"
+
 # ---- X04: a FIFO, a socket and a device named like jobs -------------------
 D=$(drop_dir X04)
 drop_snap X04 "$D"
