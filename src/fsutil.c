@@ -85,6 +85,31 @@ int open_input(int dirfd, const char *name, off_t max_size, struct stat *st)
 	return fd;
 }
 
+int open_for_writing(int dirfd, const char *name)
+{
+	struct stat st;
+	int pfd, fd, r;
+
+	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0)
+		fd = -errno;
+	else
+		fd = S_ISREG(st.st_mode) ? reopen_checked(pfd, &st) : -EINVAL;
+	close(pfd);
+	if (fd < 0)
+		return fd;
+	/* Refused (EAGAIN) while any process has the file open for writing. */
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+		r = fcntl(fd, F_SETLEASE, F_UNLCK) == 0 ? 0 : -errno;
+	} else {
+		r = errno == EAGAIN ? 1 : -errno;
+	}
+	close(fd);
+	return r;
+}
+
 /*
  * An intermediate component, as a directory; a symlink there is ELOOP, as
  * openat2(RESOLVE_NO_SYMLINKS) says.

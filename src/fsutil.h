@@ -20,6 +20,14 @@
 int open_input(int dirfd, const char *name, off_t max_size, struct stat *st);
 
 /*
+ * Whether any process has regular file @name in @dirfd open for writing:
+ * 1 yes, 0 no, or -errno when it cannot tell (a read lease, which the
+ * kernel refuses while the file is open for writing, needs the file's
+ * owner or CAP_LEASE and a local filesystem).  Never follows a link.
+ */
+int open_for_writing(int dirfd, const char *name);
+
+/*
  * openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS), with
  * O_CLOEXEC added: -EXDEV for an absolute path or one leaving @dirfd, -ELOOP
  * for a symlink anywhere.  Where openat2 answers ENOSYS (valgrind 3.19),

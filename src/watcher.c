@@ -381,6 +381,41 @@ static void warn_long_name(struct wdir *wd, const char *name)
 
 /* ---- completion ---- */
 
+/* The next look at this folder's names: a scan at @at at the latest. */
+static void settle_at(struct wdir *wd, int64_t at)
+{
+	if (at < wd->next_settle)
+		wd->next_settle = at;
+}
+
+/*
+ * A name created or written to and not closed since (a dirty mark).  A
+ * writer that never closes under this name leaves no close event:
+ * O_TMPFILE then linkat(), link() then unlink() of the first name,
+ * truncate(2).  So once the last event is a settle old, a read lease asks
+ * whether anyone still has the file open for writing (open_for_writing());
+ * if not, it is complete.  Where that cannot be told, it waits for a close
+ * or DIRTY_MAX_NS, as a mark always did.
+ */
+static bool dirty_settled(struct wdir *wd, const char *name, struct mark *m,
+			  int64_t now, int64_t settle)
+{
+	int r;
+
+	if (m->seen_ns + settle > now) {
+		settle_at(wd, m->seen_ns + settle);
+		return false;
+	}
+	r = open_for_writing(wd->d->dirfd, name);
+	if (r == 0) {
+		m->kind = MARK_COMPLETE;
+		return true;
+	}
+	if (r > 0)
+		settle_at(wd, now + settle);
+	return false;
+}
+
 /*
  * Whether input @name (stat @st) is complete.  Notes in wd->next_settle
  * when an incomplete one should be looked at again.
@@ -400,6 +435,8 @@ static bool settled(struct wdir *wd, const char *name,
 		namemap_del(wd->marks, 0, name);
 		m = NULL;
 	}
+	if (m && m->kind == MARK_DIRTY)
+		return dirty_settled(wd, name, m, now_mono, settle);
 	if (m && m->kind != MARK_SEEN)
 		return m->kind == MARK_COMPLETE;
 	if (!m && (!dir_polls(wd) || namemap_put(wd->marks, 0, name, &p) < 0)) {
@@ -427,8 +464,7 @@ static bool settled(struct wdir *wd, const char *name,
 	if (at <= now_mono)
 		return true;
 later:
-	if (at < wd->next_settle)
-		wd->next_settle = at;
+	settle_at(wd, at);
 	return false;
 }
 
@@ -1043,10 +1079,12 @@ static void result_deleted(struct watcher *w, struct wdir *wd, const char *name)
 }
 
 /*
- * IN_CREATE of something no writer will close: a symlink, FIFO, socket or
- * device, or a hard link to an existing file.  It is whole as created (and
- * gets a result refusing it); waiting for a close would hold it for
- * DIRTY_MAX_NS.
+ * IN_CREATE of something no writer will close and that is never a job: a
+ * symlink, FIFO, socket or device.  It is whole as created (and gets a
+ * result refusing it).  A new name of a regular file (link(), linkat() of
+ * an O_TMPFILE) gets no close event either, but its other name may be on
+ * its way out (link, then unlink): it is judged a settle later
+ * (dirty_settled()), with the link count of then.
  */
 static bool created_whole(const struct wdir *wd, const struct inotify_event *ev)
 {
@@ -1054,7 +1092,7 @@ static bool created_whole(const struct wdir *wd, const struct inotify_event *ev)
 
 	return (ev->mask & IN_CREATE) &&
 	       fstatat(wd->d->dirfd, ev->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       (!S_ISREG(st.st_mode) || st.st_nlink > 1);
+	       !S_ISREG(st.st_mode);
 }
 
 static void on_event(struct watcher *w, const struct inotify_event *ev)
@@ -1086,6 +1124,7 @@ static void on_event(struct watcher *w, const struct inotify_event *ev)
 		consider(w, wd, ev->name);
 	} else {
 		mark(wd, ev->name, MARK_DIRTY);
+		settle_at(wd, now_mono_ns() + ns_of(wd->conf->settle));
 	}
 }
 

@@ -57,6 +57,32 @@ for n in link fifo hard; do
 done
 rm -f "$A/link.sh" "$A/fifo.sh" "$A/hard.sh" "$A"/link.sh.* "$A"/fifo.sh.* "$A"/hard.sh.*
 
+# Published by a new name, with no close under it: an O_TMPFILE linked in
+# (linkat), and a file linked to its final name, then its first name
+# removed.  Both run once nobody has them open for writing, with the link
+# count of then: a dirty name used to wait five minutes, and the second
+# was refused as a hard link.
+python3 - "$A" <<'EOF'
+import ctypes, os, sys
+d = sys.argv[1]
+fd = os.open(d, os.O_TMPFILE | os.O_WRONLY, 0o644)
+os.write(fd, b"echo tmpfile\n")
+# linkat(AT_FDCWD, "/proc/self/fd/N", AT_FDCWD, name, AT_SYMLINK_FOLLOW)
+if ctypes.CDLL(None, use_errno=True).linkat(-100, b"/proc/self/fd/%d" % fd, -100,
+                                            os.path.join(d, "tmpf.sh").encode(), 0x400):
+    sys.exit("linkat: %s" % os.strerror(ctypes.get_errno()))
+os.close(fd)
+with open(os.path.join(d, ".lk.tmp"), "w") as f:
+    f.write("echo linked\n")
+os.link(os.path.join(d, ".lk.tmp"), os.path.join(d, "lk.sh"))
+os.unlink(os.path.join(d, ".lk.tmp"))
+EOF
+for n in tmpf lk; do
+	expect "$n.sh, published by a link, runs" until_ok 20 test -f "$A/$n.sh.result.json"
+done
+eq "... the O_TMPFILE one ran whole" "$(r "$A/tmpf.sh" 'd["stdout"]')" tmpfile
+eq "... the link-then-unlink one too" "$(r "$A/lk.sh" 'd["status"] + " " + d["stdout"]')" "ok linked"
+
 # A file still open for writing must not run, even across rescans (0.3 s)
 # and past `settle`: only its close completes it.
 python3 - "$A/slow.sh" >"$TMPROOT/slow.out" <<'EOF'
