@@ -322,9 +322,11 @@ static int from_bare(const struct job_ctx *c, int dirfd, const char *name,
 		return invalid(r, "input '%s' is larger than the workspace (%ld MiB)",
 			       name, s->limits.workspace);
 	s->main = strdup(name);
-	if (!s->main || bundle_new(&s->files, workspace_bytes(s), BUNDLE_ENTRIES) < 0 ||
-	    bundle_add_fd(&s->files, name, fd, (size_t)st->st_size, 0644) < 0 ||
-	    bundle_seal(&s->files) < 0) {
+	e = !s->main || bundle_new(&s->files, workspace_bytes(s), BUNDLE_ENTRIES) < 0 ? -ENOMEM
+	    : bundle_add_fd(&s->files, name, fd, (size_t)st->st_size, 0644);
+	if (e == -EIO)	/* it shrank: its new version runs again (input identity) */
+		return invalid(r, "input '%s' changed while it was read", name);
+	if (e < 0 || bundle_seal(&s->files) < 0) {
 		result_set_error(r, ST_INTERNAL_ERROR, "cannot copy the input");
 		return -EIO;
 	}
