@@ -956,9 +956,12 @@ static void run_input(struct job_env *j)
 	e = claim_acquire(j->d->cylo_fd, j->d->claims_fd, j->it->name, &id,
 			  j->conf->claim_timeout, &c);
 	if (e < 0) {
-		log_msg(e == -EBUSY ? LOG_DEBUG : LOG_WARNING, "job=%s stage=claim %s",
-			j->esc, e == -EBUSY ? "claimed by another worker or instance" :
-			log_errstr(e, why, sizeof(why)));
+		if (e == -EBUSY)
+			log_debug("job=%s stage=claim claimed by another worker or instance",
+				  j->esc);
+		else
+			log_warn("job=%s stage=claim cannot claim it in %s/.cylo/claims: %s",
+				 j->esc, j->d->path, log_errstr(e, why, sizeof(why)));
 		return;
 	}
 	/* Another instance may have finished it between our scan and our claim. */

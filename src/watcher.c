@@ -694,6 +694,25 @@ static bool dir_deleted(struct watcher *w, struct wdir *wd)
 	return true;
 }
 
+/*
+ * D/.cylo/claims removed under us (rm -rf D/.cylo): every claim would fail
+ * until a restart.  The daemon opens the folder again, as one that came
+ * back, which makes the claim directories anew; jobs running meanwhile
+ * keep the old ones.
+ */
+static bool claims_gone(struct watcher *w, struct wdir *wd)
+{
+	struct stat st;
+
+	if (w->ops.once || wd->d->claims_fd < 0 || !w->ops.dir_event ||
+	    (fstat(wd->d->claims_fd, &st) == 0 && st.st_nlink > 0))
+		return false;
+	log_warn("watch %s: its .cylo/claims directory was removed; opening the "
+		 "folder again", wd->d->path);
+	w->ops.dir_event(w->ops.arg, wd->d->id, WATCH_BACK);
+	return true;
+}
+
 /* The scan's selection becomes the list to feed, with its owners' counts. */
 static void keep_list(struct wdir *wd, struct scan *s)
 {
@@ -1305,7 +1324,7 @@ static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 		wd->next_settle = NEVER;	/* the scan sets it again */
 		wd->rescan = wd->early = true;
 	}
-	if (wd->full && dir_deleted(w, wd))
+	if (wd->full && (dir_deleted(w, wd) || claims_gone(w, wd)))
 		return wd->next_full;
 	if (wd->full) {
 		sweep_claims(w, wd);

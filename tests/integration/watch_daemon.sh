@@ -187,6 +187,15 @@ mkdir "$B"
 printf 'echo back\n' >"$B/back.sh"
 expect "recreated folder is watched again" until_ok 20 test -f "$B/back.sh.result.json"
 
+# Its .cylo removed while running: claims would fail until a restart.  The
+# next rescan (0.3 s) opens the folder again, which makes them anew.
+rm -rf "$B/.cylo"
+printf 'echo reclaimed\n' >"$B/reclaim.sh"
+expect "a job dropped after .cylo was removed runs" \
+	until_ok 20 test -f "$B/reclaim.sh.result.json"
+expect "... the log says why the folder was opened again" \
+	grep -q "watch $B: its .cylo/claims directory was removed" "$TMPROOT/d.log"
+
 # Replaced while running: the folder moved away and a symlink put at its
 # path.  The daemon keeps the directory it opened and never follows the link.
 mkdir "$TMPROOT/elsewhere"
