@@ -196,6 +196,20 @@ EOF
 run_case run/limits/orphans-reaped 0 "$J/orphans.job" \
 	"d['status'] == 'ok'" "d['stdout'] == 'done\n'" "'fork' not in d['stderr']"
 
+# ---- the job's CPU time is the job's --------------------------------------
+# 60 MiB of output cost little CPU in the job and some in cylo, which reads
+# it.  On cgroup v1 cylo's thread shares the box's group: its own CPU must
+# not count as the job's (it made cpu_time_ms three times the job's own,
+# and a tight cpu_time a timeout).  The job reports its own CPU (its
+# process, from before its exec) on stderr; the result may add the init's.
+cat >"$J/bigout.job" <<'EOF'
+language = "python"
+code = "import os, resource, sys\nb = b'x' * (1 << 20)\nfor i in range(60):\n    os.write(1, b)\nr = resource.getrusage(resource.RUSAGE_SELF)\nsys.stderr.write('%.1f' % ((r.ru_utime + r.ru_stime) * 1000))\n"
+output_limit = 65536
+EOF
+run_case run/cpu-time-is-the-jobs 0 "$J/bigout.job" "d['status'] == 'ok'" \
+	"len(d['stdout']) == 60 << 20" "d['cpu_time_ms'] <= float(d['stderr']) + 20"
+
 # ---- the --json document -----------------------------------------------
 printf 'echo "to out"\necho "to err" >&2\n' >"$TMPROOT/doc.sh"
 touch -d '2001-02-03 04:05:06.123456789' "$TMPROOT/doc.sh"
