@@ -1061,7 +1061,16 @@ int box_run(struct box *b, size_t i, struct stage_outcome *o)
 		snprintf(o->reason, sizeof(o->reason), "sandbox: the box is gone");
 		return o->error = -ESRCH;
 	}
-	if ((e = stage_cgroup(b, w.s, &before)) < 0) {
+	e = stage_cgroup(b, w.s, &before);
+	if (e == -EBUSY && w.s->memory_mb > 0) {
+		/* v1 refuses a memory limit below what the box holds already:
+		 * what the job's earlier runs left in /work, /tmp or /dev/shm.
+		 * The job's own doing, so this run is over its memory, not a
+		 * fault of the host's; it does not start. */
+		o->memory_exceeded = true;
+		return 0;
+	}
+	if (e < 0) {
 		snprintf(o->reason, sizeof(o->reason), "cgroups: cannot set the limits: %s",
 			 es(e));
 		return o->error = e;
