@@ -167,7 +167,9 @@ static int add_tree_depth(struct bundle *b, int dirfd, const char *prefix,
 			  uid_t owner, char *bad, size_t badlen, int depth);
 
 /* A directory's entry: a subdirectory first (O_DIRECTORY opens nothing
- * else), else a regular file through open_input()'s checks. */
+ * else), else a regular file through open_regular().  A second hard link
+ * is fine here: in a drop folder the owner check refuses another user's
+ * file, and elsewhere the caller names what is read. */
 static int add_entry(struct bundle *b, int dirfd, const char *name, const char *rel,
 		     uid_t owner, char *bad, size_t badlen, int depth)
 {
@@ -182,7 +184,7 @@ static int add_entry(struct bundle *b, int dirfd, const char *name, const char *
 	if (fd < 0 && errno != ENOTDIR && errno != ELOOP) {
 		e = -errno;
 	} else if (fd < 0) {
-		fd = open_input(dirfd, name, -1, &st);
+		fd = open_regular(dirfd, name, &st);
 		e = fd < 0 ? fd : owner != (uid_t)-1 && st.st_uid != owner ? -EPERM :
 		    bundle_add_fd(b, rel, fd, (size_t)st.st_size,
 				  st.st_mode & 0111 ? 0755 : 0644);

@@ -42,9 +42,8 @@ int bundle_add_at(struct bundle *b, const char *path, int fd, off_t from, size_t
 
 /*
  * Adds the tree below @dirfd under @prefix ("" for the top), never
- * following a link, with open_input()'s checks (fsutil.h) on each file:
- * -ELOOP for a symlink, -EINVAL for a device, FIFO or socket, -EMLINK for
- * a second hard link; -EILSEQ for a name a bundle cannot hold (a control
+ * following a link, each file through open_regular() (fsutil.h): -ELOOP
+ * for a symlink, -EINVAL for a device, FIFO or socket; -EILSEQ for a name a bundle cannot hold (a control
  * character, a backslash, too long), -EPERM for an entry whose owner is not
  * @owner ((uid_t)-1: any), -EIO for a file that shrank while copied, and
  * -EFBIG / -E2BIG past the bundle's limits.  The offending relative path

@@ -28,33 +28,18 @@
 #include "fsutil.h"
 #include "util.h"
 
-/* The checks of open_input() on an fd's stat. */
-static int input_ok(const struct stat *st, off_t max_size)
-{
-	if (S_ISLNK(st->st_mode))
-		return -ELOOP;
-	if (!S_ISREG(st->st_mode))
-		return -EINVAL;
-	/* A second name may be another user's file linked into the folder. */
-	if (st->st_nlink > 1)
-		return -EMLINK;
-	if (max_size >= 0 && st->st_size > max_size)
-		return -EFBIG;
-	return 0;
-}
-
 /*
- * The checked inode itself, opened for reading through its O_PATH fd's
- * /proc magic link: nothing can swap the name in between.
+ * The checked inode itself, opened for reading (plus @flags) through its
+ * O_PATH fd's /proc magic link: nothing can swap the name in between.
  */
-static int reopen_checked(int pfd, const struct stat *st)
+static int reopen_checked(int pfd, const struct stat *st, int flags)
 {
 	char path[64];
 	struct stat st2;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", pfd);
-	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | flags);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st2) < 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
@@ -64,9 +49,9 @@ static int reopen_checked(int pfd, const struct stat *st)
 	return fd;
 }
 
-int open_input(int dirfd, const char *name, off_t max_size, struct stat *st)
+static int open_regular_flags(int dirfd, const char *name, struct stat *st, int flags)
 {
-	int pfd, fd, r;
+	int pfd, fd;
 
 	/*
 	 * O_PATH first: a FIFO, a device or a socket with a job's name is
@@ -77,35 +62,58 @@ int open_input(int dirfd, const char *name, off_t max_size, struct stat *st)
 	if (pfd < 0)
 		return -errno;
 	if (fstat(pfd, st) < 0)
-		r = -errno;
-	else if ((r = input_ok(st, max_size)) == 0)
-		r = reopen_checked(pfd, st);
-	fd = r;
+		fd = -errno;
+	else if (S_ISLNK(st->st_mode))
+		fd = -ELOOP;
+	else if (!S_ISREG(st->st_mode))
+		fd = -EINVAL;
+	else
+		fd = reopen_checked(pfd, st, flags);
 	close(pfd);
+	return fd;
+}
+
+int open_regular(int dirfd, const char *name, struct stat *st)
+{
+	return open_regular_flags(dirfd, name, st, 0);
+}
+
+int open_input(int dirfd, const char *name, off_t max_size, struct stat *st)
+{
+	int fd = open_regular(dirfd, name, st), e = 0;
+
+	if (fd < 0)
+		return fd;
+	/* A second name may be another user's file linked into the folder. */
+	if (st->st_nlink > 1)
+		e = -EMLINK;
+	else if (max_size >= 0 && st->st_size > max_size)
+		e = -EFBIG;
+	if (e < 0) {
+		close(fd);
+		return e;
+	}
 	return fd;
 }
 
 int open_for_writing(int dirfd, const char *name)
 {
 	struct stat st;
-	int pfd, fd, r;
+	int fd, r;
 
-	pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (pfd < 0)
-		return -errno;
-	if (fstat(pfd, &st) < 0)
-		fd = -errno;
-	else
-		fd = S_ISREG(st.st_mode) ? reopen_checked(pfd, &st) : -EINVAL;
-	close(pfd);
+	/* O_NONBLOCK: a blocking open would wait out another process's write
+	 * lease (up to lease-break-time, 45 s by default), and the watcher
+	 * serves every folder.  A lease held is a writer for us. */
+	fd = open_regular_flags(dirfd, name, &st, O_NONBLOCK);
+	if (fd == -EWOULDBLOCK)
+		return 1;
 	if (fd < 0)
 		return fd;
 	/* Refused (EAGAIN) while any process has the file open for writing. */
-	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0)
 		r = fcntl(fd, F_SETLEASE, F_UNLCK) == 0 ? 0 : -errno;
-	} else {
+	else
 		r = errno == EAGAIN ? 1 : -errno;
-	}
 	close(fd);
 	return r;
 }

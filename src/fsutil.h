@@ -11,19 +11,23 @@
 #include <sys/types.h>
 
 /*
- * Opens regular file @name in @dirfd for reading: O_NOFOLLOW|O_NONBLOCK|
- * O_NOCTTY|O_CLOEXEC, then fstat: -ELOOP for a symlink, -EINVAL for
- * anything not regular, -EMLINK when st_nlink > 1, -EFBIG over @max_size.
- * Returns the fd (non-blocking cleared) and fills @st.  A socket is
- * -EINVAL too; @max_size < 0 means no cap.
+ * Opens regular file @name in @dirfd for reading, never following a link
+ * and never opening anything else: O_PATH|O_NOFOLLOW and fstat first
+ * (-ELOOP for a symlink, -EINVAL for a FIFO, device or socket), then the
+ * checked inode through /proc/self/fd.  Returns the fd, @st filled.
  */
+int open_regular(int dirfd, const char *name, struct stat *st);
+
+/* open_regular(), and -EMLINK when st_nlink > 1, -EFBIG over @max_size
+ * (< 0: no cap): an input of a drop folder. */
 int open_input(int dirfd, const char *name, off_t max_size, struct stat *st);
 
 /*
  * Whether any process has regular file @name in @dirfd open for writing:
- * 1 yes, 0 no, or -errno when it cannot tell (a read lease, which the
- * kernel refuses while the file is open for writing, needs the file's
- * owner or CAP_LEASE and a local filesystem).  Never follows a link.
+ * 1 yes (or holds a write lease on it), 0 no, or -errno when it cannot
+ * tell (a read lease, which the kernel refuses while the file is open for
+ * writing, needs the file's owner or CAP_LEASE and a local filesystem).
+ * Never follows a link, never blocks.
  */
 int open_for_writing(int dirfd, const char *name);
 

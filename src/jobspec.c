@@ -372,7 +372,6 @@ static const char *tree_error(int e)
 	return e == -EFBIG ? "the files exceed the workspace" :
 	       e == -E2BIG ? "too many files or too deep" :
 	       e == -EPERM ? "belongs to another user than the manifest" :
-	       e == -EMLINK ? "has more than one hard link" :
 	       e == -ELOOP ? "is a symbolic link (only regular files and directories are "
 			     "accepted)" :
 	       e == -EINVAL ? "is not a regular file or a directory" :

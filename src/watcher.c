@@ -28,9 +28,12 @@
  *
  * Completion.  With inotify, IN_CLOSE_WRITE and IN_MOVED_TO mark a name
  * complete and queue it at once, as IN_CREATE does for what no writer will
- * close (a symlink, FIFO, socket, device or hard link); otherwise IN_CREATE
- * and IN_MODIFY mark it dirty (being written), and scans skip dirty names (for at most five minutes:
- * a close lost with a restarted watch must not hold a file forever).  A
+ * close and is never a job (a symlink, FIFO, socket or device); otherwise
+ * IN_CREATE and IN_MODIFY mark it dirty (being written), and scans skip
+ * dirty names until nobody has the file open for writing a settle after
+ * its last event (dirty_settled(): a link gets no close under its new
+ * name), or, where that cannot be told, for five minutes (a close lost
+ * with a restarted watch must not hold a file forever).  A
  * name without events (present at start, or after an overflow or a watch
  * restart cleared the marks) counts as complete once its mtime is
  * `settle` seconds old.  Polling (poll = yes, or a network filesystem,

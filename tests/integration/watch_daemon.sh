@@ -83,6 +83,36 @@ done
 eq "... the O_TMPFILE one ran whole" "$(r "$A/tmpf.sh" 'd["stdout"]')" tmpfile
 eq "... the link-then-unlink one too" "$(r "$A/lk.sh" 'd["status"] + " " + d["stdout"]')" "ok linked"
 
+# A user's write lease on a file being written (dirty) must not stall the
+# watcher: asking whether it is still written never waits out the lease
+# break (45 s), and other folders' jobs keep coming.
+if [ "$(id -u)" = 0 ]; then
+	touch "$A/leased.sh"
+	chown 4242:4242 "$A/leased.sh"
+	setpriv --reuid 4242 --regid 4242 --clear-groups /usr/bin/python3 -c '
+import fcntl, os, signal, sys, time
+signal.signal(signal.SIGIO, signal.SIG_IGN)
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+os.write(fd, b"echo leased\n")
+end = time.time() + 8
+while time.time() < end:
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+    except OSError:
+        pass
+    time.sleep(0.05)' "$A/leased.sh" &
+	leaser=$!
+	sleep 1.5
+	printf 'echo beside\n' >"$B/beside.sh"
+	expect "a write lease in one folder does not hold up another's jobs" \
+		until_ok 5 test -f "$B/beside.sh.result.json"
+	wait "$leaser"
+	expect "... and the leased file runs once let go" \
+		until_ok 20 test -f "$A/leased.sh.result.json"
+	rm -f "$A/leased.sh" "$A"/leased.sh.*
+fi
+
 # A file still open for writing must not run, even across rescans (0.3 s)
 # and past `settle`: only its close completes it.
 python3 - "$A/slow.sh" >"$TMPROOT/slow.out" <<'EOF'
