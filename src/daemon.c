@@ -233,10 +233,14 @@ out:
 
 static void dir_free(struct watch_dir *d)
 {
-	if (d->claims_fd >= 0)
-		close(d->claims_fd);
-	if (d->cylo_fd >= 0)
-		close(d->cylo_fd);
+	struct claim_dirs *c = atomic_load(&d->claims), *older;
+
+	for (; c; c = older) {
+		older = c->older;
+		close(c->claims_fd);
+		close(c->cylo_fd);
+		free(c);
+	}
 	if (d->dirfd >= 0)
 		close(d->dirfd);
 	free(d->path);
@@ -251,6 +255,7 @@ static void dir_put(struct watch_dir *d)
 
 static int dir_fds(struct watch_dir *d, char *err, size_t n)
 {
+	struct claim_dirs *c;
 	bool foreign = false;
 	int e;
 
@@ -262,12 +267,18 @@ static int dir_fds(struct watch_dir *d, char *err, size_t n)
 			 "directory, not a symbolic link)" : "");
 		return -e;
 	}
-	e = claim_dirs_open(d->dirfd, &d->cylo_fd, &d->claims_fd, &foreign);
+	if (!(c = calloc(1, sizeof(*c)))) {
+		snprintf(err, n, "out of memory");
+		return -ENOMEM;
+	}
+	e = claim_dirs_open(d->dirfd, &c->cylo_fd, &c->claims_fd, &foreign);
 	if (e < 0) {
+		free(c);
 		snprintf(err, n, "watch %s: cannot use %s/.cylo/claims: %s", d->path,
 			 d->path, strerror(-e));
 		return e;
 	}
+	atomic_store(&d->claims, c);
 	if (foreign)
 		log_warn("watch %s: .cylo belongs to another user, who can remove or "
 			 "plant claims", d->path);
@@ -286,7 +297,7 @@ static int dir_open(struct daemon *dm, const struct watch_conf *c,
 		snprintf(err, n, "out of memory");
 		return EXIT_FAIL;
 	}
-	d->dirfd = d->cylo_fd = d->claims_fd = -1;
+	d->dirfd = -1;
 	if (c->tmpfs_bytes > 0 && (code = tmpfs_mount(c, err, n)) != 0) {
 		dir_free(d);
 		return code;
@@ -953,7 +964,9 @@ static void run_input(struct job_env *j)
 		return;
 	input_id_of(&j->st, &id);
 	t0 = now_mono_ns();
-	e = claim_acquire(j->d->cylo_fd, j->d->claims_fd, j->it->name, &id,
+	struct claim_dirs *cd = atomic_load(&j->d->claims);
+
+	e = claim_acquire(cd->cylo_fd, cd->claims_fd, j->it->name, &id,
 			  j->conf->claim_timeout, &c);
 	if (e < 0) {
 		if (e == -EBUSY)

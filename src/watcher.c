@@ -699,21 +699,32 @@ static bool dir_deleted(struct watcher *w, struct wdir *wd)
 
 /*
  * D/.cylo/claims removed under us (rm -rf D/.cylo): every claim would fail
- * until a restart.  The daemon opens the folder again, as one that came
- * back, which makes the claim directories anew; jobs running meanwhile
- * keep the old ones.
+ * until a restart.  Make them anew and publish the new pair; the old one
+ * stays open for the claims of jobs still running (a running job is not
+ * queued again: the queue still holds its name).  Full rescans only.
  */
-static bool claims_gone(struct watcher *w, struct wdir *wd)
+static void claims_remake(struct wdir *wd)
 {
+	struct claim_dirs *old = atomic_load(&wd->d->claims), *c;
 	struct stat st;
+	bool foreign;
+	int e;
 
-	if (w->ops.once || wd->d->claims_fd < 0 || !w->ops.dir_event ||
-	    (fstat(wd->d->claims_fd, &st) == 0 && st.st_nlink > 0))
-		return false;
-	log_warn("watch %s: its .cylo/claims directory was removed; opening the "
-		 "folder again", wd->d->path);
-	w->ops.dir_event(w->ops.arg, wd->d->id, WATCH_BACK);
-	return true;
+	if (!old || (fstat(old->claims_fd, &st) == 0 && st.st_nlink > 0))
+		return;
+	if (!(c = calloc(1, sizeof(*c))))
+		return;
+	e = claim_dirs_open(wd->d->dirfd, &c->cylo_fd, &c->claims_fd, &foreign);
+	if (e < 0) {
+		free(c);
+		log_err("watch %s: its .cylo/claims directory was removed and cannot be "
+			"made again: %s", wd->d->path, strerror(-e));
+		return;
+	}
+	c->older = old;
+	atomic_store(&wd->d->claims, c);
+	log_warn("watch %s: its .cylo/claims directory was removed; made it anew",
+		 wd->d->path);
 }
 
 /* The scan's selection becomes the list to feed, with its owners' counts. */
@@ -801,12 +812,13 @@ static bool claim_needed(const char *name, void *arg)
 
 static void sweep_claims(struct watcher *w, struct wdir *wd)
 {
+	struct claim_dirs *cd = atomic_load(&wd->d->claims);
 	struct keep_ctx k = { w, wd };
 	int n;
 
-	if (wd->d->claims_fd < 0)
+	if (!cd)
 		return;
-	n = claim_sweep(wd->d->cylo_fd, wd->d->claims_fd, wd->conf->claim_timeout,
+	n = claim_sweep(cd->cylo_fd, cd->claims_fd, wd->conf->claim_timeout,
 			claim_needed, &k);
 	if (n > 0)
 		log_debug("watch %s: removed %d stale claims", wd->d->path, n);
@@ -1327,8 +1339,10 @@ static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 		wd->next_settle = NEVER;	/* the scan sets it again */
 		wd->rescan = wd->early = true;
 	}
-	if (wd->full && (dir_deleted(w, wd) || claims_gone(w, wd)))
+	if (wd->full && dir_deleted(w, wd))
 		return wd->next_full;
+	if (wd->full)
+		claims_remake(wd);
 	if (wd->full) {
 		sweep_claims(w, wd);
 		atomic_fetch_add(&w->rescans, 1);

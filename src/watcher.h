@@ -17,12 +17,20 @@ struct watch_conf;
 struct queue;
 
 /* One watched directory, opened once; owned and freed by the daemon. */
+/* D/.cylo and D/.cylo/claims, as opened at one time.  A newer pair
+ * replaces them when they were removed (the watcher's claims_gone()); the
+ * older ones stay open for the claims of jobs still running in them. */
+struct claim_dirs {
+	int cylo_fd;		/* D/.cylo */
+	int claims_fd;		/* D/.cylo/claims */
+	struct claim_dirs *older;
+};
+
 struct watch_dir {
 	uint32_t id;		/* unique for the daemon's life, the queue's ns */
 	char *path;
 	int dirfd;		/* O_RDONLY|O_DIRECTORY|O_NOFOLLOW */
-	int cylo_fd;		/* D/.cylo */
-	int claims_fd;		/* D/.cylo/claims */
+	_Atomic(struct claim_dirs *) claims;	/* the current pair; never NULL once open */
 	bool network;		/* NFS, SMB, FUSE...: inotify sees no remote writes */
 	bool fsync;		/* false on tmpfs */
 	atomic_bool gone;	/* set by the watcher: deleted or unmounted */

@@ -217,14 +217,20 @@ mkdir "$B"
 printf 'echo back\n' >"$B/back.sh"
 expect "recreated folder is watched again" until_ok 20 test -f "$B/back.sh.result.json"
 
-# Its .cylo removed while running: claims would fail until a restart.  The
-# next rescan (0.3 s) opens the folder again, which makes them anew.
+# Its .cylo removed while a job runs: claims would fail until a restart.
+# The next rescan (0.3 s) makes them anew; the running job, whose claim
+# went with the old one, is not run a second time.
+printf 'sleep 2; echo once\n' >"$B/running.sh"
+expect "a job runs (its claim exists)" until_ok 20 test -e "$B/.cylo/claims/running.sh"
 rm -rf "$B/.cylo"
 printf 'echo reclaimed\n' >"$B/reclaim.sh"
 expect "a job dropped after .cylo was removed runs" \
 	until_ok 20 test -f "$B/reclaim.sh.result.json"
-expect "... the log says why the folder was opened again" \
-	grep -q "watch $B: its .cylo/claims directory was removed" "$TMPROOT/d.log"
+expect "... the log says .cylo was made anew" \
+	grep -q "watch $B: its .cylo/claims directory was removed; made it anew" "$TMPROOT/d.log"
+expect "the job running meanwhile ends" until_ok 20 test -f "$B/running.sh.result.json"
+sleep 3		# the length of the job: a second run would have ended by now
+eq "... and ran once" "$(grep -c 'job=running.sh .*status=' "$TMPROOT/d.log")" 1
 
 # Replaced while running: the folder moved away and a symlink put at its
 # path.  The daemon keeps the directory it opened and never follows the link.
