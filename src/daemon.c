@@ -233,14 +233,9 @@ out:
 
 static void dir_free(struct watch_dir *d)
 {
-	struct claim_dirs *c = atomic_load(&d->claims), *older;
-
-	for (; c; c = older) {
-		older = c->older;
-		close(c->claims_fd);
-		close(c->cylo_fd);
-		free(c);
-	}
+	/* Retired pairs went with their last job, which held the set. */
+	claim_dirs_free(d->claims);
+	pthread_mutex_destroy(&d->claims_lock);
 	if (d->dirfd >= 0)
 		close(d->dirfd);
 	free(d->path);
@@ -278,7 +273,7 @@ static int dir_fds(struct watch_dir *d, char *err, size_t n)
 			 d->path, strerror(-e));
 		return e;
 	}
-	atomic_store(&d->claims, c);
+	d->claims = c;
 	if (foreign)
 		log_warn("watch %s: .cylo belongs to another user, who can remove or "
 			 "plant claims", d->path);
@@ -298,6 +293,7 @@ static int dir_open(struct daemon *dm, const struct watch_conf *c,
 		return EXIT_FAIL;
 	}
 	d->dirfd = -1;
+	pthread_mutex_init(&d->claims_lock, NULL);
 	if (c->tmpfs_bytes > 0 && (code = tmpfs_mount(c, err, n)) != 0) {
 		dir_free(d);
 		return code;
@@ -950,7 +946,7 @@ static void log_finished(const struct job_env *j, const struct job_result *r)
 }
 
 /* Claims, runs and publishes one input that was pending when queued. */
-static void run_input(struct job_env *j)
+static void run_claimed(struct job_env *j, struct claim_dirs *cd)
 {
 	struct job_result r;
 	struct input_id id;
@@ -964,8 +960,6 @@ static void run_input(struct job_env *j)
 		return;
 	input_id_of(&j->st, &id);
 	t0 = now_mono_ns();
-	struct claim_dirs *cd = atomic_load(&j->d->claims);
-
 	e = claim_acquire(cd->cylo_fd, cd->claims_fd, j->it->name, &id,
 			  j->conf->claim_timeout, &c);
 	if (e < 0) {
@@ -1009,6 +1003,15 @@ static void run_input(struct job_env *j)
 			 j->esc);
 	}
 	result_free(&r);
+}
+
+/* The folder's claim directories stay open for the claim's whole life. */
+static void run_input(struct job_env *j)
+{
+	struct claim_dirs *cd = watch_claims_hold(j->d);
+
+	run_claimed(j, cd);
+	watch_claims_put(j->d, cd);
 }
 
 static void notify_main(struct daemon *dm);

@@ -49,7 +49,11 @@ static int reopen_checked(int pfd, const struct stat *st, int flags)
 	return fd;
 }
 
-static int open_regular_flags(int dirfd, const char *name, struct stat *st, int flags)
+/* open_regular(), with @flags added to the read open and, when
+ * @input, open_input()'s checks made before it: a file refused is never
+ * opened for reading. */
+static int open_regular_flags(int dirfd, const char *name, struct stat *st, int flags,
+			      bool input, off_t max_size)
 {
 	int pfd, fd;
 
@@ -67,6 +71,11 @@ static int open_regular_flags(int dirfd, const char *name, struct stat *st, int 
 		fd = -ELOOP;
 	else if (!S_ISREG(st->st_mode))
 		fd = -EINVAL;
+	/* A second name may be another user's file linked into the folder. */
+	else if (input && st->st_nlink > 1)
+		fd = -EMLINK;
+	else if (input && max_size >= 0 && st->st_size > max_size)
+		fd = -EFBIG;
 	else
 		fd = reopen_checked(pfd, st, flags);
 	close(pfd);
@@ -75,25 +84,12 @@ static int open_regular_flags(int dirfd, const char *name, struct stat *st, int 
 
 int open_regular(int dirfd, const char *name, struct stat *st)
 {
-	return open_regular_flags(dirfd, name, st, 0);
+	return open_regular_flags(dirfd, name, st, 0, false, -1);
 }
 
 int open_input(int dirfd, const char *name, off_t max_size, struct stat *st)
 {
-	int fd = open_regular(dirfd, name, st), e = 0;
-
-	if (fd < 0)
-		return fd;
-	/* A second name may be another user's file linked into the folder. */
-	if (st->st_nlink > 1)
-		e = -EMLINK;
-	else if (max_size >= 0 && st->st_size > max_size)
-		e = -EFBIG;
-	if (e < 0) {
-		close(fd);
-		return e;
-	}
-	return fd;
+	return open_regular_flags(dirfd, name, st, 0, true, max_size);
 }
 
 int open_for_writing(int dirfd, const char *name)
@@ -104,7 +100,7 @@ int open_for_writing(int dirfd, const char *name)
 	/* O_NONBLOCK: a blocking open would wait out another process's write
 	 * lease (up to lease-break-time, 45 s by default), and the watcher
 	 * serves every folder.  A lease held is a writer for us. */
-	fd = open_regular_flags(dirfd, name, &st, O_NONBLOCK);
+	fd = open_regular_flags(dirfd, name, &st, O_NONBLOCK, false, -1);
 	if (fd == -EWOULDBLOCK)
 		return 1;
 	if (fd < 0)

@@ -697,34 +697,73 @@ static bool dir_deleted(struct watcher *w, struct wdir *wd)
 	return true;
 }
 
+void claim_dirs_free(struct claim_dirs *c)
+{
+	if (!c)
+		return;
+	close(c->claims_fd);
+	close(c->cylo_fd);
+	free(c);
+}
+
+struct claim_dirs *watch_claims_hold(struct watch_dir *d)
+{
+	struct claim_dirs *c;
+
+	pthread_mutex_lock(&d->claims_lock);
+	c = d->claims;
+	c->users++;
+	pthread_mutex_unlock(&d->claims_lock);
+	return c;
+}
+
+void watch_claims_put(struct watch_dir *d, struct claim_dirs *c)
+{
+	bool last;
+
+	pthread_mutex_lock(&d->claims_lock);
+	last = --c->users == 0 && c->retired;
+	pthread_mutex_unlock(&d->claims_lock);
+	if (last)
+		claim_dirs_free(c);
+}
+
 /*
  * D/.cylo/claims removed under us (rm -rf D/.cylo): every claim would fail
- * until a restart.  Make them anew and publish the new pair; the old one
- * stays open for the claims of jobs still running (a running job is not
- * queued again: the queue still holds its name).  Full rescans only.
+ * until a restart.  Make them anew; the old pair is closed once no running
+ * job's claim lives in it (a running job is not queued again: the queue
+ * still holds its name).  Full rescans only.
  */
 static void claims_remake(struct wdir *wd)
 {
-	struct claim_dirs *old = atomic_load(&wd->d->claims), *c;
+	struct watch_dir *d = wd->d;
+	struct claim_dirs *old, *c;
 	struct stat st;
-	bool foreign;
+	bool foreign, unused;
 	int e;
 
-	if (!old || (fstat(old->claims_fd, &st) == 0 && st.st_nlink > 0))
+	old = watch_claims_hold(d);	/* the watcher is the only replacer */
+	e = fstat(old->claims_fd, &st) == 0 && st.st_nlink > 0;
+	watch_claims_put(d, old);
+	if (e || !(c = calloc(1, sizeof(*c))))
 		return;
-	if (!(c = calloc(1, sizeof(*c))))
-		return;
-	e = claim_dirs_open(wd->d->dirfd, &c->cylo_fd, &c->claims_fd, &foreign);
+	e = claim_dirs_open(d->dirfd, &c->cylo_fd, &c->claims_fd, &foreign);
 	if (e < 0) {
 		free(c);
 		log_err("watch %s: its .cylo/claims directory was removed and cannot be "
-			"made again: %s", wd->d->path, strerror(-e));
+			"made again: %s", d->path, strerror(-e));
 		return;
 	}
-	c->older = old;
-	atomic_store(&wd->d->claims, c);
-	log_warn("watch %s: its .cylo/claims directory was removed; made it anew",
-		 wd->d->path);
+	pthread_mutex_lock(&d->claims_lock);
+	d->claims = c;
+	old->retired = true;
+	unused = old->users == 0;
+	pthread_mutex_unlock(&d->claims_lock);
+	if (unused)
+		claim_dirs_free(old);
+	log_warn("watch %s: its .cylo/claims directory was removed; made it anew%s",
+		 d->path, foreign ? ", but .cylo belongs to another user, who can remove "
+		 "or plant claims" : "");
 }
 
 /* The scan's selection becomes the list to feed, with its owners' counts. */
@@ -812,14 +851,13 @@ static bool claim_needed(const char *name, void *arg)
 
 static void sweep_claims(struct watcher *w, struct wdir *wd)
 {
-	struct claim_dirs *cd = atomic_load(&wd->d->claims);
+	struct claim_dirs *cd = watch_claims_hold(wd->d);
 	struct keep_ctx k = { w, wd };
 	int n;
 
-	if (!cd)
-		return;
 	n = claim_sweep(cd->cylo_fd, cd->claims_fd, wd->conf->claim_timeout,
 			claim_needed, &k);
+	watch_claims_put(wd->d, cd);
 	if (n > 0)
 		log_debug("watch %s: removed %d stale claims", wd->d->path, n);
 }

@@ -6,6 +6,7 @@
 #ifndef CYLO_WATCHER_H
 #define CYLO_WATCHER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,21 +17,26 @@ struct cylo_config;
 struct watch_conf;
 struct queue;
 
-/* One watched directory, opened once; owned and freed by the daemon. */
-/* D/.cylo and D/.cylo/claims, as opened at one time.  A newer pair
- * replaces them when they were removed (the watcher's claims_gone()); the
- * older ones stay open for the claims of jobs still running in them. */
+/*
+ * D/.cylo and D/.cylo/claims, as opened at one time.  When they are
+ * removed, the watcher makes a new pair (watcher.c, claims_remake()); the
+ * old one is retired and closed by the last job that still holds it (its
+ * claim lives there).
+ */
 struct claim_dirs {
 	int cylo_fd;		/* D/.cylo */
 	int claims_fd;		/* D/.cylo/claims */
-	struct claim_dirs *older;
+	int users;		/* holders (watch_claims_hold()); under claims_lock */
+	bool retired;		/* replaced: freed when users drops to 0 */
 };
 
+/* One watched directory, opened once; owned and freed by the daemon. */
 struct watch_dir {
 	uint32_t id;		/* unique for the daemon's life, the queue's ns */
 	char *path;
 	int dirfd;		/* O_RDONLY|O_DIRECTORY|O_NOFOLLOW */
-	_Atomic(struct claim_dirs *) claims;	/* the current pair; never NULL once open */
+	pthread_mutex_t claims_lock;
+	struct claim_dirs *claims;	/* the current pair, under claims_lock */
 	bool network;		/* NFS, SMB, FUSE...: inotify sees no remote writes */
 	bool fsync;		/* false on tmpfs */
 	atomic_bool gone;	/* set by the watcher: deleted or unmounted */
@@ -102,5 +108,12 @@ void watcher_get_stats(struct watcher *w, struct watcher_stats *st);
  * directory), -errno (-ENOENT: gone).
  */
 int watch_input_state(int dirfd, const char *name, struct stat *st);
+
+/* The folder's current claim directories, held until watch_claims_put():
+ * for a claim's whole life (it uses their fds). */
+struct claim_dirs *watch_claims_hold(struct watch_dir *d);
+void watch_claims_put(struct watch_dir *d, struct claim_dirs *c);
+/* Closes and frees @c (no holder left). */
+void claim_dirs_free(struct claim_dirs *c);
 
 #endif

@@ -231,6 +231,15 @@ expect "... the log says .cylo was made anew" \
 expect "the job running meanwhile ends" until_ok 20 test -f "$B/running.sh.result.json"
 sleep 3		# the length of the job: a second run would have ended by now
 eq "... and ran once" "$(grep -c 'job=running.sh .*status=' "$TMPROOT/d.log")" 1
+# Removed again and again, with no job holding the old ones: no fd kept.
+nfds() { ls "/proc/$d_pid/fd" | wc -l; }
+f0=$(nfds)
+for i in 1 2 3 4 5; do
+	rm -rf "$B/.cylo"
+	until_ok 10 test -d "$B/.cylo/claims"
+done
+f1=$(nfds)
+expect "remaking .cylo five times keeps no old fds ($f0 -> $f1)" test "$f1" -le $((f0 + 2))
 
 # Replaced while running: the folder moved away and a symlink put at its
 # path.  The daemon keeps the directory it opened and never follows the link.
