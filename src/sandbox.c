@@ -1067,7 +1067,11 @@ int box_run(struct box *b, size_t i, struct stage_outcome *o)
 		 * what the job's earlier runs left in /work, /tmp or /dev/shm.
 		 * The job's own doing, so this run is over its memory, not a
 		 * fault of the host's; it does not start. */
-		o->memory_exceeded = true;
+		o->memory_exceeded = o->not_started = true;
+		snprintf(o->reason, sizeof(o->reason), "the run did not start: the box "
+			 "already held more than its memory limit of %ld MiB (what "
+			 "earlier runs left in /work, /tmp or /dev/shm counts)",
+			 w.s->memory_mb);
 		return 0;
 	}
 	if (e < 0) {
