@@ -262,13 +262,8 @@ static int dir_fds(struct watch_dir *d, char *err, size_t n)
 			 "directory, not a symbolic link)" : "");
 		return -e;
 	}
-	if (!(c = calloc(1, sizeof(*c)))) {
-		snprintf(err, n, "out of memory");
-		return -ENOMEM;
-	}
-	e = claim_dirs_open(d->dirfd, &c->cylo_fd, &c->claims_fd, &foreign);
+	e = claim_dirs_new(d->dirfd, &c, &foreign);
 	if (e < 0) {
-		free(c);
 		snprintf(err, n, "watch %s: cannot use %s/.cylo/claims: %s", d->path,
 			 d->path, strerror(-e));
 		return e;

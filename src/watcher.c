@@ -697,6 +697,22 @@ static bool dir_deleted(struct watcher *w, struct wdir *wd)
 	return true;
 }
 
+int claim_dirs_new(int dirfd, struct claim_dirs **out, bool *foreign)
+{
+	struct claim_dirs *c = calloc(1, sizeof(*c));
+	int e;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	if ((e = claim_dirs_open(dirfd, &c->cylo_fd, &c->claims_fd, foreign)) < 0) {
+		free(c);
+		return e;
+	}
+	*out = c;
+	return 0;
+}
+
 void claim_dirs_free(struct claim_dirs *c)
 {
 	if (!c)
@@ -739,17 +755,15 @@ static void claims_remake(struct wdir *wd)
 	struct watch_dir *d = wd->d;
 	struct claim_dirs *old, *c;
 	struct stat st;
-	bool foreign, unused;
+	bool alive, foreign, unused;
 	int e;
 
 	old = watch_claims_hold(d);	/* the watcher is the only replacer */
-	e = fstat(old->claims_fd, &st) == 0 && st.st_nlink > 0;
+	alive = fstat(old->claims_fd, &st) == 0 && st.st_nlink > 0;
 	watch_claims_put(d, old);
-	if (e || !(c = calloc(1, sizeof(*c))))
+	if (alive)
 		return;
-	e = claim_dirs_open(d->dirfd, &c->cylo_fd, &c->claims_fd, &foreign);
-	if (e < 0) {
-		free(c);
+	if ((e = claim_dirs_new(d->dirfd, &c, &foreign)) < 0) {
 		log_err("watch %s: its .cylo/claims directory was removed and cannot be "
 			"made again: %s", d->path, strerror(-e));
 		return;

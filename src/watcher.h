@@ -113,6 +113,9 @@ int watch_input_state(int dirfd, const char *name, struct stat *st);
  * for a claim's whole life (it uses their fds). */
 struct claim_dirs *watch_claims_hold(struct watch_dir *d);
 void watch_claims_put(struct watch_dir *d, struct claim_dirs *c);
+/* Opens (making them if need be) @dirfd's .cylo and .cylo/claims into a
+ * new pair, *@foreign when .cylo is another user's: 0 or -errno. */
+int claim_dirs_new(int dirfd, struct claim_dirs **out, bool *foreign);
 /* Closes and frees @c (no holder left). */
 void claim_dirs_free(struct claim_dirs *c);
 
