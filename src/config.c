@@ -97,6 +97,8 @@ struct conf_run {
 	size_t nspans, capspans;
 	int *sec_lines;		/* opening line of each section, in closing order */
 	size_t nsec_lines, capsec, sec_closed;
+	const char *parsed;	/* the text libconfuse is reading, or NULL */
+	char line_key[64];	/* key_on_line()'s answer */
 	bool oom;
 };
 
@@ -804,11 +806,60 @@ static const struct {
 	{ "attempt to append to non-list option '%s'", "'+=' only works on lists", true },
 	{ "missing opening brace for section '%s'", "expected '{'", true },
 	{ "missing title for section '%s'", "expected a title before '{'", true },
-	{ "found duplicate title '%s'", "a section with this title is already defined", false },
 	{ "unexpected token '%s'", "unexpected", false },
 	{ "invalid octal number '%s'", "invalid octal escape", false },
 	{ "bad escape sequence '%s'", "bad escape sequence", false },
 };
+
+/*
+ * libconfuse's duplicate-title message names the title but not the key:
+ * find the titled section of @cfg that already holds @title and name it,
+ * with the line the first one opened on.
+ */
+static void duplicate_title(struct conf_run *r, cfg_t *cfg, const char *title)
+{
+	for (const cfg_opt_t *o = cfg->opts; o->name != NULL; o++) {
+		if (o->type != CFGT_SEC || !(o->flags & CFGF_TITLE))
+			continue;
+		for (unsigned i = 0; i < o->nvalues; i++) {
+			const cfg_t *sec = o->values[i]->section;
+
+			if (sec->title == NULL || strcmp(sec->title, title) != 0)
+				continue;
+			conf_error(r, cfg->line, o->name, "\"%s\" given twice (first on line %d)",
+				   title, conf_line(r, sec, NULL, 0));
+			return;
+		}
+	}
+	conf_error(r, cfg->line, NULL, "a section titled '%s' is already defined", title);
+}
+
+/*
+ * The key that line @line of the text starts with ("KEY =" or "KEY +="),
+ * for libconfuse's messages that name only the token they choked on; NULL
+ * when the line starts no assignment (a list continued from above).
+ */
+static const char *key_on_line(struct conf_run *r, int line)
+{
+	const char *p = r->parsed;
+	size_t n;
+
+	if (p == NULL || line < 1)
+		return NULL;
+	while (--line > 0 && (p = strchr(p, '\n')) != NULL)
+		p++;
+	if (p == NULL)
+		return NULL;
+	p += strspn(p, " \t");
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+	if (n == 0 || n >= sizeof(r->line_key))
+		return NULL;
+	memcpy(r->line_key, p, n);
+	r->line_key[n] = '\0';
+	p += n;
+	p += strspn(p, " \t");
+	return *p == '=' || (p[0] == '+' && p[1] == '=') ? r->line_key : NULL;
+}
 
 static void __attribute__((format(printf, 2, 0)))
 on_lib_error(cfg_t *cfg, const char *fmt, va_list ap)
@@ -819,6 +870,10 @@ on_lib_error(cfg_t *cfg, const char *fmt, va_list ap)
 
 	if (r == NULL)
 		return;
+	if (strcmp(fmt, "found duplicate title '%s'") == 0) {
+		duplicate_title(r, cfg, va_arg(ap, const char *));
+		return;
+	}
 	for (i = 0; i < sizeof(lib_msgs) / sizeof(lib_msgs[0]); i++) {
 		const char *arg;
 
@@ -828,7 +883,8 @@ on_lib_error(cfg_t *cfg, const char *fmt, va_list ap)
 		if (lib_msgs[i].arg_is_key)
 			conf_error(r, cfg->line, arg, "%s", lib_msgs[i].text);
 		else
-			conf_error(r, cfg->line, NULL, "%s '%s'", lib_msgs[i].text, arg);
+			conf_error(r, cfg->line, key_on_line(r, cfg->line), "%s '%s'",
+				   lib_msgs[i].text, arg);
 		return;
 	}
 	if (strcmp(fmt, "premature end of file") == 0) {
@@ -840,7 +896,7 @@ on_lib_error(cfg_t *cfg, const char *fmt, va_list ap)
 		return;
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	conf_error(r, cfg->line, NULL, "%s", msg);
+	conf_error(r, cfg->line, key_on_line(r, cfg->line), "%s", msg);
 }
 
 /*
@@ -899,7 +955,9 @@ int conf_parse(struct conf_run *r, cfg_opt_t *opts, const char *text,
 	cfg_set_error_function(cfg, on_lib_error);
 	install_callbacks(cfg->opts);
 	cur_run = r;
+	r->parsed = buf;
 	rc = cfg_parse_buf(cfg, buf);
+	r->parsed = NULL;
 	cur_run = NULL;
 	/*
 	 * Errors in values leave a complete tree, which the caller may still
