@@ -228,12 +228,10 @@ static void fill_run(struct job_result *r, struct stage_outcome *o)
 	r->status = job_status_of(o);
 	if (o->error)
 		result_set_error(r, ST_SANDBOX_ERROR, "%s", o->reason);
-	else if (o->not_started)
-		result_set_error(r, r->status, "%s", o->reason);
 	r->exit_code = o->exit_code;
 	r->signal = o->signal;
 	if ((o->timed_out || o->memory_exceeded || o->output_exceeded) &&
-	    o->exit_code < 0 && !o->signal && !o->not_started)
+	    o->exit_code < 0 && !o->signal)
 		r->signal = SIGKILL;	/* the box was killed */
 	r->timeout = o->timed_out;
 	r->memory_exceeded = o->memory_exceeded;

@@ -226,9 +226,6 @@ static int cplan_build(struct cplan *p, const struct job_ctx *c, const struct jo
 		job_stage_limits(&p->st[p->first + j], &s->checker_limits, false);
 	}
 	for (size_t i = 0; i < p->n; i++) {
-		/* /work's tmpfs holds the job's files and the kept runs, charged
-		 * to the box's memory */
-		p->st[i].memory_mb += (long)(k->files.bytes >> 20) + 1;
 		p->st[i].argv = p->argv[i];
 		p->st[i].envp = s->checker_env;
 		p->st[i].address_space_mb = l->address_space;

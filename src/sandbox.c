@@ -1022,20 +1022,25 @@ static void collect(struct box *b, struct waiter *w, const struct cg_stats *befo
 static int stage_cgroup(struct box *b, const struct stage_spec *s,
 			struct cg_stats *before)
 {
+	long mem = s->memory_mb, extra;
 	int e;
 
 	memset(before, 0, sizeof(*before));
 	if (!b->cg)
 		return 0;
+	/* memory limits what the stage adds: what the box holds as it starts
+	 * (the job's files in /work, what a compile or an earlier test left
+	 * there or in /tmp) is not the stage's, as collect() measures it. */
+	if ((e = cg_box_stats(b->cg, before)) < 0)
+		return e;
+	if (mem > 0 && before->usage_kb > 0)
+		mem += (long)((before->usage_kb + 1023) / 1024);
 	/* The box's init lives in the group too, and on v1 the worker thread. */
-	long extra = b->shared_cg ? 2 : 1;
-
-	if ((e = cg_box_limit(b->cg, s->memory_mb, s->processes > 0 ? s->processes + extra : -1)) < 0)
+	extra = b->shared_cg ? 2 : 1;
+	if ((e = cg_box_limit(b->cg, mem, s->processes > 0 ? s->processes + extra : -1)) < 0)
 		return e;
 	e = cg_box_reset_peak(b->cg);
-	if (e < 0 && e != -EOPNOTSUPP)
-		return e;
-	return cg_box_stats(b->cg, before);
+	return e == -EOPNOTSUPP ? 0 : e;
 }
 
 static int stage_pipes(int out[2], int err[2])
@@ -1062,18 +1067,6 @@ int box_run(struct box *b, size_t i, struct stage_outcome *o)
 		return o->error = -ESRCH;
 	}
 	e = stage_cgroup(b, w.s, &before);
-	if (e == -EBUSY && w.s->memory_mb > 0) {
-		/* v1 refuses a memory limit below what the box holds already:
-		 * what the job's earlier runs left in /work, /tmp or /dev/shm.
-		 * The job's own doing, so this run is over its memory, not a
-		 * fault of the host's; it does not start. */
-		o->memory_exceeded = o->not_started = true;
-		snprintf(o->reason, sizeof(o->reason), "the run did not start: the box "
-			 "already held more than its memory limit of %ld MiB (what "
-			 "earlier runs left in /work, /tmp or /dev/shm counts)",
-			 w.s->memory_mb);
-		return 0;
-	}
 	if (e < 0) {
 		snprintf(o->reason, sizeof(o->reason), "cgroups: cannot set the limits: %s",
 			 es(e));

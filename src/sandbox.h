@@ -132,7 +132,6 @@ struct stage_outcome {
 	bool timed_out;		/* wall or CPU limit */
 	bool memory_exceeded;	/* an OOM kill in the box's cgroup */
 	bool output_exceeded;	/* a stream went over output_kb */
-	bool not_started;	/* over its memory before it ran; @reason says why */
 	double wall_ms, cpu_ms;
 	long memory_kb;		/* peak, -1 unknown */
 	struct dynbuf out, err;	/* captured streams, capped at output_kb */

@@ -69,11 +69,11 @@ run_case judge/first-failure-shown 7 "$J/shown.job" \
 	"d['status'] == 'runtime_error'" "d['exit_code'] == 7" "d['stderr'] == 'dying\n'" \
 	"$V == 'fine=accepted dies=runtime_error odd=wrong_answer'" "d['score'] == 1"
 
-# What a test leaves in /tmp counts against the memory of the tests after
-# it.  A test whose memory is below that is the job's doing: on cgroup v1,
-# which refuses such a limit, memory_limit for it, and the others still
-# run (it was the whole job's sandbox_error, which a submission could raise
-# at will).  v2 takes the limit and kills the box at it.
+# A run's memory is what it adds to the box.  What an earlier test left in
+# /tmp is not charged to the tests after it (a test whose memory was below
+# it got memory_limit without running), nor are the job's own files in
+# /work: a 60 MiB data file the program never reads took that much of a
+# 64 MiB limit, and the program's 40 MiB was a memory_limit.
 cat >"$J/leftover.job" <<'EOF'
 language = "sh"
 code = "read x; if [ \"$x\" = a ]; then head -c 40000000 /dev/zero > /tmp/fill; fi; echo $x"
@@ -81,9 +81,19 @@ test "write" { stdin = "a"  expect = "a" }
 test "small" { stdin = "b"  expect = "b"  memory = 20 }
 test "after" { stdin = "c"  expect = "c" }
 EOF
-run_case judge/leftovers-over-a-tests-memory '!0' "$J/leftover.job" \
-	"d['limits']['enforced_by'] != 'cgroup1' or $V == 'write=accepted small=memory_limit after=accepted'" \
-	"d['limits']['enforced_by'] != 'cgroup1' or (d['signal'] is None and 'did not start' in d['error'])"
+run_case judge/leftovers-not-a-later-tests-memory 0 "$J/leftover.job" \
+	"$V == 'write=accepted small=accepted after=accepted'" \
+	"d['tests'][1]['memory_used_kb'] < 20 * 1024"
+mkdir "$J/data"
+head -c 62914560 /dev/zero >"$J/data/table.bin"
+cat >"$J/data.job" <<'EOF'
+language = "python"
+memory = 64
+code = "b = bytearray(40 << 20); print(len(b) >> 20)"
+test "alloc" { expect = "40" }
+EOF
+run_case judge/job-files-not-the-programs-memory 0 "$J/data.job" \
+	"$V == 'alloc=accepted'" "d['tests'][0]['memory_used_kb'] < 64 * 1024"
 
 # A test without an expected output passes when its run ends well.
 cat >"$J/noexp.job" <<'EOF'
