@@ -877,12 +877,15 @@ static int publish_unowned(struct job_env *j, const struct job_result *r,
 	return result_publish(j->d->dirfd, j->it->name, r, po);
 }
 
-/* Writes the result next to the input: 0, or -errno when there is none. */
-static int publish(struct job_env *j, const struct job_result *r)
+/* Writes the result next to the input: 0, or -errno when there is none.
+ * @r's status becomes the one written (output_limit for an ok job whose
+ * output could not fit), for the log and the metrics. */
+static int publish(struct job_env *j, struct job_result *r)
 {
 	struct publish_opts po = {
 		.raw_output = j->conf->raw_output, .mode = j->conf->result_mode,
 		.uid = (uid_t)-1, .gid = (gid_t)-1, .fsync = j->d->fsync,
+		.written = &r->status,
 	};
 	int e;
 

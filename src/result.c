@@ -668,27 +668,55 @@ static size_t result_room(int dirfd, size_t len, size_t max)
 }
 
 /*
+ * At least as many bytes as @n bytes of output take in the JSON: jansson
+ * writes a quote or backslash as 2, a control character as up to 6, and
+ * json_text() makes each byte of an invalid sequence U+FFFD, 3 bytes.
+ */
+static size_t json_text_bound(const char *s, size_t n)
+{
+	size_t k = 2;
+
+	for (size_t i = 0; s != NULL && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		k += c < 0x20 ? 6 : c == '"' || c == '\\' ? 2 : c >= 0x80 ? 3 : 1;
+	}
+	return k;
+}
+
+/*
  * @r as JSON, or, when that exceeds what result_room() allows, without the
  * job's output (the only unbounded part): the streams are marked
  * truncated, an ok job without tests becomes output_limit (its output
  * cannot be judged; tests were judged already), and the error says why,
- * in @note.  NULL on ENOMEM.
+ * in @note; *@status is the status rendered.  An output whose bound alone
+ * exceeds the room is never rendered: escaping 64 MiB of control bytes
+ * takes 400 MB.  NULL on ENOMEM.
  */
 static char *render_within(int dirfd, const struct job_result *r,
-			   const struct publish_opts *o, char *note, size_t n)
+			   const struct publish_opts *o, char *note, size_t n,
+			   enum job_status *status)
 {
 	struct job_result c = *r;	/* a shallow copy, only to render */
-	char *json = result_to_json(r, true);
-	size_t len, room;
+	size_t len = json_text_bound(r->out, r->out_len) +
+		     json_text_bound(r->err, r->err_len) +
+		     json_text_bound(r->compile.output, r->compile.output_len);
+	size_t room = result_room(dirfd, len, o->max_size);
+	const char *size = "up to ";
+	char *json;
 
-	if (!json)
-		return NULL;
-	len = strlen(json);
-	if (len <= (room = result_room(dirfd, len, o->max_size)))
-		return json;
-	free(json);
-	snprintf(note, n, "the result with the job's output (%zu bytes) is larger than "
-		 "%s (%zu bytes): the output %s%s%s", len,
+	*status = r->status;
+	if (len <= room) {
+		if (!(json = result_to_json(r, true)))
+			return NULL;
+		len = strlen(json);
+		if (len <= (room = result_room(dirfd, len, o->max_size)))
+			return json;
+		free(json);
+		size = "";
+	}
+	snprintf(note, n, "the result with the job's output (%s%zu bytes) is larger than "
+		 "%s (%zu bytes): the output %s%s%s", size, len,
 		 room == (size_t)RESULT_MAX_SIZE || room == o->max_size ?
 		 "a result may be" : "the folder's filesystem", room,
 		 o->raw_output ? "is only in the raw output files" : "was dropped",
@@ -699,6 +727,7 @@ static char *render_within(int dirfd, const struct job_result *r,
 	if (c.status == ST_OK && c.ntests == 0)
 		c.status = ST_OUTPUT_LIMIT;
 	c.error = note;
+	*status = c.status;
 	return result_to_json(&c, true);
 }
 
@@ -707,6 +736,7 @@ int result_publish(int dirfd, const char *input_name, const struct job_result *r
 {
 	struct job_result with_note;
 	char note[1024], big[1280], *json;
+	enum job_status status;
 	int rc, raw = 0;
 
 	if (input_name[0] == '\0' || strchr(input_name, '/') != NULL)
@@ -719,11 +749,13 @@ int result_publish(int dirfd, const char *input_name, const struct job_result *r
 		r = &with_note;
 		raw = 1;
 	}
-	json = render_within(dirfd, r, o, big, sizeof(big));
+	json = render_within(dirfd, r, o, big, sizeof(big), &status);
 	if (json == NULL)
 		return -ENOMEM;
 	/* Last: the result marks the job complete, so the raw files are in place. */
 	rc = publish_one(dirfd, input_name, RESULT_SUFFIX, json, strlen(json), o);
 	free(json);
+	if (rc >= 0 && o->written != NULL)
+		*o->written = status;
 	return rc < 0 ? rc : raw;
 }

@@ -159,6 +159,7 @@ struct publish_opts {
 	size_t max_size;	/* a result's largest size; 0: 256 MiB */
 	enum chown_refusal *chown_refused;	/* or NULL: set when giving a file
 						   to uid was refused (fsutil.h) */
+	enum job_status *written;	/* or NULL: set to the status written */
 };
 
 /*

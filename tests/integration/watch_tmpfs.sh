@@ -74,8 +74,27 @@ expect "... which says why" grep -q "larger than the folder's filesystem" \
 	"$T/big.sh.result.json"
 eq "... from its first run: no failed write" \
 	"$(grep -c 'job=big.sh stage=publish cannot write the result' "$TMPROOT/d2.log")" 0
-eq "... logged as finished once" "$(grep -c 'job=big.sh lang=' "$TMPROOT/d2.log")" 1
+eq "... logged as finished once, with the status written" \
+	"$(grep -c 'job=big.sh lang=bash status=output_limit' "$TMPROOT/d2.log")" 1
 expect "... and the daemon goes on" alive "$d2_pid"
+
+# Nor is the output escaped to learn that it cannot fit: 32 MiB of control
+# bytes would take 192 MiB of JSON, twice that while rendered (two such
+# jobs at the largest output_limit took the daemon to 3.6 GB).
+cat >"$T/.huge.tmp" <<'EOF'
+language = "sh"
+output_limit = 40000
+code = "head -c 33554432 /dev/zero | tr '\\0' '\\1'"
+EOF
+mv "$T/.huge.tmp" "$T/huge.job"
+expect "32 MiB of control bytes: written without the output" until_ok 60 \
+	test -f "$T/huge.job.result.json"
+eq "... its status" "$(field "$T/huge.job.result.json" 'd["status"]')" output_limit
+expect "... which says what the output would take at most" \
+	grep -q 'output (up to [0-9]* bytes) is larger than' "$T/huge.job.result.json"
+hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$d2_pid/status")
+expect "... never rendered: the daemon's peak memory stayed under 128 MiB" \
+	test "${hwm:-999999}" -lt 131072
 
 # A result that fits the folder but not the room left in it: the job
 # chose its size, so each failed write counts as an attempt, and after
