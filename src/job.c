@@ -177,6 +177,11 @@ enum job_status job_status_of(const struct stage_outcome *o)
 	return ST_OK;
 }
 
+enum job_status job_open_status(int e)
+{
+	return e == -EDQUOT ? ST_INVALID_JOB : ST_SANDBOX_ERROR;
+}
+
 /* Runs the compile stage; false when the job ends there. */
 static bool compile(struct box *b, const struct plan *p, struct job_result *r)
 {
@@ -366,11 +371,12 @@ static int reopen(const struct job_ctx *c, const struct box_spec *bs,
 	struct stage_outcome o;
 	char err[512];
 	bool ok;
+	int e;
 
 	box_close(*b);
 	*b = NULL;
-	if (box_open(c->sb, bs, p->st, p->n, b, err, sizeof(err)) < 0) {
-		result_set_error(r, ST_SANDBOX_ERROR, "%s", err);
+	if ((e = box_open(c->sb, bs, p->st, p->n, b, err, sizeof(err))) < 0) {
+		result_set_error(r, job_open_status(e), "%s", err);
 		return -1;
 	}
 	if (p->compile < 0)
@@ -620,8 +626,8 @@ void job_execute(const struct job_ctx *c, struct job_spec *s, struct job_result 
 		goto out;
 	}
 	bs.ro_paths = p.ro_paths;
-	if (box_open(c->sb, &bs, p.st, p.n, &b, err, sizeof(err)) < 0) {
-		result_set_error(r, ST_SANDBOX_ERROR, "%s", err);
+	if ((e = box_open(c->sb, &bs, p.st, p.n, &b, err, sizeof(err))) < 0) {
+		result_set_error(r, job_open_status(e), "%s", err);
 		goto out;
 	}
 	box_timing(b, &r->timing);

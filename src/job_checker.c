@@ -360,8 +360,8 @@ int checks_run(const struct job_ctx *c, const struct job_spec *s, struct checks 
 		goto out;
 	}
 	bs.ro_paths = p.ro_paths;
-	if (box_open(c->sb, &bs, p.st, p.n, &b, err, sizeof(err)) < 0) {
-		result_set_error(r, ST_SANDBOX_ERROR, "checker: %s", err);
+	if ((e = box_open(c->sb, &bs, p.st, p.n, &b, err, sizeof(err))) < 0) {
+		result_set_error(r, job_open_status(e), "checker: %s", err);
 		goto out;
 	}
 	for (size_t i = 0; i < p.n; i++)

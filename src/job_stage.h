@@ -25,4 +25,8 @@ char *job_base_name(const char *main);
 /* How a stage ended, as a job status (ST_OK when it exited 0). */
 enum job_status job_status_of(const struct stage_outcome *o);
 
+/* The status of a box that did not open (box_open()'s -errno): the job's
+ * files not fitting its workspace is invalid_job, the rest the sandbox's. */
+enum job_status job_open_status(int e);
+
 #endif

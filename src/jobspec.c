@@ -529,6 +529,59 @@ static int manifest_tests(const struct job_ctx *c, const struct manifest *m,
 	return m->checker ? checker_file(c, m, where, s, r) : 0;
 }
 
+struct entry_type {
+	const char *path;
+	char type;		/* bundle_walk()'s, 0 while none seen */
+};
+
+static int type_visit(void *arg, const char *path, char type, size_t size, off_t data,
+		      unsigned mode)
+{
+	struct entry_type *t = arg;
+
+	(void)size;
+	(void)data;
+	(void)mode;
+	if (strcmp(path, t->path) != 0)
+		return 0;
+	t->type = type;
+	return 1;
+}
+
+/* The type of @path's entry in @b ('d', 'f', 'h'), 0 for none, or -errno. */
+static int entry_type(const struct bundle *b, const char *path)
+{
+	struct entry_type t = { .path = path };
+	int e = bundle_walk(b, type_visit, &t);
+
+	return e < 0 ? e : t.type;
+}
+
+/*
+ * Inline code as @main, after the directories on its path that the job's
+ * files lack.  -EEXIST when an entry of theirs is in the way: a file where
+ * a directory goes, or anything at @main itself.
+ */
+static int add_code(struct bundle *b, const char *main, const char *code, size_t len)
+{
+	char *dir = strdup(main);
+	int e = dir ? 0 : -ENOMEM;
+
+	for (char *p = dir; e == 0 && p && (p = strchr(p, '/')) != NULL; *p++ = '/') {
+		*p = '\0';
+		if ((e = entry_type(b, dir)) == 'd')
+			e = 0;
+		else if (e == 0)
+			e = bundle_add_dir(b, dir);
+		else if (e > 0)
+			e = -EEXIST;
+	}
+	free(dir);
+	if (e == 0 && (e = entry_type(b, main)) > 0)
+		e = -EEXIST;
+	return e < 0 ? e : bundle_add_data(b, main, code, len, 0644);
+}
+
 /*
  * What a manifest takes from its files once they are in the bundle
  * (copied from the job directory, or extracted from the archive, named by
@@ -550,10 +603,15 @@ static int manifest_stage(const struct job_ctx *c, const struct manifest *m,
 		if (!bundle_path_ok(s->main))
 			return invalid_at(r, m, m->line.main, "main: '%s' is not a valid "
 					  "file name", s->main);
-		e = bundle_add_data(&s->files, s->main, m->code, m->code_len, 0644);
+		e = add_code(&s->files, s->main, m->code, m->code_len);
+		if (e == -EEXIST)
+			return invalid_at(r, m, m->line.code, "code: the manifest has inline "
+					  "code and %s has an entry in the way of '%s'", where,
+					  s->main);
 		if (e < 0)
 			return invalid_at(r, m, m->line.code, "code: %s", e == -EFBIG ?
-					  "larger than the workspace" : "cannot be stored");
+					  "larger than the workspace" : e == -E2BIG ?
+					  "too many files with the job's" : "cannot be stored");
 	} else if (!have_main) {
 		return invalid_at(r, m, m->line.main, "main: '%s' is neither inline code "
 				  "nor a file of %s", s->main, where);

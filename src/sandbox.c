@@ -100,6 +100,7 @@ struct box {
 	struct box_timing timing;
 	int64_t t_cloned;
 	char work_opts[96], tmp_opts[96], shm_opts[96];
+	long work_mb;		/* /work's size */
 };
 
 static atomic_uint box_seq, env_seq;
@@ -430,15 +431,22 @@ static int write_maps(const struct box *b, int slot)
 	return write_proc(b->pid, "gid_map", map);
 }
 
+/* Files and directories /work holds: 64 a MiB, and some for a tiny one. */
+static long work_inodes(long workspace_mb)
+{
+	return workspace_mb * 64 + 256;
+}
+
 static void plan_init(struct box *b, const struct box_spec *spec,
 		      const struct stage_spec *stages, size_t nstages, int child_ctl)
 {
 	struct box_plan *p = &b->plan;
-	long inodes = spec->workspace_mb * 64 + 256;
+	long inodes = work_inodes(spec->workspace_mb);
 
 	snprintf(b->work_opts, sizeof(b->work_opts),
 		 "size=%ldm,nr_inodes=%ld,mode=0755,uid=%d,gid=%d",
 		 spec->workspace_mb, inodes, BOX_UID, BOX_GID);
+	b->work_mb = spec->workspace_mb;
 	snprintf(b->tmp_opts, sizeof(b->tmp_opts), "size=%ldm,nr_inodes=%ld,mode=1777",
 		 spec->tmp_mb, spec->tmp_mb * 64 + 256);
 	snprintf(b->shm_opts, sizeof(b->shm_opts), "size=%ldm,nr_inodes=%ld,mode=1777",
@@ -564,6 +572,13 @@ static int start_box(struct box *b, int slot, char *err, size_t errlen)
 		snprintf(err, errlen, "sandbox: no answer from the box's init (%s)",
 			 es(e));
 		return e;
+	}
+	if (m.kind == MSG_FAIL && m.step == STEP_UNPACK &&
+	    (m.err == -ENOSPC || m.err == -EDQUOT)) {
+		snprintf(err, errlen, "workspace: the job's files do not fit its %ld MiB "
+			 "(each file takes whole 4 KiB pages; %ld files and directories "
+			 "at most)", b->work_mb, work_inodes(b->work_mb));
+		return -EDQUOT;
 	}
 	if (m.kind == MSG_FAIL) {
 		fail_reason(b, &m, err, errlen);

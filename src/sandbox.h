@@ -144,7 +144,8 @@ struct stage_outcome {
  * Opens a box: clone into new namespaces, map ids, build the root and
  * /work.  @stages (all the stages the box will run; borrowed, must stay
  * valid until box_close) are prepared before clone because the child may
- * not allocate.  Returns 0, or -errno with the failing layer in @err.
+ * not allocate.  Returns 0, or -errno with the failing layer in @err;
+ * -EDQUOT when the job's files do not fit /work (the job's fault).
  * Thread: any worker; the box belongs to the caller.
  */
 int box_open(struct sandbox_env *env, const struct box_spec *spec,

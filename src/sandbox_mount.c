@@ -312,13 +312,18 @@ static int build_dev(const char *shm_opts)
 	return set_ro(NEWROOT "/dev", 0);
 }
 
-/* /work at @path (the directory exists): the job's tmpfs and files. */
-static int build_work(const struct box_plan *p, const char *path)
+/* /work at @path (the directory exists): the job's tmpfs. */
+static int work_tmpfs(const struct box_plan *p, const char *path)
+{
+	return mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, p->work_opts) < 0 ? -errno : 0;
+}
+
+/* The job's files into /work at @path: a step of its own, since their
+ * not fitting (ENOSPC) is the job's doing, not the host's. */
+static int work_unpack(const struct box_plan *p, const char *path)
 {
 	int e, fd;
 
-	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, p->work_opts) < 0)
-		return -errno;
 	if (p->bundle_fd < 0)
 		return 0;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -384,7 +389,8 @@ int mount_build_root(const struct box_plan *p, int *step, int *arg)
 	STEP(STEP_MOUNT_DEV, build_dev(p->shm_opts));
 	STEP(STEP_MOUNT_TMP, tmpfs_at(NEWROOT "/tmp", MS_NOSUID | MS_NODEV, p->tmp_opts));
 	STEP(STEP_MOUNT_WORK, mkdirs(NEWROOT "/work"));
-	STEP(STEP_MOUNT_WORK, build_work(p, NEWROOT "/work"));
+	STEP(STEP_MOUNT_WORK, work_tmpfs(p, NEWROOT "/work"));
+	STEP(STEP_UNPACK, work_unpack(p, NEWROOT "/work"));
 	STEP(STEP_PIVOT, pivot("/work"));
 	return 0;
 }
@@ -431,7 +437,8 @@ int mount_build_from_template(const struct box_plan *p, int *step, int *arg)
 	*step = STEP_MOUNT_TMP;
 	if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, p->tmp_opts) < 0)
 		return -errno;
-	STEP(STEP_MOUNT_WORK, build_work(p, "/work"));
+	STEP(STEP_MOUNT_WORK, work_tmpfs(p, "/work"));
+	STEP(STEP_UNPACK, work_unpack(p, "/work"));
 	*step = STEP_PIVOT;
 	return chdir("/work") < 0 ? -errno : 0;
 }

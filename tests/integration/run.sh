@@ -82,6 +82,33 @@ printf 'main = "m.rb"\ncode = "puts 6 * 7"\n' >"$J/infer.job"
 run_case run/manifest/language-from-main 0 "$J/infer.job" \
 	"d['status'] == 'ok'" "d['language'] == 'ruby'" "d['stdout'] == '42\n'"
 
+# Inline code whose main is in a directory gets the directories its job
+# directory lacks; an entry in the way is the manifest's error (both were
+# sandbox_error, the box failing to unpack the job's files).
+printf 'language = "sh"\nmain = "a/b/c.sh"\ncode = "cat s/other"\n' >"$J/deep.job"
+mkdir -p "$J/deep/s"
+echo beside >"$J/deep/s/other"
+run_case run/manifest/code-in-a-directory 0 "$J/deep.job" \
+	"d['status'] == 'ok'" "d['stdout'] == 'beside\n'"
+printf 'language = "sh"\nmain = "x/c.sh"\ncode = "echo no"\n' >"$J/inway.job"
+mkdir "$J/inway"
+: >"$J/inway/x"
+run_case run/manifest/code-with-a-file-in-the-way 125 "$J/inway.job" \
+	"d['status'] == 'invalid_job'" \
+	"d['error'].startswith('inway.job:3: code:') and \"way of 'x/c.sh'\" in d['error']"
+printf 'language = "sh"\nmain = "c.sh"\ncode = "echo no"\n' >"$J/dirway.job"
+mkdir -p "$J/dirway/c.sh"
+run_case run/manifest/code-with-a-directory-in-the-way 125 "$J/dirway.job" \
+	"d['status'] == 'invalid_job'" "d['error'].startswith('dirway.job:3: code:')"
+
+# A job directory of more files than /work holds (64 a MiB): the job's
+# fault, so invalid_job naming workspace, not the sandbox's error.
+mkdir "$J/many"
+(cd "$J/many" && seq 1 5000 | xargs touch)
+printf 'language = "sh"\ncode = "ls | wc -l"\n' >"$J/many.job"
+run_case run/manifest/files-over-the-workspace 125 "$J/many.job" \
+	"d['status'] == 'invalid_job'" "d['error'].startswith('workspace: ')"
+
 # ---- a manifest with a NAME/ directory: helper module + main ------------
 mkdir -p "$J/proj/data"
 cat >"$J/proj/helper.py" <<'EOF'
