@@ -12,20 +12,31 @@
  * of the lease (claim_renew_all, through the fd, so it never follows a
  * name); after the result is published the owner unlinks it.
  *
- * A claim is stale when its owner is gone.  On the owner's host that is
- * exact: another boot id, or no process with that pid and start time (the
- * start time defeats pid reuse).  From another host it can only be
- * judged by the lease: not renewed for claim_timeout seconds.  An
- * unreadable claim (its owner died between creating and writing it) is
- * judged by the lease too.
+ * The owner holds an open-file-description write lock on its claim for
+ * the claim's whole life, taken before the text is written (which then
+ * says "locked 1").  The kernel drops it when the owner closes the claim
+ * or dies, in whatever pid namespace it ran: a daemon in a container that
+ * shares the host's name and boot id has pids that mean nothing here.
+ *
+ * A claim is stale when its owner is gone.  Whoever holds a lock on it is
+ * alive.  On the owner's host (and boot) a locked claim whose lock is
+ * free is gone; one written without a lock (a filesystem without locks)
+ * is gone when no process has its pid and start time, or when it names
+ * this very process but is none of its live claims (its removal failed)
+ * and a lease old.
+ * From another host it can only be judged by the lease: not renewed for
+ * claim_timeout seconds.  An unreadable claim (its owner died between
+ * creating and writing it) is judged by the lease too.
  *
  * Takeover must let one contender win even when several judge the same
  * claim stale at once, and must never remove a claim made after the
- * judgement.  So the taker renames the claim aside (only one rename of an
- * inode can succeed), then checks that the inode it got is the one it
- * judged, with the same mtime (not renewed meanwhile); if not, it links it
- * back (link() never replaces: NFS-safe) and backs off.  Then it unlinks
- * the old claim and competes with O_EXCL like a first claim.  The new
+ * judgement.  So the taker opens the claim, locks it (only one can, and
+ * not while its owner lives), checks that the name still leads to the
+ * inode it judged, with the same mtime (not renewed meanwhile), and only
+ * then unlinks it; then it competes with O_EXCL like a first claim.
+ * Where locks are not to be had, it renames the claim aside instead (only
+ * one rename of an inode can succeed), checks the same, and links it back
+ * (link() never replaces: NFS-safe) if it was not the judged one.  The new
  * claim counts attempts + 1 when it is for the same input version, so an
  * input that keeps killing its owner can be given up after max_attempts.
  *
@@ -79,8 +90,12 @@ struct owner {
 	int64_t started_ns;
 	long attempts;
 	bool abandoned;		/* given up by its owner: stale at once */
+	bool locked;		/* the owner holds a lock on it while it lives */
 	struct input_id in;
 };
+
+/* Whether someone holds a lock on a claim's open file. */
+enum lock_state { LOCK_UNKNOWN, LOCK_FREE, LOCK_HELD };
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -260,6 +275,10 @@ static int owner_line(struct owner *o, const char *key, const char *val)
 		o->abandoned = true;
 		return 0;
 	}
+	if (!strcmp(key, "locked")) {
+		o->locked = true;
+		return 0;
+	}
 	if (!strcmp(key, "started")) {
 		if (parse_u64(val, &v) < 0)
 			return -EINVAL;
@@ -304,20 +323,49 @@ static bool same_mtime(const struct stat *a, const struct stat *b)
 	return mtime_ns(a) == mtime_ns(b);
 }
 
+/* Whether @st is one of this process's live claims. */
+static bool live_has(const struct stat *st)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&live_lock);
+	for (struct claim *c = live; c && !found; c = c->next)
+		found = c->ino == st->st_ino && c->dev == st->st_dev;
+	pthread_mutex_unlock(&live_lock);
+	return found;
+}
+
+/* The lock on open claim @fd (F_OFD_GETLK needs no write access). */
+static enum lock_state lock_state(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return LOCK_UNKNOWN;
+	return fl.l_type == F_UNLCK ? LOCK_FREE : LOCK_HELD;
+}
+
 /* The rule of the theory of operation above. */
-static bool owner_stale(const struct owner *o, const struct stat *st, double lease)
+static bool owner_stale(const struct owner *o, const struct stat *st, double lease,
+			enum lock_state lock)
 {
 	double age = (double)(now_real_ns() - mtime_ns(st)) / 1e9;
 	uint64_t start;
 
+	if (lock == LOCK_HELD)
+		return false;
 	if (o->valid && o->abandoned)
 		return true;
 	if (!o->valid || strcmp(o->host, self.host))
 		return age > lease;
 	if (strcmp(o->boot, self.boot))
 		return true;
+	if (o->locked && lock == LOCK_FREE)
+		return true;
+	/* Ours, unlocked: none of our live claims (its removal failed) once
+	 * a lease old; younger, it may be one being made. */
 	if (o->pid == self.pid)
-		return o->pid_start != self.pid_start;
+		return o->pid_start != self.pid_start || (age > lease && !live_has(st));
 	if (!claim_pid_alive(o->pid))
 		return true;
 	return pid_start_time(o->pid, &start) == 0 && start != o->pid_start;
@@ -328,6 +376,7 @@ static int judge(int claims_fd, const char *name, double lease, struct owner *o,
 		 struct stat *st)
 {
 	char buf[CLAIM_MAX];
+	enum lock_state lock;
 	ssize_t n;
 	int fd;
 
@@ -337,7 +386,7 @@ static int judge(int claims_fd, const char *name, double lease, struct owner *o,
 		return -errno;
 	if (fd < 0)	/* not a claim we wrote: garbage, judged by its age */
 		return fstatat(claims_fd, name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno :
-		       owner_stale(o, st, lease);
+		       owner_stale(o, st, lease, LOCK_UNKNOWN);
 	if (fstat(fd, st) < 0) {
 		n = -errno;
 		close(fd);
@@ -346,28 +395,80 @@ static int judge(int claims_fd, const char *name, double lease, struct owner *o,
 	do
 		n = S_ISREG(st->st_mode) ? read(fd, buf, sizeof(buf) - 1) : 0;
 	while (n < 0 && errno == EINTR);
+	lock = S_ISREG(st->st_mode) ? lock_state(fd) : LOCK_UNKNOWN;
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
 	owner_parse(buf, o);
-	return owner_stale(o, st, lease);
+	return owner_stale(o, st, lease, lock);
+}
+
+static bool same_claim(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && same_mtime(a, b);
+}
+
+/* Takes the write lock on open claim @fd without waiting: 0, -EAGAIN when
+ * someone holds it, or another -errno when there are no locks to be had. */
+static int lock_claim(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	return errno == EACCES ? -EAGAIN : -errno;
 }
 
 /*
- * Renames stale claim @name (the inode @judged) aside and removes it.
- * 0 removed, -EBUSY it changed since it was judged, -ENOENT gone.
+ * Removes stale claim @name (the inode @judged) holding its lock: 0
+ * removed, -EBUSY it changed since it was judged or is locked, -ENOENT
+ * gone, -ENOLCK when the filesystem has no locks for it.
+ */
+static int remove_locked(int claims_fd, const char *name, const struct stat *judged)
+{
+	struct stat st, now;
+	int fd, e;
+
+	fd = openat(claims_fd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -ENOLCK;
+	if (fstat(fd, &st) < 0 || !same_claim(&st, judged))
+		e = -EBUSY;
+	else if ((e = lock_claim(fd)) == -EAGAIN)
+		e = -EBUSY;
+	else if (e < 0)
+		e = -ENOLCK;
+	/* Locked: no one else removes it now, so the name stays ours to check. */
+	else if (fstatat(claims_fd, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+		e = -errno;
+	else if (!same_claim(&now, judged))
+		e = -EBUSY;
+	else if (unlinkat(claims_fd, name, 0) < 0)
+		e = -errno;
+	close(fd);
+	return e;
+}
+
+/*
+ * Removes stale claim @name (the inode @judged): under its lock, or
+ * renamed aside where there are none.  0 removed, -EBUSY it changed since
+ * it was judged, -ENOENT gone.
  */
 static int remove_judged(int cylo_fd, int claims_fd, const char *name,
 			 const struct stat *judged)
 {
 	char aside[64];
 	struct stat st;
+	int e = remove_locked(claims_fd, name, judged);
+
+	if (e != -ENOLCK)
+		return e;
 
 	snprintf(aside, sizeof(aside), ".stale.%ld.%016jx", self.pid, (uintmax_t)random_u64());
 	if (renameat(claims_fd, name, cylo_fd, aside) < 0)
 		return -errno;
 	if (fstatat(cylo_fd, aside, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    (st.st_ino != judged->st_ino || st.st_dev != judged->st_dev ||
-	     !same_mtime(&st, judged))) {
+	    !same_claim(&st, judged)) {
 		/* A claim made or renewed after our judgement: give it back. */
 		if (linkat(cylo_fd, aside, claims_fd, name, 0) < 0) {
 			(void)unlinkat(cylo_fd, aside, 0);
@@ -406,14 +507,16 @@ static void live_del(struct claim *c)
 	pthread_mutex_unlock(&live_lock);
 }
 
-static int claim_text(char *buf, size_t n, int attempts, const struct input_id *in)
+static int claim_text(char *buf, size_t n, int attempts, const struct input_id *in,
+		      bool locked)
 {
 	int len = snprintf(buf, n,
 			   "cylo-claim 1\nhost %s\nboot %s\npid %ld\npid_start %ju\n"
-			   "started %jd\nattempts %d\ninput %ju %ju %jd %jd\n",
+			   "started %jd\nattempts %d\ninput %ju %ju %jd %jd\n%s",
 			   self.host, self.boot, self.pid, (uintmax_t)self.pid_start,
 			   (intmax_t)now_real_ns(), attempts, (uintmax_t)in->dev,
-			   (uintmax_t)in->ino, (intmax_t)in->size, (intmax_t)in->mtime_ns);
+			   (uintmax_t)in->ino, (intmax_t)in->size, (intmax_t)in->mtime_ns,
+			   locked ? "locked 1\n" : "");
 
 	return len > 0 && (size_t)len < n ? len : -ENAMETOOLONG;
 }
@@ -426,13 +529,13 @@ static int create_claim(int claims_fd, const char *name, int attempts,
 	struct stat st;
 	int fd, len, e;
 
-	if ((len = claim_text(text, sizeof(text), attempts, in)) < 0)
-		return len;
 	fd = openat(claims_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_NOCTTY | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	e = write_all(fd, text, (size_t)len);
+	/* Locked before it says so: a judge reading "locked 1" finds it held. */
+	len = claim_text(text, sizeof(text), attempts, in, lock_claim(fd) == 0);
+	e = len < 0 ? len : write_all(fd, text, (size_t)len);
 	if (e == 0 && fstat(fd, &st) < 0)
 		e = -errno;
 	if (e < 0) {

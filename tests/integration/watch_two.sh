@@ -95,4 +95,32 @@ eq "each job ran exactly once across both logs" "$dups/$(( $(runs one) + $(runs 
 expect "the first daemon did work" test "$(runs one)" -gt 0
 expect "the second daemon did work" test "$(runs two)" -gt 0
 expect "no claims left" no_leftovers "$D"
+
+# A daemon in a pid namespace of its own (a container that shares the
+# host's name and boot id): the pid in its claim means nothing on the
+# host, where pid 1 is init, alive.  Its claim is judged by its lock, and
+# the job runs once (the host's daemon took it over and ran it again).
+if [ "$(id -u)" = 0 ]; then
+	unshare --pid --fork --mount-proc --kill-child=TERM "$CYLO" -c "$C" watch \
+		>"$TMPROOT/ns.log" 2>&1 &
+	ns_pid=$!
+	DPIDS="$DPIDS $ns_pid"
+	up() { grep -q 'watching' "$TMPROOT/ns.log"; }
+	until_ok 10 up
+	printf 'sleep 3\necho slow\n' >"$TMPROOT/slow.tmp"
+	mv "$TMPROOT/slow.tmp" "$D/slow.sh"
+	expect "a daemon in its own pid namespace claims a job" until_ok 10 \
+		test -e "$D/.cylo/claims/slow.sh"
+	start host "$C2"
+	expect "... which gets its result" until_ok 30 test -e "$D/slow.sh.result.json"
+	expect "... and no claim is left" until_ok 20 no_leftovers "$D"
+	stop "$host_pid"
+	rc1=$rc
+	# unshare itself ignores SIGTERM: the daemon, its child, gets it.
+	kill -TERM "$(cat "/proc/$ns_pid/task/$ns_pid/children")"
+	stop "$ns_pid"
+	eq "... both daemons exit 0" "$rc1/$rc" 0/0
+	eq "... run once, not again by the host's daemon" \
+		"$(cat "$TMPROOT/ns.log" "$TMPROOT/host.log" | grep -c 'job=slow.sh lang=')" 1
+fi
 exit 0
