@@ -170,6 +170,8 @@ static void add_error(struct conf_run *r, int line, char *text)
 	r->nerrs++;
 }
 
+#define KEY_SHOWN 64	/* bytes of a key an error quotes */
+
 void conf_error(struct conf_run *r, int line, const char *key, const char *fmt, ...)
 {
 	char msg[CONF_ERR_MAX], head[CONF_ERR_MAX / 2], *text;
@@ -184,7 +186,9 @@ void conf_error(struct conf_run *r, int line, const char *key, const char *fmt, 
 		snprintf(head, sizeof(head), "%s:%d: ", r->fname, line);
 	else
 		snprintf(head, sizeof(head), "%s: ", r->fname);
-	if (asprintf(&text, "%s%s%s%s", head, key ? key : "", key ? ": " : "", msg) < 0) {
+	/* A key as the text spelt it may be any length: its start names it. */
+	if (asprintf(&text, "%s%.*s%s%s%s", head, KEY_SHOWN, key ? key : "",
+		     key && strlen(key) > KEY_SHOWN ? "..." : "", key ? ": " : "", msg) < 0) {
 		r->oom = true;
 		return;
 	}
@@ -205,6 +209,16 @@ void conf_errors(const struct conf_run *r, char *buf, size_t n)
 	buf[0] = '\0';
 	for (i = 0; i < r->nerrs; i++) {
 		len = strlen(r->errs[i].text);
+		if (i == 0 && len + 40 >= n && n > 80) {
+			/* The first one is cut, never dropped: it names the line. */
+			len = n - 44;
+			while (len > 0 && (r->errs[0].text[len] & 0xC0) == 0x80)
+				len--;	/* not inside a UTF-8 sequence */
+			memcpy(buf, r->errs[0].text, len);
+			memcpy(buf + len, "...", 4);
+			used = len + 3;
+			continue;
+		}
 		if (used + (used > 0) + len >= n)
 			break;
 		if (used > 0)
@@ -826,8 +840,9 @@ static void duplicate_title(struct conf_run *r, cfg_t *cfg, const char *title)
 
 			if (sec->title == NULL || strcmp(sec->title, title) != 0)
 				continue;
-			conf_error(r, cfg->line, o->name, "\"%s\" given twice (first on line %d)",
-				   title, conf_line(r, sec, NULL, 0));
+			conf_error(r, cfg->line, o->name, "\"%.*s%s\" given twice (first on "
+				   "line %d)", KEY_SHOWN, title, strlen(title) > KEY_SHOWN ?
+				   "..." : "", conf_line(r, sec, NULL, 0));
 			return;
 		}
 	}

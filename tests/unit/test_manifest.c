@@ -228,6 +228,28 @@ START_TEST(test_bad_manifest)
 }
 END_TEST
 
+/* An error never vanishes for its length: a long key is quoted by its
+ * start, and a first error longer than the room is cut (a 500-byte key
+ * left only "(1 more)", with no line). */
+START_TEST(test_long_errors_kept)
+{
+	char text[600], err[512], want[128];
+	struct manifest *m = NULL;
+
+	memset(text, 'k', 500);
+	strcpy(text + 500, " = 1\n");
+	ck_assert_int_eq(parse(text, &m, err, sizeof(err)), -EINVAL);
+	memset(want, 'k', 64);
+	snprintf(want + 64, sizeof(want) - 64, "...: unknown key");
+	ck_assert_msg(strncmp(err, FNAME ":1: kkkk", 13) == 0 && strstr(err, want),
+		      "got \"%s\"", err);
+	/* 49 bytes in 85: cut to 85 - 44, room left for "(N more)". */
+	ck_assert_int_eq(parse("timeout = 1\ntimeout = 2\n", &m, err, 85), -EINVAL);
+	ck_assert_msg(strncmp(err, FNAME ":2: timeout: given", 25) == 0 &&
+		      strlen(err) == 44 && strcmp(err + 41, "...") == 0, "got \"%s\"", err);
+}
+END_TEST
+
 /* libconfuse would put the daemon's environment in place of ${...}. */
 START_TEST(test_env_stays_literal)
 {
@@ -461,6 +483,7 @@ static Suite *manifest_suite(void)
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_minimal_defaults);
 	tcase_add_loop_test(tc, test_bad_manifest, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_long_errors_kept);
 	tcase_add_test(tc, test_env_stays_literal);
 	tcase_add_test(tc, test_env_after_comments);
 	tcase_add_test(tc, test_include_never_opens);
