@@ -94,13 +94,15 @@ void job_stage_limits(struct stage_spec *st, const struct cylo_limits *l, bool c
 }
 
 /* The stages of the tests, after the run stage: its command, their limits. */
-static void plan_tests(struct plan *p, const struct job_spec *s)
+static void plan_tests(struct plan *p, const struct job_ctx *c, const struct job_spec *s)
 {
+	const struct cylo_limits *max = job_maxima(c);
+
 	for (size_t i = 0; i < s->ntests; i++) {
 		struct stage_spec *st = &p->st[p->n++];
 		struct cylo_limits l = s->limits;
 
-		limits_merge(&l, &s->tests[i].t->limits);
+		limits_layer(&l, &s->tests[i].t->limits, max);
 		job_stage_limits(st, &l, false);
 		st->stdin_fd = -1;	/* set by run_test() for its run only */
 	}
@@ -136,7 +138,7 @@ static int plan_build(struct plan *p, const struct job_ctx *c, struct job_spec *
 	job_stage_limits(&p->st[p->n], &s->limits, false);
 	p->st[p->n].stdin_fd = s->stdin_fd;
 	p->n++;
-	plan_tests(p, s);
+	plan_tests(p, c, s);
 	for (size_t i = 0; i < p->n; i++) {
 		p->st[i].argv = p->argv[(int)i == p->compile ? 0 : 1];
 		p->st[i].envp = s->env;

@@ -70,6 +70,9 @@ struct job_spec {
 void job_spec_init(struct job_spec *s);
 void job_spec_free(struct job_spec *s);
 
+/* The maxima a job of @c is held to: its folder's, or the configuration's. */
+const struct cylo_limits *job_maxima(const struct job_ctx *c);
+
 /*
  * Builds the spec of input @name in @dirfd: a bare source (with an
  * optional NAME.EXT.stdin), a NAME.job manifest (inline code and/or the

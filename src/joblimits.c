@@ -68,6 +68,24 @@ void limits_merge(struct cylo_limits *dst, const struct cylo_limits *over)
 }
 #undef MERGE
 
+/* @dst's @f raised to @v, within @max's @f. */
+static double lift(double f, double v, double max)
+{
+	if (f < 0 || f >= v)
+		return f;
+	return max >= 0 && v > max ? (max > f ? max : f) : v;
+}
+
+void limits_layer(struct cylo_limits *dst, const struct cylo_limits *over,
+		  const struct cylo_limits *max)
+{
+	limits_merge(dst, over);
+	if (over->timeout >= 0 && over->cpu_time < 0)
+		dst->cpu_time = lift(dst->cpu_time, over->timeout, max->cpu_time);
+	if (over->cpu_time >= 0 && over->timeout < 0)
+		dst->timeout = lift(dst->timeout, over->cpu_time, max->timeout);
+}
+
 #define CHECK(f) do { \
 	if (l->f >= 0 && max->f >= 0 && l->f > max->f) { *key = #f; return -ERANGE; } \
 } while (0)

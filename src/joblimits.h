@@ -35,6 +35,15 @@ void limits_builtin_maxima(struct cylo_limits *l);
 /* Copies every field that is set in @over onto @dst. */
 void limits_merge(struct cylo_limits *dst, const struct cylo_limits *over);
 
+/*
+ * limits_merge() for a job's or a test's own limits: where @over sets one
+ * of timeout and cpu_time but not the other, the other is raised to at
+ * least that value (no higher than @max's): a manifest asking for 15 s
+ * gets 15 s of CPU too, not the default 10.
+ */
+void limits_layer(struct cylo_limits *dst, const struct cylo_limits *over,
+		  const struct cylo_limits *max);
+
 /* Lowers every set field of @l that is above @max to the maximum. */
 void limits_clamp(struct cylo_limits *l, const struct cylo_limits *max);
 

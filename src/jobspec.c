@@ -61,7 +61,7 @@ void job_spec_free(struct job_spec *s)
 /* Refuses the job: invalid_job with a message; evaluates to -EINVAL. */
 #define invalid(r, ...) (result_set_error((r), ST_INVALID_JOB, __VA_ARGS__), -EINVAL)
 
-static const struct cylo_limits *maxima(const struct job_ctx *c)
+const struct cylo_limits *job_maxima(const struct job_ctx *c)
 {
 	return c->watch ? &c->watch->maxima : &c->cfg->maxima;
 }
@@ -91,7 +91,7 @@ static void base_limits(const struct job_ctx *c, struct cylo_limits *lim)
 	limits_merge(lim, &c->cfg->defaults);
 	if (c->watch)
 		limits_merge(lim, &c->watch->defaults);
-	limits_clamp(lim, maxima(c));
+	limits_clamp(lim, job_maxima(c));
 }
 
 /*
@@ -103,7 +103,7 @@ static int resolve_limits(const struct job_ctx *c, const struct cylo_lang *l,
 			  const struct cylo_limits *job, struct cylo_limits *out,
 			  struct job_result *r)
 {
-	const struct cylo_limits *max = maxima(c);
+	const struct cylo_limits *max = job_maxima(c);
 	struct cylo_limits lim;
 	const char *key;
 
@@ -114,7 +114,7 @@ static int resolve_limits(const struct job_ctx *c, const struct cylo_lang *l,
 		return invalid(r, "%s: the value exceeds %s maximum", key,
 			       c->watch ? "this folder's" : "the configured");
 	if (job)
-		limits_merge(&lim, job);
+		limits_layer(&lim, job, max);
 	*out = lim;
 	return 0;
 }
@@ -656,7 +656,7 @@ static int apply_manifest(const struct job_ctx *c, const char *text, size_t len,
 	struct manifest *m = NULL;
 	int e;
 
-	e = manifest_parse(text, len, fname, maxima(c), &m, err, sizeof(err));
+	e = manifest_parse(text, len, fname, job_maxima(c), &m, err, sizeof(err));
 	if (e < 0)
 		return invalid(r, "%s", err);
 	s->manifest = m;

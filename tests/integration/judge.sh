@@ -95,6 +95,19 @@ EOF
 run_case judge/job-files-not-the-programs-memory 0 "$J/data.job" \
 	"$V == 'alloc=accepted'" "d['tests'][0]['memory_used_kb'] < 64 * 1024"
 
+# A test's timeout is its CPU time too, unless it sets cpu_time: a test
+# that asks for 3 s was stopped at the job's 0.5 s of CPU (SIGXCPU).
+cat >"$J/longer.job" <<'EOF'
+language = "python"
+timeout = 0.5
+cpu_time = 0.5
+code = "import time\nwhile time.process_time() < 1.2: pass\nprint('done')"
+test "long"  { expect = "done"  timeout = 3 }
+test "short" { expect = "done" }
+EOF
+run_case judge/a-tests-timeout-lifts-its-cpu-time '!0' "$J/longer.job" \
+	"$V == 'long=accepted short=timeout'"
+
 # A test without an expected output passes when its run ends well.
 cat >"$J/noexp.job" <<'EOF'
 language = "bash"
