@@ -67,11 +67,10 @@
  *
  * Directories.  Each is opened once by the daemon (O_DIRECTORY|
  * O_NOFOLLOW) and watched through /proc/self/fd/N, so a path swapped for
- * a symlink is never followed.  One that is deleted or unmounted
- * (IN_IGNORED), moved away from its path (IN_MOVE_SELF, or found so at a
- * full rescan: a parent moved) or replaced there is logged and left; every
- * rescan_interval its path is tried again, and when a directory is there
- * once more the daemon opens it as a new watch.
+ * a symlink is never followed.  A directory that is moved keeps being
+ * watched where it is.  One that is deleted or unmounted (IN_IGNORED) is
+ * logged and left; every rescan_interval its path is tried again, and when
+ * a directory is there once more the daemon opens it as a new watch.
  * libinotifytools cannot forget a watch the kernel already dropped (its
  * remove function fails and leaves the entry), so any change to the set
  * of watches restarts the library and rescans.
@@ -687,28 +686,14 @@ static bool unseen(uint32_t ns, const char *name, void *payload, void *arg)
 
 static void dir_gone(struct watcher *w, struct wdir *wd, const char *why);
 
-/*
- * Whether the directory is no longer the configured path's: deleted (for
- * polling directories, which get no IN_IGNORED, by the link count), or
- * moved away or replaced (a path that now leads elsewhere or nowhere, also
- * when a parent moved).  An error other than ENOENT looking the path up
- * (NFS unreachable a moment) says nothing.
- */
-static bool dir_lost(struct watcher *w, struct wdir *wd)
+/* Polling directories get no IN_IGNORED: look at the link count. */
+static bool dir_deleted(struct watcher *w, struct wdir *wd)
 {
-	struct stat st, at;
+	struct stat st;
 
-	if (fstat(wd->d->dirfd, &st) < 0 || st.st_nlink == 0) {
-		dir_gone(w, wd, "was deleted");
-		return true;
-	}
-	if (fstatat(AT_FDCWD, wd->d->path, &at, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (at.st_dev == st.st_dev && at.st_ino == st.st_ino)
-			return false;
-	} else if (errno != ENOENT) {
+	if (fstat(wd->d->dirfd, &st) == 0 && st.st_nlink > 0)
 		return false;
-	}
-	dir_gone(w, wd, "was moved away from its path or replaced");
+	dir_gone(w, wd, "was deleted");
 	return true;
 }
 
@@ -826,7 +811,7 @@ static void scan(struct watcher *w, struct wdir *wd)
 
 		if (fd >= 0)
 			close(fd);
-		if (!dir_lost(w, wd)) {
+		if (!dir_deleted(w, wd)) {
 			log_warn("watch %s: cannot list the directory: %s", wd->d->path,
 				 strerror(e));
 			wd->rescan = true;
@@ -1150,8 +1135,9 @@ static void self_event(struct watcher *w, struct wdir *wd, uint32_t mask)
 {
 	struct stat st;
 
-	if (mask & IN_MOVE_SELF) {	/* its path may still lead to it */
-		(void)dir_lost(w, wd);
+	if (mask & IN_MOVE_SELF) {
+		log_warn("watch %s: the directory was moved; cylo keeps watching it "
+			 "where it is now", wd->d->path);
 		return;
 	}
 	if (!(mask & (IN_IGNORED | IN_UNMOUNT)))
@@ -1405,7 +1391,7 @@ static int64_t service(struct watcher *w, struct wdir *wd, int64_t now)
 		wd->next_settle = NEVER;	/* the scan sets it again */
 		wd->rescan = wd->early = true;
 	}
-	if (wd->full && dir_lost(w, wd))
+	if (wd->full && dir_deleted(w, wd))
 		return wd->next_full;
 	if (wd->full)
 		claims_remake(wd);
