@@ -700,6 +700,37 @@ static int extract_all(struct xctx *x)
 	return 0;
 }
 
+/*
+ * The streaming zip reader sees only the local headers, which carry no
+ * file type: a symlink came out as a regular file holding its target.  A
+ * zip's central directory says what each entry is; one it calls anything
+ * but a file or a directory refuses the archive, as a tar's would be
+ * (nothing was placed outside /work either way: this is about the truth),
+ * and so does a central directory that cannot be read.
+ */
+static int zip_types(struct xctx *x, int fd)
+{
+	struct archive_entry *e;
+	struct archive *a;
+	int r = 0, h = ARCHIVE_FATAL;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return fail(x, -errno, "cannot read the archive again");
+	if ((a = archive_read_new()) == NULL)
+		return fail(x, -ENOMEM, "out of memory");
+	if (archive_read_support_format_zip_seekable(a) == ARCHIVE_OK &&
+	    archive_read_open_fd(a, fd, READ_BLOCK) == ARCHIVE_OK)
+		while (r == 0 && (h = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+			x->cur = archive_entry_pathname(e);
+			r = check_type(x, e);
+		}
+	x->cur = NULL;
+	if (r == 0 && h != ARCHIVE_EOF)
+		r = fail(x, -EINVAL, "cannot read the zip's central directory");
+	archive_read_free(a);
+	return r;
+}
+
 int archive_extract(int fd, int dirfd, const struct archive_caps *c,
 		    char *err, size_t n)
 {
@@ -723,6 +754,8 @@ int archive_extract(int fd, int dirfd, const struct archive_caps *c,
 	r = open_reader(&x, fd);
 	if (r == 0)
 		r = extract_all(&x);
+	if (r == 0 && (archive_format(x.a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
+		r = zip_types(&x, fd);
 out:
 	if (x.a != NULL)
 		archive_read_free(x.a);
