@@ -385,7 +385,7 @@ static const char *tree_error(int e)
 /* The job directory's files, copied into the workspace bundle. */
 static int manifest_files(int jdir, uid_t owner, struct job_spec *s, struct job_result *r)
 {
-	char bad[1100];
+	char bad[1100], esc[512];
 	int e;
 
 	if (bundle_new(&s->files, workspace_bytes(s), BUNDLE_ENTRIES) < 0)
@@ -393,8 +393,9 @@ static int manifest_files(int jdir, uid_t owner, struct job_spec *s, struct job_
 	if (jdir < 0)
 		return 0;
 	e = bundle_add_tree(&s->files, jdir, "", owner, bad, sizeof(bad));
-	if (e < 0)
-		return invalid(r, "job directory entry '%s': %s", bad, tree_error(e));
+	if (e < 0)	/* the name as archives' are shown: a newline in it stays one line */
+		return invalid(r, "job directory entry '%s': %s",
+			       log_escape(bad, esc, sizeof(esc)), tree_error(e));
 	return 0;
 }
 
@@ -643,6 +644,12 @@ static int manifest_lang(const struct job_ctx *c, const struct manifest *m,
 					  "'%s' has no known extension", m->main);
 	} else {
 		return invalid_at(r, m, 0, "language: missing (and no main to infer it from)");
+	}
+	if (!lang_allowed(c, s->lang)) {	/* finish() checks the rest, with no line */
+		free(r->language);
+		r->language = strdup(s->lang->name);
+		return invalid_at(r, m, m->language ? m->line.language : m->line.main,
+				  "language: %s is not allowed in this folder", s->lang->name);
 	}
 	s->main = strdup(m->main ? m->main : s->lang->default_main);
 	return s->main ? 0 : -ENOMEM;

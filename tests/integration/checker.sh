@@ -310,11 +310,20 @@ chmod 755 "$W"
 printf 'watch "%s" {\n  languages = { "bash" }\n}\n' "$W" >"$TMPROOT/langs.conf"
 printf 'import sys\nsys.exit(0)\n' >"$W/only/chk.py"
 printf 'language = "bash"\ncode = "echo 1"\nchecker = "chk.py"\ntest "a" { }\n' >"$W/only.job"
+printf '# the program of its own language, refused at its line\nlanguage = "python"\ncode = "print(1)"\n' \
+	>"$W/prog.job"
 timeout 60 "$CYLO" -c "$TMPROOT/langs.conf" watch --once >"$TMPROOT/langs.log" 2>&1
-got=$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
-print(d["status"], "|", d["error"])' "$W/only.job.result.json" 2>&1)
-case $got in
-"invalid_job | only.job:3: checker: python is not allowed in this folder")
-	ok "checker/folder-languages" ;;
-*)	not_ok "checker/folder-languages" "$got; log: $(tail -3 "$TMPROOT/langs.log")" ;;
-esac
+# status_error NAME JOB WANT: JOB's result reads "STATUS | ERROR" as WANT.
+status_error() {
+	got=$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+print(d["status"], "|", d["error"])' "$W/$2.result.json" 2>&1)
+	if [ "$got" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "$got; log: $(tail -3 "$TMPROOT/langs.log")"
+	fi
+}
+status_error checker/folder-languages only.job \
+	"invalid_job | only.job:3: checker: python is not allowed in this folder"
+status_error checker/folder-languages-name-the-line prog.job \
+	"invalid_job | prog.job:2: language: python is not allowed in this folder"
