@@ -407,6 +407,21 @@ fail:
 	return dm->o->ndirs ? EXIT_USAGE : EXIT_FAIL;
 }
 
+/*
+ * Whether another directory now stands at @d's path (@d was moved away and
+ * a new one made there): a reload then watches that one.  A symlink there,
+ * or nothing, keeps @d: the daemon never follows a path swapped for a link
+ * (SECURITY X09).
+ */
+static bool replaced_at_path(const struct watch_dir *d)
+{
+	struct stat at, st;
+
+	return fstatat(AT_FDCWD, d->path, &at, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(at.st_mode) && fstat(d->dirfd, &st) == 0 &&
+	       (at.st_dev != st.st_dev || at.st_ino != st.st_ino);
+}
+
 /* A directory of @old at @path that can be shared, or NULL. */
 static struct watch_dir *reusable(const struct watch_set *old, const char *path,
 				  uint32_t replace_id)
@@ -414,7 +429,8 @@ static struct watch_dir *reusable(const struct watch_set *old, const char *path,
 	for (size_t i = 0; old && i < old->n; i++) {
 		struct watch_dir *d = old->dirs[i];
 
-		if (!strcmp(d->path, path) && d->id != replace_id && !atomic_load(&d->gone))
+		if (!strcmp(d->path, path) && d->id != replace_id &&
+		    !atomic_load(&d->gone) && !replaced_at_path(d))
 			return d;
 	}
 	return NULL;

@@ -217,6 +217,20 @@ mkdir "$B"
 printf 'echo back\n' >"$B/back.sh"
 expect "recreated folder is watched again" until_ok 20 test -f "$B/back.sh.result.json"
 
+# Moved away and a new one made at its path (a term's folder put aside):
+# the daemon keeps the folder it opened (SECURITY X09, below), and a
+# reload watches the new one at the configured path (a reload matched
+# watches by path and kept the old folder).
+mv "$B" "$B.old"
+mkdir "$B"
+printf 'echo old\n' >"$B.old/old.sh"
+expect "a moved folder is still served" until_ok 20 test -f "$B.old/old.sh.result.json"
+kill -HUP "$d_pid"
+printf 'echo new\n' >"$B/new.sh"
+expect "after a reload, the folder made at its path is watched" \
+	until_ok 20 test -f "$B/new.sh.result.json"
+rm -rf "$B.old"
+
 # Its .cylo removed while a job runs: claims would fail until a restart.
 # The next rescan (0.3 s) makes them anew; the running job, whose claim
 # went with the old one, is not run a second time.
