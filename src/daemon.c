@@ -935,10 +935,12 @@ static void unpublished(struct job_env *j, struct claim *c, int e)
 	char why[128];
 	int r = 0;
 
-	if (!counted)
+	if (!counted) {
 		claim_release(c);
-	else if ((r = claim_abandon(c)) < 0)	/* then released, uncounted */
+		atomic_store(&j->d->full, true);	/* full_folder() waits */
+	} else if ((r = claim_abandon(c)) < 0) {	/* then released, uncounted */
 		counted = false;
+	}
 	log_err("job=%s stage=publish cannot write the result: %s; the job runs again "
 		"later%s", j->esc, log_errstr(e, why, sizeof(why)),
 		counted ? ", counting an attempt" :
@@ -959,6 +961,26 @@ static void log_finished(const struct job_env *j, const struct job_result *r)
 		 r->execution_time_ms, r->memory_used_kb, j->slot);
 }
 
+/*
+ * Whether @j's folder is still out of room after a result could not be
+ * written there: its jobs then wait (they stay pending, tried again at
+ * each rescan) instead of each running in full for a result that cannot
+ * be written.  A statfs per job only while the folder was last full.
+ */
+static bool full_folder(struct job_env *j)
+{
+	if (!atomic_load(&j->d->full))
+		return false;
+	if (result_folder_full(j->d->dirfd)) {
+		log_debug("job=%s stage=claim waits: no room for results in %s", j->esc,
+			  j->d->path);
+		return true;
+	}
+	if (atomic_exchange(&j->d->full, false))
+		log_info("watch %s: room for results again; its jobs run", j->d->path);
+	return false;
+}
+
 /* Claims, runs and publishes one input that was pending when queued. */
 static void run_claimed(struct job_env *j, struct claim_dirs *cd)
 {
@@ -970,7 +992,7 @@ static void run_claimed(struct job_env *j, struct claim_dirs *cd)
 	bool published = false;
 	int e, pe = 0;
 
-	if (watch_input_state(j->d->dirfd, j->it->name, &j->st) != 1)
+	if (watch_input_state(j->d->dirfd, j->it->name, &j->st) != 1 || full_folder(j))
 		return;
 	input_id_of(&j->st, &id);
 	t0 = now_mono_ns();

@@ -42,6 +42,7 @@ struct watch_dir {
 	atomic_bool gone;	/* set by the watcher: deleted or unmounted */
 	atomic_int refs;	/* watch sets holding it (daemon.c) */
 	atomic_bool chown_refused;	/* said once: results stay ours (daemon.c) */
+	atomic_bool full;	/* no room for results: jobs wait (daemon.c) */
 };
 
 /*

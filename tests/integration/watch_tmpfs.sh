@@ -39,8 +39,9 @@ expect "earlier results still there (the mount outlived the restart)" \
 
 # A full folder: the job runs and its claim takes the last free page, so
 # its result cannot be written.  That is logged as such, the job is not
-# logged as finished, and however many runs fail so (room may come: they
-# do not count as attempts), once there is room again it runs to a result.
+# logged as finished, and it waits for room (not counted as an attempt)
+# instead of running in full at every rescan, as did every pending job of
+# the folder; once there is room again it runs to a result.
 printf 'echo after-full\n' >"$T/.full.tmp"
 avail=$(stat -f -c %a "$T")
 head -c $(((avail - 1) * $(stat -f -c %S "$T"))) /dev/zero >"$T/.fill" 2>/dev/null
@@ -48,12 +49,16 @@ mv "$T/.full.tmp" "$T/full.sh"
 full_fails() {
 	[ "$(grep -c 'job=full.sh stage=publish cannot write the result' "$TMPROOT/d2.log")" -ge "$1" ]
 }
-expect "full folder: more failed result writes than max_attempts (3), logged" \
-	until_ok 30 full_fails 4
+expect "full folder: the failed result write is logged" until_ok 30 full_fails 1
+sleep 4		# four rescans, each of which ran the job again
+eq "... and the job waits for room instead of running again" \
+	"$(grep -c 'job=full.sh stage=publish cannot write the result' "$TMPROOT/d2.log")" 1
 expect "... the daemon goes on" alive "$d2_pid"
 rm "$T/.fill"
 expect "... and with room again the job gets its result" until_ok 20 \
 	test -f "$T/full.sh.result.json"
+expect "... the log says the folder has room again" \
+	grep -q "watch $T: room for results again" "$TMPROOT/d2.log"
 eq "... the right one" "$(field "$T/full.sh.result.json" 'd["stdout"]')" after-full
 eq "... logged as finished once, when its result was written" \
 	"$(grep -c 'job=full.sh lang=' "$TMPROOT/d2.log")" 1
