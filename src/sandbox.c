@@ -101,6 +101,7 @@ struct box {
 	int64_t t_cloned;
 	char work_opts[96], tmp_opts[96], shm_opts[96];
 	long work_mb;		/* /work's size */
+	long tmpfs_mb;		/* /work, /tmp and /dev/shm together */
 };
 
 static atomic_uint box_seq, env_seq;
@@ -447,6 +448,7 @@ static void plan_init(struct box *b, const struct box_spec *spec,
 		 "size=%ldm,nr_inodes=%ld,mode=0755,uid=%d,gid=%d",
 		 spec->workspace_mb, inodes, BOX_UID, BOX_GID);
 	b->work_mb = spec->workspace_mb;
+	b->tmpfs_mb = spec->workspace_mb + 2 * spec->tmp_mb;
 	snprintf(b->tmp_opts, sizeof(b->tmp_opts), "size=%ldm,nr_inodes=%ld,mode=1777",
 		 spec->tmp_mb, spec->tmp_mb * 64 + 256);
 	snprintf(b->shm_opts, sizeof(b->shm_opts), "size=%ldm,nr_inodes=%ld,mode=1777",
@@ -1043,13 +1045,21 @@ static int stage_cgroup(struct box *b, const struct stage_spec *s,
 	memset(before, 0, sizeof(*before));
 	if (!b->cg)
 		return 0;
-	/* memory limits what the stage adds: what the box holds as it starts
+	/*
+	 * memory limits what the stage adds: what the box holds as it starts
 	 * (the job's files in /work, what a compile or an earlier test left
-	 * there or in /tmp) is not the stage's, as collect() measures it. */
+	 * there or in /tmp) is not the stage's, as collect() measures it.  At
+	 * most as much as the box's tmpfs hold: what else lasts past a stage
+	 * (SysV shared memory, message queues, page cache) would otherwise
+	 * raise each next limit, and the box could grow without end.
+	 */
 	if ((e = cg_box_stats(b->cg, before)) < 0)
 		return e;
-	if (mem > 0 && before->usage_kb > 0)
-		mem += (long)((before->usage_kb + 1023) / 1024);
+	if (mem > 0 && before->usage_kb > 0) {
+		long held = (long)((before->usage_kb + 1023) / 1024);
+
+		mem += held < b->tmpfs_mb ? held : b->tmpfs_mb;
+	}
 	/* The box's init lives in the group too, and on v1 the worker thread. */
 	extra = b->shared_cg ? 2 : 1;
 	if ((e = cg_box_limit(b->cg, mem, s->processes > 0 ? s->processes + extra : -1)) < 0)

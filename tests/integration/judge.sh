@@ -95,6 +95,42 @@ EOF
 run_case judge/job-files-not-the-programs-memory 0 "$J/data.job" \
 	"$V == 'alloc=accepted'" "d['tests'][0]['memory_used_kb'] < 64 * 1024"
 
+# ... but what the box holds raises a limit by no more than its tmpfs
+# (64 + 2 x 64 MiB here): SysV shared memory outlives a test, and each
+# test stashing 60 MiB of it grew the box without end.  The fifth stash
+# (300 MiB) is over 100 + 192.
+mkdir "$J/stash"
+cat >"$J/stash/main.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include <sys/shm.h>
+
+int main(void)
+{
+	int id = shmget(IPC_PRIVATE, 60 << 20, IPC_CREAT | 0600);
+	char *p = id < 0 ? (char *)-1 : shmat(id, NULL, 0);
+
+	if (p == (char *)-1)
+		return 2;
+	memset(p, 1, 60 << 20);
+	puts("kept");
+	return 0;
+}
+EOF
+cat >"$J/stash.job" <<'EOF'
+language = "c"
+main = "main.c"
+memory = 100
+test "a" { expect = "kept" }
+test "b" { expect = "kept" }
+test "c" { expect = "kept" }
+test "d" { expect = "kept" }
+test "e" { expect = "kept" }
+test "f" { expect = "kept" }
+EOF
+run_case judge/what-outlives-a-test-raises-limits-only-so-far '!0' "$J/stash.job" \
+	"d['limits']['enforced_by'] == 'rlimit' or $V == 'a=accepted b=accepted c=accepted d=accepted e=memory_limit f=memory_limit'"
+
 # A test's timeout is its CPU time too, unless it sets cpu_time: a test
 # that asks for 3 s was stopped at the job's 0.5 s of CPU (SIGXCPU).
 cat >"$J/longer.job" <<'EOF'
