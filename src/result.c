@@ -668,18 +668,26 @@ static size_t result_room(int dirfd, size_t len, size_t max)
 }
 
 /*
- * At least as many bytes as @n bytes of output take in the JSON: jansson
- * writes a quote or backslash as 2, a control character as up to 6, and
- * json_text() makes each byte of an invalid sequence U+FFFD, 3 bytes.
+ * The bytes @n bytes of output take in the JSON, quotes included, as
+ * json_text() and jansson write them: a UTF-8 character as itself, each
+ * byte of an invalid sequence as U+FFFD (3), a quote, a backslash and
+ * \b \f \n \r \t as 2, another control character as \u00XX (6).
  */
-static size_t json_text_bound(const char *s, size_t n)
+static size_t json_text_len(const char *s, size_t n)
 {
-	size_t k = 2;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k = 2, i = 0, l;
 
-	for (size_t i = 0; s != NULL && i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		k += c < 0x20 ? 6 : c == '"' || c == '\\' ? 2 : c >= 0x80 ? 3 : 1;
+	while (s != NULL && i < n) {
+		if (p[i] >= 0x80) {
+			l = utf8_char_len(p + i, n - i);
+			k += l ? l : 3;
+			i += l ? l : 1;
+			continue;
+		}
+		k += p[i] == '"' || p[i] == '\\' || (p[i] && strchr("\b\f\n\r\t", p[i])) ? 2 :
+		     p[i] < 0x20 ? 6 : 1;
+		i++;
 	}
 	return k;
 }
@@ -689,7 +697,7 @@ static size_t json_text_bound(const char *s, size_t n)
  * job's output (the only unbounded part): the streams are marked
  * truncated, an ok job without tests becomes output_limit (its output
  * cannot be judged; tests were judged already), and the error says why,
- * in @note; *@status is the status rendered.  An output whose bound alone
+ * in @note; *@status is the status rendered.  An output whose JSON alone
  * exceeds the room is never rendered: escaping 64 MiB of control bytes
  * takes 400 MB.  NULL on ENOMEM.
  */
@@ -698,11 +706,11 @@ static char *render_within(int dirfd, const struct job_result *r,
 			   enum job_status *status)
 {
 	struct job_result c = *r;	/* a shallow copy, only to render */
-	size_t len = json_text_bound(r->out, r->out_len) +
-		     json_text_bound(r->err, r->err_len) +
-		     json_text_bound(r->compile.output, r->compile.output_len);
+	size_t len = json_text_len(r->out, r->out_len) +
+		     json_text_len(r->err, r->err_len) +
+		     json_text_len(r->compile.output, r->compile.output_len);
 	size_t room = result_room(dirfd, len, o->max_size);
-	const char *size = "up to ";
+	const char *size = "at least ";
 	char *json;
 
 	*status = r->status;

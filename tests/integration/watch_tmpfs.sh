@@ -95,8 +95,8 @@ mv "$T/.huge.tmp" "$T/huge.job"
 expect "32 MiB of control bytes: written without the output" until_ok 60 \
 	test -f "$T/huge.job.result.json"
 eq "... its status" "$(field "$T/huge.job.result.json" 'd["status"]')" output_limit
-expect "... which says what the output would take at most" \
-	grep -q 'output (up to [0-9]* bytes) is larger than' "$T/huge.job.result.json"
+expect "... which says what the output takes at least" \
+	grep -q 'output (at least [0-9]* bytes) is larger than' "$T/huge.job.result.json"
 hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$d2_pid/status")
 expect "... never rendered: the daemon's peak memory stayed under 128 MiB" \
 	test "${hwm:-999999}" -lt 131072

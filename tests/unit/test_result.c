@@ -598,6 +598,31 @@ static const char *field(json_t *doc, const char *key)
 	return json_string_value(json_object_get(doc, key));
 }
 
+/* An output that fits is kept, however it is counted: 2000 bytes of 'é'
+ * are 2000 bytes of JSON, the result within 4096 (an upper bound of 3
+ * bytes per byte over 0x7f, 6000, dropped it). */
+START_TEST(test_publish_fitting_utf8_kept)
+{
+	struct publish_opts o = opts(false);
+	struct job_result r;
+	json_t *doc;
+
+	result_init(&r);
+	o.max_size = 4096;
+	r.status = ST_OK;
+	r.out = malloc(2000);
+	for (size_t i = 0; i < 2000; i += 2)
+		memcpy(r.out + i, "\xc3\xa9", 2);
+	r.out_len = 2000;
+	ck_assert_int_eq(result_publish(dfd, "utf.py", &r, &o), 0);
+	doc = load_doc(dfd, "utf.py.result.json");
+	ck_assert_str_eq(field(doc, "status"), "ok");
+	ck_assert_uint_eq(strlen(field(doc, "stdout")), 2000);
+	json_decref(doc);
+	result_free(&r);
+}
+END_TEST
+
 START_TEST(test_publish_too_large)
 {
 	struct job_result r;
@@ -786,6 +811,7 @@ static Suite *result_suite(void)
 	tcase_add_test(tc, test_publish_failures_leave_no_temp);
 	tcase_add_test(tc, test_publish_enospc);
 	tcase_add_test(tc, test_publish_removed_dir);
+	tcase_add_test(tc, test_publish_fitting_utf8_kept);
 	tcase_add_test(tc, test_publish_too_large);
 	tcase_add_test(tc, test_folder_full);
 	tcase_add_loop_test(tc, test_identity_round_trip, 0, 2);
