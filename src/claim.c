@@ -18,9 +18,9 @@
  * or dies, in whatever pid namespace it ran: a daemon in a container that
  * shares the host's name and boot id has pids that mean nothing here.
  *
- * A claim is stale when its owner is gone.  Whoever holds a lock on it is
- * alive.  On the owner's host (and boot) a locked claim whose lock is
- * free is gone; one written without a lock (a filesystem without locks)
+ * A claim is stale when its owner is gone.  On the owner's host (and
+ * boot) whoever holds a lock on it is alive, and a locked claim whose lock
+ * is free is gone; one written without a lock (a filesystem without locks)
  * is gone when no process has its pid and start time, or when it names
  * this very process but is none of its live claims (its removal failed)
  * and a lease old.
@@ -30,13 +30,16 @@
  *
  * Takeover must let one contender win even when several judge the same
  * claim stale at once, and must never remove a claim made after the
- * judgement.  So the taker opens the claim, locks it (only one can, and
- * not while its owner lives), checks that the name still leads to the
- * inode it judged, with the same mtime (not renewed meanwhile), and only
- * then unlinks it; then it competes with O_EXCL like a first claim.
- * Where locks are not to be had, it renames the claim aside instead (only
- * one rename of an inode can succeed), checks the same, and links it back
- * (link() never replaces: NFS-safe) if it was not the judged one.  The new
+ * judgement.  So the taker of a claim judged by its lock opens it, locks
+ * it (only one can, and not while its owner lives), checks that the name
+ * still leads to the inode it judged, with the same mtime (not renewed
+ * meanwhile), and only then unlinks it; any failure there is a retry
+ * later, never the other way.  Any other claim (another host's, by its
+ * lease; one written without a lock; one not plainly our own file) is
+ * renamed aside instead (only one rename of an inode can succeed), checked
+ * the same, and linked back (link() never replaces: NFS-safe) if it was
+ * not the judged one.  Either way it then competes with O_EXCL like a
+ * first claim.  The new
  * claim counts attempts + 1 when it is for the same input version, so an
  * input that keeps killing its owner can be given up after max_attempts.
  *
@@ -352,14 +355,16 @@ static bool owner_stale(const struct owner *o, const struct stat *st, double lea
 	double age = (double)(now_real_ns() - mtime_ns(st)) / 1e9;
 	uint64_t start;
 
-	if (lock == LOCK_HELD)
-		return false;
 	if (o->valid && o->abandoned)
 		return true;
 	if (!o->valid || strcmp(o->host, self.host))
 		return age > lease;
 	if (strcmp(o->boot, self.boot))
 		return true;
+	/* Locks say who lives only here: over NFS a dead client's lock may
+	 * outlive it, so another host's claim is judged by its lease alone. */
+	if (lock == LOCK_HELD)
+		return false;
 	if (o->locked && lock == LOCK_FREE)
 		return true;
 	/* Ours, unlocked: none of our live claims (its removal failed) once
@@ -419,9 +424,9 @@ static int lock_claim(int fd)
 }
 
 /*
- * Removes stale claim @name (the inode @judged) holding its lock: 0
- * removed, -EBUSY it changed since it was judged or is locked, -ENOENT
- * gone, -ENOLCK when the filesystem has no locks for it.
+ * Removes stale claim @name (the inode @judged, a file of ours) holding
+ * its lock: 0 removed, -EBUSY it changed since it was judged or is locked,
+ * -ENOENT gone, another -errno to try again later.
  */
 static int remove_locked(int claims_fd, const char *name, const struct stat *judged)
 {
@@ -431,13 +436,11 @@ static int remove_locked(int claims_fd, const char *name, const struct stat *jud
 	fd = openat(claims_fd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
 		    O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -ENOLCK;
+		return -errno;
 	if (fstat(fd, &st) < 0 || !same_claim(&st, judged))
 		e = -EBUSY;
 	else if ((e = lock_claim(fd)) == -EAGAIN)
 		e = -EBUSY;
-	else if (e < 0)
-		e = -ENOLCK;
 	/* Locked: no one else removes it now, so the name stays ours to check. */
 	else if (fstatat(claims_fd, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
 		e = -errno;
@@ -450,19 +453,22 @@ static int remove_locked(int claims_fd, const char *name, const struct stat *jud
 }
 
 /*
- * Removes stale claim @name (the inode @judged): under its lock, or
- * renamed aside where there are none.  0 removed, -EBUSY it changed since
- * it was judged, -ENOENT gone.
+ * Removes stale claim @name (the inode @judged, written by @o): under its
+ * lock when it was judged by its lock, else renamed aside.  0 removed,
+ * -EBUSY it changed since it was judged, -ENOENT gone, or -errno.
  */
 static int remove_judged(int cylo_fd, int claims_fd, const char *name,
-			 const struct stat *judged)
+			 const struct stat *judged, const struct owner *o)
 {
 	char aside[64];
 	struct stat st;
-	int e = remove_locked(claims_fd, name, judged);
 
-	if (e != -ENOLCK)
-		return e;
+	/* Opened for writing only when it is plainly a claim file of ours:
+	 * never a file planted by whoever owns .cylo. */
+	if (o->valid && o->locked && !strcmp(o->host, self.host) &&
+	    !strcmp(o->boot, self.boot) && S_ISREG(judged->st_mode) &&
+	    judged->st_nlink == 1 && judged->st_uid == geteuid())
+		return remove_locked(claims_fd, name, judged);
 
 	snprintf(aside, sizeof(aside), ".stale.%ld.%016jx", self.pid, (uintmax_t)random_u64());
 	if (renameat(claims_fd, name, cylo_fd, aside) < 0)
@@ -572,7 +578,7 @@ int claim_acquire(int cylo_fd, int claims_fd, const char *name,
 		if (e < 0 && e != -ENOENT)
 			return e;
 		if (e == 1) {
-			e = remove_judged(cylo_fd, claims_fd, name, &st);
+			e = remove_judged(cylo_fd, claims_fd, name, &st, &o);
 			if (e == -EBUSY || (e < 0 && e != -ENOENT))
 				return e;
 			if (o.valid && input_id_same(&o.in, in) && o.attempts > prior)
@@ -686,7 +692,7 @@ static int sweep_claim(const char *name, void *arg)
 
 	if (judge(sw->claims_fd, name, sw->lease, &o, &st) != 1 || sw->keep(name, sw->arg))
 		return 0;
-	return remove_judged(sw->cylo_fd, sw->claims_fd, name, &st) == 0;
+	return remove_judged(sw->cylo_fd, sw->claims_fd, name, &st, &o) == 0;
 }
 
 /* ".stale.*" files left by a taker that died between its two steps. */

@@ -402,6 +402,46 @@ START_TEST(test_locked_claim_judged_by_its_lock)
 }
 END_TEST
 
+/* Another host's claim is judged by its lease alone: over NFS a dead
+ * client's lock may outlive it (it kept the input claimed for ever). */
+START_TEST(test_other_hosts_lock_not_trusted)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int held[2], done[2], fd;
+	char boot[64], b;
+	struct claim c;
+	pid_t kid;
+
+	boot_id(boot, sizeof(boot));
+	plant("h.sh", "elsewhere", boot, 1, 1, 1, &in1);
+	fd = openat(claims_fd, "h.sh", O_WRONLY | O_APPEND | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "locked 1\n", 9), 9);
+	close(fd);
+	ck_assert_int_eq(pipe(held), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	kid = fork();
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		fd = openat(claims_fd, "h.sh", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || fcntl(fd, F_OFD_SETLK, &fl) < 0 || write(held[1], "h", 1) != 1)
+			_exit(2);
+		_exit(read(done[0], &b, 1) < 0);
+	}
+	ck_assert_int_eq(read(held[0], &b, 1), 1);
+	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "h.sh", &in1, 60, &c), -EBUSY);
+	age("h.sh", 3600);
+	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "h.sh", &in1, 60, &c), 0);
+	claim_release(&c);
+	ck_assert_int_eq(write(done[1], "d", 1), 1);
+	ck_assert_int_eq(waitpid(kid, NULL, 0), kid);
+	close(held[0]);
+	close(held[1]);
+	close(done[0]);
+	close(done[1]);
+}
+END_TEST
+
 /* Our own claim left behind (its removal failed) is no live claim of
  * ours: its lock went with its fd, and the input can be claimed again
  * (it was busy until a restart). */
@@ -480,6 +520,7 @@ static Suite *claim_suite(void)
 	tcase_add_test(tc, test_live_pid_busy_reused_pid_stale);
 	tcase_add_test(tc, test_locked_claim_judged_by_its_lock);
 	tcase_add_test(tc, test_own_claim_left_behind_is_stale);
+	tcase_add_test(tc, test_other_hosts_lock_not_trusted);
 	tcase_add_test(tc, test_other_host_lease);
 	tcase_add_test(tc, test_unreadable_claim_judged_by_age);
 	tcase_add_test(tc, test_release_leaves_a_claim_not_ours);
