@@ -360,45 +360,70 @@ END_TEST
 
 #define RACERS 8
 
-/* A claim written under a lock is judged by its lock: a held one is live
- * whatever its pid says (an owner in another pid namespace: pid 1 here
- * is init), a free one is gone even though its pid lives. */
-START_TEST(test_locked_claim_judged_by_its_lock)
+/* A child holding a lock on claim @name, as a live owner would; it lets
+ * go when @done[1] is written to.  Its pid. */
+static pid_t hold_lock(const char *name, int done[2])
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int held[2], done[2], fd;
-	char boot[64], b;
-	struct claim c;
+	int held[2], fd;
 	pid_t kid;
+	char b;
 
-	boot_id(boot, sizeof(boot));
-	plant("l.sh", claim_host(), boot, 1, 1, 1, &in1);
-	fd = openat(claims_fd, "l.sh", O_WRONLY | O_APPEND | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, "locked 1\n", 9), 9);
-	close(fd);
 	ck_assert_int_eq(pipe(held), 0);
 	ck_assert_int_eq(pipe(done), 0);
 	kid = fork();
 	ck_assert_int_ge(kid, 0);
 	if (kid == 0) {
-		fd = openat(claims_fd, "l.sh", O_WRONLY | O_CLOEXEC);
+		fd = openat(claims_fd, name, O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || fcntl(fd, F_OFD_SETLK, &fl) < 0 || write(held[1], "h", 1) != 1)
 			_exit(2);
 		_exit(read(done[0], &b, 1) < 0);
 	}
 	ck_assert_int_eq(read(held[0], &b, 1), 1);
-	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "l.sh", &in1, 60, &c), -EBUSY);
-	ck_assert(exists("l.sh"));
+	close(held[0]);
+	close(held[1]);
+	return kid;
+}
+
+static void let_go(pid_t kid, int done[2])
+{
 	ck_assert_int_eq(write(done[1], "d", 1), 1);
 	ck_assert_int_eq(waitpid(kid, NULL, 0), kid);
+	close(done[0]);
+	close(done[1]);
+}
+
+/* A claim planted with "locked 1" at its end. */
+static void plant_locked(const char *name, const char *host, long pid)
+{
+	char boot[64];
+	int fd;
+
+	boot_id(boot, sizeof(boot));
+	plant(name, host, boot, pid, 1, 1, &in1);
+	fd = openat(claims_fd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "locked 1\n", 9), 9);
+	close(fd);
+}
+
+/* A claim written under a lock is judged by its lock: a held one is live
+ * whatever its pid says (an owner in another pid namespace: pid 1 here
+ * is init), a free one is gone even though its pid lives. */
+START_TEST(test_locked_claim_judged_by_its_lock)
+{
+	struct claim c;
+	int done[2];
+	pid_t kid;
+
+	plant_locked("l.sh", claim_host(), 1);
+	kid = hold_lock("l.sh", done);
+	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "l.sh", &in1, 60, &c), -EBUSY);
+	ck_assert(exists("l.sh"));
+	let_go(kid, done);
 	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "l.sh", &in1, 60, &c), 0);
 	ck_assert_int_eq(c.attempts, 2);
 	claim_release(&c);
-	close(held[0]);
-	close(held[1]);
-	close(done[0]);
-	close(done[1]);
 }
 END_TEST
 
@@ -406,39 +431,17 @@ END_TEST
  * client's lock may outlive it (it kept the input claimed for ever). */
 START_TEST(test_other_hosts_lock_not_trusted)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int held[2], done[2], fd;
-	char boot[64], b;
 	struct claim c;
+	int done[2];
 	pid_t kid;
 
-	boot_id(boot, sizeof(boot));
-	plant("h.sh", "elsewhere", boot, 1, 1, 1, &in1);
-	fd = openat(claims_fd, "h.sh", O_WRONLY | O_APPEND | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, "locked 1\n", 9), 9);
-	close(fd);
-	ck_assert_int_eq(pipe(held), 0);
-	ck_assert_int_eq(pipe(done), 0);
-	kid = fork();
-	ck_assert_int_ge(kid, 0);
-	if (kid == 0) {
-		fd = openat(claims_fd, "h.sh", O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || fcntl(fd, F_OFD_SETLK, &fl) < 0 || write(held[1], "h", 1) != 1)
-			_exit(2);
-		_exit(read(done[0], &b, 1) < 0);
-	}
-	ck_assert_int_eq(read(held[0], &b, 1), 1);
+	plant_locked("h.sh", "elsewhere", 1);
+	kid = hold_lock("h.sh", done);
 	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "h.sh", &in1, 60, &c), -EBUSY);
 	age("h.sh", 3600);
 	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "h.sh", &in1, 60, &c), 0);
 	claim_release(&c);
-	ck_assert_int_eq(write(done[1], "d", 1), 1);
-	ck_assert_int_eq(waitpid(kid, NULL, 0), kid);
-	close(held[0]);
-	close(held[1]);
-	close(done[0]);
-	close(done[1]);
+	let_go(kid, done);
 }
 END_TEST
 
