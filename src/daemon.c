@@ -407,21 +407,6 @@ fail:
 	return dm->o->ndirs ? EXIT_USAGE : EXIT_FAIL;
 }
 
-/*
- * Whether another directory now stands at @d's path (@d was moved away and
- * a new one made there): a reload then watches that one.  A symlink there,
- * or nothing, keeps @d: the daemon never follows a path swapped for a link
- * (SECURITY X09).
- */
-static bool replaced_at_path(const struct watch_dir *d)
-{
-	struct stat at, st;
-
-	return fstatat(AT_FDCWD, d->path, &at, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(at.st_mode) && fstat(d->dirfd, &st) == 0 &&
-	       (at.st_dev != st.st_dev || at.st_ino != st.st_ino);
-}
-
 /* A directory of @old at @path that can be shared, or NULL. */
 static struct watch_dir *reusable(const struct watch_set *old, const char *path,
 				  uint32_t replace_id)
@@ -429,11 +414,45 @@ static struct watch_dir *reusable(const struct watch_set *old, const char *path,
 	for (size_t i = 0; old && i < old->n; i++) {
 		struct watch_dir *d = old->dirs[i];
 
-		if (!strcmp(d->path, path) && d->id != replace_id &&
-		    !atomic_load(&d->gone) && !replaced_at_path(d))
+		if (!strcmp(d->path, path) && d->id != replace_id && !atomic_load(&d->gone))
 			return d;
 	}
 	return NULL;
+}
+
+/*
+ * Whether another directory now stands at @d's path (@d was moved away and
+ * a new one made there), reached with no symlink on the way and owned by
+ * @d's owner: a reload then watches that one, found in @at.  Anything else
+ * keeps @d: the daemon never follows a path swapped for a link (SECURITY
+ * X09), and a user who can rename a parent cannot point the watch
+ * elsewhere.
+ */
+static bool dir_replaced(const struct watch_dir *d, struct stat *at)
+{
+	struct stat st;
+	int root, fd;
+	bool other;
+
+	if (d->path[0] != '/' || fstat(d->dirfd, &st) < 0 ||
+	    (root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return false;
+	fd = open_beneath(root, d->path + 1, O_PATH | O_DIRECTORY, 0);
+	close(root);
+	if (fd < 0)
+		return false;
+	other = fstat(fd, at) == 0 && st.st_uid == at->st_uid &&
+		(st.st_dev != at->st_dev || st.st_ino != at->st_ino);
+	close(fd);
+	return other;
+}
+
+/* Whether @d opened the directory @at describes. */
+static bool dir_is(const struct watch_dir *d, const struct stat *at)
+{
+	struct stat st;
+
+	return fstat(d->dirfd, &st) == 0 && st.st_dev == at->st_dev && st.st_ino == at->st_ino;
 }
 
 static bool same_dir(const struct watch_set *s, const struct watch_dir *d)
@@ -452,13 +471,28 @@ static bool same_dir(const struct watch_set *s, const struct watch_dir *d)
 static int set_add(struct daemon *dm, struct watch_set *s, const struct watch_set *old,
 		   uint32_t replace_id, const struct watch_conf *c, char *err, size_t n)
 {
-	struct watch_dir *d = reusable(old, c->path, replace_id);
-	int code;
+	struct watch_dir *d = reusable(old, c->path, replace_id), *was = NULL;
+	struct stat at;
+	int code = 0;
 
+	if (d && dir_replaced(d, &at)) {
+		was = d;	/* moved away: its path's directory, as checked */
+		d = NULL;
+	}
 	if (d) {
 		atomic_fetch_add(&d->refs, 1);
-	} else if ((code = dir_open(dm, c, &d, err, n)) != 0) {
-		return code;
+	} else if ((code = dir_open(dm, c, &d, err, n)) != 0 || (was && !dir_is(d, &at))) {
+		if (!was)
+			return code;
+		if (code == 0)
+			dir_put(d);
+		log_warn("watch %s: the directory at its path changed as it was opened; "
+			 "the folder moved from there stays watched", c->path);
+		d = was;
+		atomic_fetch_add(&d->refs, 1);
+	} else if (was) {
+		log_info("watch %s: watching the directory now at its path (the one "
+			 "watched before was moved away)", c->path);
 	}
 	if (same_dir(s, d)) {
 		log_warn("watch %s: the same directory as another watch; ignored", c->path);

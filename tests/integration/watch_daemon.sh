@@ -256,11 +256,16 @@ f1=$(nfds)
 expect "remaking .cylo five times keeps no old fds ($f0 -> $f1)" test "$f1" -le $((f0 + 2))
 
 # Replaced while running: the folder moved away and a symlink put at its
-# path.  The daemon keeps the directory it opened and never follows the link.
+# path.  The daemon keeps the directory it opened and never follows the
+# link, not even at a reload (which takes a directory at the path).
 mkdir "$TMPROOT/elsewhere"
 mv "$B" "$TMPROOT/b.moved"
 ln -s "$TMPROOT/elsewhere" "$B"
 expect "move logged" until_ok 20 grep -q "watch $B: the directory was moved" "$TMPROOT/d.log"
+reloads=$(grep -c 'configuration reloaded' "$TMPROOT/d.log")
+kill -HUP "$d_pid"
+reloaded() { [ "$(grep -c 'configuration reloaded' "$TMPROOT/d.log")" -gt "$reloads" ]; }
+expect "... and reloaded" until_ok 20 reloaded
 printf 'echo lured\n' >"$TMPROOT/elsewhere/lure.sh"
 printf 'echo kept\n' >"$TMPROOT/b.moved/kept.sh"
 expect "the moved folder is still served" until_ok 20 test -f "$TMPROOT/b.moved/kept.sh.result.json"
