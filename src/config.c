@@ -209,9 +209,10 @@ void conf_errors(const struct conf_run *r, char *buf, size_t n)
 	buf[0] = '\0';
 	for (i = 0; i < r->nerrs; i++) {
 		len = strlen(r->errs[i].text);
-		if (i == 0 && len + 40 >= n && n > 80) {
-			/* The first one is cut, never dropped: it names the line. */
-			len = n - 44;
+		if (i == 0 && len >= n && n > 8) {
+			/* The first one is cut, never dropped: it names the line;
+			 * room is left for "(N more)" when more follow. */
+			len = n - 4 - (r->nerrs > 1 && n > 64 ? 32 : 0);
 			while (len > 0 && (r->errs[0].text[len] & 0xC0) == 0x80)
 				len--;	/* not inside a UTF-8 sequence */
 			memcpy(buf, r->errs[0].text, len);
