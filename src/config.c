@@ -1209,6 +1209,7 @@ static cfg_opt_t language_opts[] = {
 	CFG_STR_LIST("env", NULL, CFGF_NONE),
 	CFG_STR("main", NULL, CFGF_NODEFAULT),
 	CFG_INT("address_space", 0, CFGF_NONE),
+	CFG_STR("out_of_memory", NULL, CFGF_NODEFAULT),
 	LIMIT_OPTS,
 	CFG_END()
 };
@@ -1334,7 +1335,8 @@ static const char *check_extension(const char *s)
 /* A template must expand, and name its program by absolute path or {exe}. */
 static const char *check_template(const char *s)
 {
-	static const struct lang_vars v = { "main.x", "/work", "/work/.cylo-exe", "main" };
+	static const struct lang_vars v = { "main.x", "/work", "/work/.cylo-exe", "main",
+					    "256", "192" };
 	char **argv = NULL;
 	bool relative;
 	int e = lang_expand(s, &v, NULL, &argv);
@@ -1374,6 +1376,7 @@ static const struct conf_key config_keys[] = {
 	{ "env", CONF_STR, 0, 0, 4096, 64, conf_check_env },
 	{ "main", CONF_STR, 0, 0, 255, 0, conf_check_relpath },
 	{ "address_space", CONF_LONG, 0, 1L << 20, 0, 0, NULL },
+	{ "out_of_memory", CONF_STR, 0, 0, 255, 0, NULL },
 	{ "timeout", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
 	{ "cpu_time", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
 	{ "compile_timeout", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
@@ -1656,7 +1659,8 @@ static int lang_from_section(struct conf_run *r, const struct cylo_config *c,
 	if (l->name == NULL || !l->aliases || !l->extensions || !l->paths || !l->env ||
 	    conf_str(sec, "compile", &l->compile) < 0 ||
 	    conf_str(sec, "run", &l->run) < 0 ||
-	    conf_str(sec, "main", &l->default_main) < 0)
+	    conf_str(sec, "main", &l->default_main) < 0 ||
+	    conf_str(sec, "out_of_memory", &l->out_of_memory) < 0)
 		return -ENOMEM;
 	if (check_lang_name(l->name) != NULL)
 		conf_error(r, line, "language", "\"%s\": the name %s", l->name,

@@ -68,9 +68,11 @@ char *job_base_name(const char *main)
 static int expand(struct plan *p, const struct job_spec *s, const char *tmpl,
 		  char *const *extra, char ***argv)
 {
-	char mainbuf[1100];
+	char mainbuf[1100], memory[LANG_NUM_LEN], heap[LANG_NUM_LEN];
 	struct lang_vars v = { .main = s->main, .dir = "/work", .exe = JOB_EXE_PATH,
 			       .base = p->base };
+
+	lang_vars_memory(&v, s->limits.memory, memory, heap);
 
 	/* A file named "-x.py" must not read as an option. */
 	if (s->main[0] == '-') {
@@ -182,6 +184,19 @@ enum job_status job_status_of(const struct stage_outcome *o)
 enum job_status job_open_status(int e)
 {
 	return e == -EDQUOT ? ST_INVALID_JOB : ST_SANDBOX_ERROR;
+}
+
+/*
+ * A run that failed after its runtime wrote its own out-of-memory error
+ * (a heap bounded by {heap} stops there, before the cgroup kills the box)
+ * was over its memory.
+ */
+static void note_out_of_memory(const struct cylo_lang *l, struct stage_outcome *o)
+{
+	if (l->out_of_memory && !o->error && !o->memory_exceeded && !o->timed_out &&
+	    !o->output_exceeded && (o->exit_code != 0 || o->signal) && o->err.p &&
+	    memmem(o->err.p, o->err.len, l->out_of_memory, strlen(l->out_of_memory)))
+		o->memory_exceeded = true;
 }
 
 /* Runs the compile stage; false when the job ends there. */
@@ -454,6 +469,7 @@ static bool run_test(struct box *b, struct plan *p, const struct job_spec *s,
 	p->st[k].stdin_fd = in;
 	stage_outcome_init(&o, (size_t)p->st[k].output_kb << 10);
 	box_run(b, k, &o);
+	note_out_of_memory(s->lang, &o);
 	p->st[k].stdin_fd = -1;
 	if (in >= 0)
 		close(in);
@@ -641,6 +657,7 @@ void job_execute(const struct job_ctx *c, struct job_spec *s, struct job_result 
 	}
 	stage_outcome_init(&o, (size_t)s->limits.output_limit << 10);
 	box_run(b, (size_t)p.run, &o);
+	note_out_of_memory(s->lang, &o);
 	fill_run(r, &o);
 	stage_timing(&o.timing, &r->timing);
 	stage_outcome_free(&o);

@@ -197,9 +197,10 @@ static int cplan_build(struct cplan *p, const struct job_ctx *c, const struct jo
 {
 	const struct cylo_lang *l = s->checker_lang;
 	struct lang_vars v = { .main = s->checker, .dir = "/work", .exe = JOB_EXE_PATH };
-	char mainbuf[1100];
+	char mainbuf[1100], memory[LANG_NUM_LEN], heap[LANG_NUM_LEN];
 	int e;
 
+	lang_vars_memory(&v, s->checker_limits.memory, memory, heap);
 	memset(p, 0, sizeof(*p));
 	p->first = l->compile ? 1 : 0;
 	p->n = p->first + k->n;

@@ -202,19 +202,28 @@ static int env_set(char ***env, const char *kv)
 	return strv_push(env, kv);
 }
 
-/* The minimal environment, then @l's, then @extra (the manifest's). */
-static int build_env(char ***env, const struct cylo_lang *l, char *const *extra)
+/* The minimal environment, then @l's (its {memory} and {heap} those of
+ * @memory_mb), then @extra (the manifest's). */
+static int build_env(char ***env, const struct cylo_lang *l, long memory_mb,
+		     char *const *extra)
 {
 	static const char *const base[] = {
 		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work", "TMPDIR=/tmp",
 		"LANG=C.UTF-8", "USER=cylo", NULL
 	};
+	char memory[LANG_NUM_LEN], heap[LANG_NUM_LEN], *kv;
+	struct lang_vars v = { 0 };
 	int e = 0;
 
+	lang_vars_memory(&v, memory_mb, memory, heap);
 	for (size_t i = 0; base[i] && e == 0; i++)
 		e = env_set(env, base[i]);
-	for (char **p = l->env; p && *p && e == 0; p++)
-		e = env_set(env, *p);
+	for (char **p = l->env; p && *p && e == 0; p++) {
+		if (!(kv = lang_env_expand(*p, &v)))
+			return -ENOMEM;
+		e = env_set(env, kv);
+		free(kv);
+	}
 	for (char *const *p = extra; p && *p && e == 0; p++)
 		e = env_set(env, *p);
 	return e;
@@ -235,7 +244,8 @@ static int finish(const struct job_ctx *c, struct job_spec *s,
 	if ((e = resolve_limits(c, s->lang, job, &s->limits, r)) < 0)
 		return e;
 	s->args = strv_dup(args ? args : (char *const[]){ NULL });
-	if (!s->args || !r->language || build_env(&s->env, s->lang, env) < 0) {
+	if (!s->args || !r->language ||
+	    build_env(&s->env, s->lang, s->limits.memory, env) < 0) {
 		result_set_error(r, ST_INTERNAL_ERROR, "out of memory");
 		return -ENOMEM;
 	}
@@ -488,7 +498,7 @@ static int checker_file(const struct job_ctx *c, const struct manifest *m,
 	/* Its language's limits under the manifest's, as a program's. */
 	if ((e = resolve_limits(c, s->checker_lang, &m->limits, &s->checker_limits, r)) < 0)
 		return e;
-	if (build_env(&s->checker_env, s->checker_lang, NULL) < 0)
+	if (build_env(&s->checker_env, s->checker_lang, s->checker_limits.memory, NULL) < 0)
 		return -ENOMEM;
 	return test_hide(m, m->checker, m->line.checker, "checker", s, r);
 }

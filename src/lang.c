@@ -13,6 +13,7 @@
  * {args} stands alone as a word and becomes the job's arguments.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,8 +50,9 @@ struct lang_def {
 	const char *compile;
 	const char *run;
 	const char *paths[9];
-	const char *env[8];
+	const char *env[10];
 	const char *main;
+	const char *out_of_memory;
 	/* Limits the runtime needs above the defaults; 0 = not set. */
 	long processes;
 	double compile_timeout;
@@ -67,9 +69,13 @@ static const struct lang_def builtin[] = {
 	}, {
 		.name = "javascript", .aliases = { "js", "node" },
 		.extensions = { "js", "mjs" },
-		.run = "/usr/bin/node {main}",
+		/* V8 sizes its heap for the host's memory, which the box hides:
+		 * without a bound it grows past the job's limit before it
+		 * collects. */
+		.run = "/usr/bin/node --max-old-space-size={heap} {main}",
 		.paths = { BASE_PATHS },
 		.main = "main.js",
+		.out_of_memory = "JavaScript heap out of memory",
 		.address_space = 1024,	/* V8's reservations: 768 MiB to start */
 	}, {
 		/* No network and no module cache: GOPATH mode, offline, static. */
@@ -77,16 +83,18 @@ static const struct lang_def builtin[] = {
 		.compile = "/usr/bin/go build -o {exe} {main}",
 		.run = "{exe}",
 		.paths = { BASE_PATHS },
+		/* GOMEMLIMIT: the collector's target, else the heap may grow to
+		 * twice the live data past the job's limit. */
 		.env = { "GOCACHE=/tmp/.gocache", "GOPATH=/tmp/go", "GOPROXY=off",
 			 "GO111MODULE=off", "CGO_ENABLED=0", "GOTOOLCHAIN=local",
-			 "GOFLAGS=-buildvcs=false" },
+			 "GOFLAGS=-buildvcs=false", "GOMEMLIMIT={heap}MiB" },
 		.main = "main.go",
 		.processes = 256, .compile_timeout = 60,
 		.address_space = 1024,	/* the Go runtime's: 768 MiB to start */
 	}, {
 		/* rustc links with `cc`, a Debian alternative. */
 		.name = "rust", .aliases = { "rs" }, .extensions = { "rs" },
-		.compile = "/usr/bin/rustc -O -o {exe} {main}",
+		.compile = "/usr/bin/rustc --edition 2021 -O -o {exe} {main}",
 		.run = "{exe}",
 		.paths = { BASE_PATHS, "/etc/alternatives" },
 		.main = "main.rs",
@@ -108,9 +116,13 @@ static const struct lang_def builtin[] = {
 		 * a default JDK of another version needs a language section. */
 		.name = "java", .extensions = { "java" },
 		.compile = JVM "javac " JVM_FLAGS("-J") " -encoding UTF-8 -d . {main}",
-		.run = JVM "java " JVM_FLAGS("") " -cp . {base}",
+		/* The JVM sizes itself for the host's memory, which the box hides
+		 * (a heap of a quarter of the host's): sized for the job's. */
+		.run = JVM "java " JVM_FLAGS("") " -XX:MaxRAM={memory}m -XX:MaxRAMPercentage=75"
+		       " -cp . {base}",
 		.paths = { BASE_PATHS, "/etc/java-17-openjdk" },
 		.main = "Main.java",
+		.out_of_memory = "java.lang.OutOfMemoryError",
 		.processes = 256, .compile_timeout = 60,
 		/* 1 GiB of class space, the code cache; the heap then takes
 		 * at most half of the address space */
@@ -127,9 +139,10 @@ static const struct lang_def builtin[] = {
 		.paths = { BASE_PATHS, "/etc/alternatives", "/etc/php" },
 		.main = "main.php",
 	}, {
+		/* awk and which are Debian alternatives. */
 		.name = "bash", .aliases = { "sh" }, .extensions = { "sh" },
 		.run = "/usr/bin/bash {main}",
-		.paths = { BASE_PATHS },
+		.paths = { BASE_PATHS, "/etc/alternatives" },
 		.main = "main.sh",
 	},
 };
@@ -168,6 +181,7 @@ static int lang_from_def(const struct lang_def *d, struct cylo_lang *l)
 	l->compile = dup_or_null(d->compile, &oom);
 	l->run = dup_or_null(d->run, &oom);
 	l->default_main = dup_or_null(d->main, &oom);
+	l->out_of_memory = d->out_of_memory ? dup_or_null(d->out_of_memory, &oom) : NULL;
 	l->aliases = strv_from(d->aliases, NELEM(d->aliases));
 	l->extensions = strv_from(d->extensions, NELEM(d->extensions));
 	l->paths = strv_from(d->paths, NELEM(d->paths));
@@ -215,6 +229,7 @@ void lang_clear(struct cylo_lang *l)
 	strv_free(l->paths);
 	strv_free(l->env);
 	free(l->default_main);
+	free(l->out_of_memory);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -362,8 +377,8 @@ static bool is_blank(char c)
 static int var_value(const struct lang_vars *v, const char *name, size_t n,
 		     const char **out)
 {
-	static const char *const names[] = { "main", "dir", "exe", "base" };
-	const char *vals[] = { v->main, v->dir, v->exe, v->base };
+	static const char *const names[] = { "main", "dir", "exe", "base", "memory", "heap" };
+	const char *vals[] = { v->main, v->dir, v->exe, v->base, v->memory, v->heap };
 	size_t i;
 
 	for (i = 0; i < NELEM(names); i++)
@@ -372,6 +387,38 @@ static int var_value(const struct lang_vars *v, const char *name, size_t n,
 			return vals[i] ? 0 : -EINVAL;
 		}
 	return -EINVAL;
+}
+
+void lang_vars_memory(struct lang_vars *v, long mb, char *memory, char *heap)
+{
+	if (mb < 16)	/* a runtime gets a heap however small the limit */
+		mb = 16;
+	snprintf(memory, LANG_NUM_LEN, "%ld", mb);
+	snprintf(heap, LANG_NUM_LEN, "%ld", mb / 4 * 3);
+	v->memory = memory;
+	v->heap = heap;
+}
+
+char *lang_env_expand(const char *kv, const struct lang_vars *v)
+{
+	struct word w = { 0 };
+	const char *p = kv, *val;
+	int e = word_add(&w, "", 0);
+
+	while (e == 0 && *p) {
+		if (!strncmp(p, "{memory}", 8) || !strncmp(p, "{heap}", 6)) {
+			val = p[1] == 'm' ? v->memory : v->heap;
+			e = word_add(&w, val, strlen(val));
+			p += p[1] == 'm' ? 8 : 6;
+		} else {
+			e = word_add(&w, p++, 1);
+		}
+	}
+	if (e < 0) {
+		free(w.p);
+		return NULL;
+	}
+	return w.p;
 }
 
 /* Appends the placeholder at **@pp ('{') to @w and moves past it. */
@@ -489,7 +536,8 @@ void lang_argv_free(char **argv)
  */
 static bool program_installed(const char *tmpl)
 {
-	static const struct lang_vars v = { "main", "/work", "/work/.cylo-exe", "main" };
+	static const struct lang_vars v = { "main", "/work", "/work/.cylo-exe", "main",
+					    "256", "192" };
 	const char *p = tmpl + strspn(tmpl, " \t\n");
 	struct stat st;
 	char **argv;

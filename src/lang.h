@@ -26,7 +26,10 @@ struct cylo_lang {
 	struct cylo_limits limits;	/* per-language defaults (unset = -1) */
 	long address_space;	/* MiB the runtime reserves beyond its use: added
 				   to memory for RLIMIT_AS when rlimits limit it */
+	char *out_of_memory;	/* what the runtime writes to stderr when its own
+				   heap bound stops it, or NULL */
 };
+
 
 struct lang_table {
 	struct cylo_lang *v;
@@ -65,7 +68,15 @@ struct lang_vars {
 	const char *dir;	/* {dir}: the workspace, "/work" */
 	const char *exe;	/* {exe}: compiled program, "/work/.cylo-exe" */
 	const char *base;	/* {base}: main without its extension (Java class) */
+	const char *memory;	/* {memory}: the run's memory limit, MiB */
+	const char *heap;	/* {heap}: three quarters of it, for a runtime's heap */
 };
+
+#define LANG_NUM_LEN 24	/* a number's text in {memory}, {heap} */
+
+/* {memory} and {heap} for a memory limit of @mb MiB, into @memory and @heap
+ * (each LANG_NUM_LEN bytes), pointed to from @v. */
+void lang_vars_memory(struct lang_vars *v, long mb, char *memory, char *heap);
 
 /*
  * Expands a template into a NULL-terminated argv (owned, free with
@@ -77,6 +88,12 @@ struct lang_vars {
  */
 int lang_expand(const char *tmpl, const struct lang_vars *v,
 		char *const *extra, char ***argv);
+
+/*
+ * A language's environment entry with {memory} and {heap} expanded (any
+ * other brace stays as it is): owned, or NULL when out of memory.
+ */
+char *lang_env_expand(const char *kv, const struct lang_vars *v);
 void lang_argv_free(char **argv);
 
 /*

@@ -142,6 +142,7 @@ END_TEST
 
 static const struct lang_vars vars = {
 	.main = "Main.java", .dir = "/work", .exe = "/work/.cylo-exe", .base = "Main",
+	.memory = "256", .heap = "192",
 };
 
 static char *const two_args[] = { "1", "two words", NULL };
@@ -207,6 +208,36 @@ START_TEST(test_expand_unset_var)
 	ck_assert_int_eq(lang_expand("/bin/x {exe}", &v, NULL, &argv), -EINVAL);
 	ck_assert_int_eq(lang_expand("/bin/x {main}", &v, NULL, &argv), 0);
 	lang_argv_free(argv);
+}
+END_TEST
+
+/*
+ * {memory} and {heap} (three quarters) size a runtime's heap for the job,
+ * in templates and in a language's env; other braces in env stay.  The
+ * JVM, V8 and Go sized theirs for the host, which the box hides, and
+ * outgrew the job's limit.
+ */
+START_TEST(test_memory_vars)
+{
+	char memory[LANG_NUM_LEN], heap[LANG_NUM_LEN], *kv, **argv;
+	struct lang_vars v = vars;
+
+	lang_vars_memory(&v, 256, memory, heap);
+	ck_assert_str_eq(v.memory, "256");
+	ck_assert_str_eq(v.heap, "192");
+	ck_assert_int_eq(lang_expand("/bin/j -XX:MaxRAM={memory}m --h={heap}", &v, NULL, &argv), 0);
+	ck_assert_str_eq(argv[1], "-XX:MaxRAM=256m");
+	ck_assert_str_eq(argv[2], "--h=192");
+	lang_argv_free(argv);
+	kv = lang_env_expand("GOMEMLIMIT={heap}MiB", &v);
+	ck_assert_str_eq(kv, "GOMEMLIMIT=192MiB");
+	free(kv);
+	kv = lang_env_expand("X={other} {memory", &v);
+	ck_assert_str_eq(kv, "X={other} {memory");
+	free(kv);
+	lang_vars_memory(&v, 1, memory, heap);	/* a floor for tiny limits */
+	ck_assert_str_eq(v.memory, "16");
+	ck_assert_str_eq(v.heap, "12");
 }
 END_TEST
 
@@ -284,6 +315,7 @@ static Suite *lang_suite(void)
 	tcase_add_test(tc, test_longest_extension_and_put);
 	tcase_add_loop_test(tc, test_expand, 0, sizeof(expand_cases) / sizeof(expand_cases[0]));
 	tcase_add_test(tc, test_expand_unset_var);
+	tcase_add_test(tc, test_memory_vars);
 	tcase_add_loop_test(tc, test_builtin_templates, 0, n);
 	tcase_add_loop_test(tc, test_builtin_installed, 0, n);
 	tcase_add_loop_test(tc, test_builtin_paths_exist, 0, n);
