@@ -1253,17 +1253,10 @@ static bool path_in(const char *s, const char *dir)
  * files the box writes there would make every box fail.  The root being
  * built under /tmp, the path must leave room for that prefix.
  */
-static const char *check_bind_path(const char *s)
+/* Why absolute path @s is not spelled one way only ("//", ".", "..", a
+ * trailing "/"), or NULL. */
+static const char *plain_path(const char *s)
 {
-	static const char *const covered[] = { "/tmp", "/work", "/proc", "/dev", NULL };
-	static const char *const whole[] = { "/", "/etc", "/etc/passwd", "/etc/group",
-					     "/etc/hosts", NULL };
-	const char *why = check_abspath(s);
-
-	if (why)
-		return why;
-	if (strlen(s) >= PATH_MAX - (sizeof("/tmp") - 1))
-		return "is too long to be bound below the box's root";
 	for (const char *p = s; *p; p++) {
 		const char *c = p + 1;	/* a component starts after each '/' */
 		size_t n;
@@ -1276,6 +1269,22 @@ static const char *check_bind_path(const char *s)
 			return "must be spelled without \"//\", \".\", \"..\" "
 			       "or a trailing \"/\"";
 	}
+	return NULL;
+}
+
+static const char *check_bind_path(const char *s)
+{
+	static const char *const covered[] = { "/tmp", "/work", "/proc", "/dev", NULL };
+	static const char *const whole[] = { "/", "/etc", "/etc/passwd", "/etc/group",
+					     "/etc/hosts", NULL };
+	const char *why = check_abspath(s);
+
+	if (why)
+		return why;
+	if (strlen(s) >= PATH_MAX - (sizeof("/tmp") - 1))
+		return "is too long to be bound below the box's root";
+	if ((why = plain_path(s)) != NULL)
+		return why;
 	for (int i = 0; covered[i]; i++)
 		if (path_in(s, covered[i]))
 			return "lies in /tmp, /work, /proc or /dev, which every box "
@@ -1806,8 +1815,12 @@ static int read_watch(struct conf_run *r, cfg_t *sec, struct cylo_config *c,
 	if (w->path == NULL || conf_str(sec, "tmpfs", &w->tmpfs) < 0)
 		return -ENOMEM;
 	trim_slashes(w->path);
+	/* One spelling per directory: two would be two watches of one folder,
+	 * the second's settings silently ignored. */
 	if (w->path[0] != '/')
 		conf_error(r, line, "watch", "\"%s\": the path must be absolute", w->path);
+	else if (plain_path(w->path) != NULL)
+		conf_error(r, line, "watch", "\"%s\": the path %s", w->path, plain_path(w->path));
 	if (w->tmpfs != NULL && parse_size(w->tmpfs, &w->tmpfs_bytes) < 0)
 		w->tmpfs_bytes = 0;
 	w->poll = cfg_size(sec, "poll") ? (cfg_getbool(sec, "poll") ? 1 : 0) : -1;

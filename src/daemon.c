@@ -133,6 +133,7 @@ struct daemon {
 	struct pool *pool;
 	pthread_mutex_t wlock;		/* guards @watcher against stop */
 	struct watcher *watcher;
+	struct watcher_stats last_stats;	/* @watcher's when it stopped */
 	pthread_mutex_t set_lock;
 	struct watch_set *set;		/* current; we hold one reference */
 	struct set_node *retired;
@@ -351,20 +352,22 @@ static struct watch_dir *set_find(const struct watch_set *s, uint32_t id,
 static long cli_watch(struct cylo_config *c, const char *path)
 {
 	struct stat want, st;
-	int e = config_add_watch(c, path);
+	int e;
 
+	/* The same directory by any spelling (./d, d/., a//d) is the
+	 * configured watch, with its section's settings (its languages). */
+	if (stat(path, &want) == 0)
+		for (size_t i = 0; i < c->nwatches; i++)
+			if (stat(c->watches[i].path, &st) == 0 &&
+			    st.st_dev == want.st_dev && st.st_ino == want.st_ino)
+				return (long)i;
+	e = config_add_watch(c, path);
 	if (e == 0)
 		return (long)c->nwatches - 1;
 	if (e != -EEXIST)
 		return e;
 	for (size_t i = 0; i < c->nwatches; i++)
 		if (!strcmp(c->watches[i].path, path))
-			return (long)i;
-	if (stat(path, &want) < 0)
-		return -errno;
-	for (size_t i = 0; i < c->nwatches; i++)
-		if (stat(c->watches[i].path, &st) == 0 && st.st_dev == want.st_dev &&
-		    st.st_ino == want.st_ino)
 			return (long)i;
 	return -ENOENT;
 }
@@ -719,6 +722,8 @@ static void metrics_gauges(struct daemon *dm, struct dynbuf *b)
 	pthread_mutex_lock(&dm->wlock);
 	if (dm->watcher)
 		watcher_get_stats(dm->watcher, &ws);
+	else		/* counters never go back: the final write has these */
+		ws = dm->last_stats;
 	pthread_mutex_unlock(&dm->wlock);
 	addf(b, "# TYPE cylo_queue_depth gauge\ncylo_queue_depth %zu\n", queued);
 	addf(b, "# TYPE cylo_busy_workers gauge\ncylo_busy_workers %d\n",
@@ -1378,6 +1383,8 @@ static void stop_all(struct daemon *dm)
 	dropped = queue_drain(dm->q);
 	pthread_mutex_lock(&dm->wlock);
 	w = dm->watcher;
+	if (w)
+		watcher_get_stats(w, &dm->last_stats);
 	dm->watcher = NULL;
 	pthread_mutex_unlock(&dm->wlock);
 	watcher_stop(w);

@@ -85,6 +85,10 @@ s = float(re.search(r"^cylo_result_write_seconds_sum (\S+)$", t, re.M).group(1))
 sys.exit(not (jobs > 0 and n == jobs and s > 0))' "$TMPROOT/metrics.prom"
 expect "metrics has queue depth and overflows" \
 	grep -q '^cylo_inotify_overflows_total 0' "$TMPROOT/metrics.prom"
+# The last write, after the watcher stopped, keeps its counters (they read
+# 0 there, a counter going back).
+expect "... and the scans the run made" \
+	grep -q '^cylo_scans_total [1-9]' "$TMPROOT/metrics.prom"
 expect "status file says stopped" grep -q '^state stopped$' "$TMPROOT/status.txt"
 
 # --- a second run finds nothing pending ---
@@ -284,6 +288,21 @@ wait "$writer"
 eq "the next run takes the finished file, every line of it" \
 	"$(field "$W/grow.sh.result.json" 'd["stdout"].count("line")')" \
 	"$(grep -c line "$W/grow.sh")"
+
+# A DIR on the command line that is a configured watch by another
+# spelling keeps its section's settings (its languages): ./d, d/. and a
+# path with // ran the folder with the defaults.
+L=$TMPROOT/langs
+mkdir -p "$L"
+conf "$TMPROOT/langs.conf" <<EOF
+$(watch_section "$L" 'languages = { "python" }')
+EOF
+printf 'echo refused\n' >"$L/x.sh"
+(cd "$TMPROOT" && "$CYLO" -c "$TMPROOT/langs.conf" watch --once ./langs/. \
+	>"$TMPROOT/langs.log" 2>&1)
+eq "a configured folder named another way keeps its own settings" \
+	"$(field "$L/x.sh.result.json" 'd["status"] + " " + d["error"]')" \
+	"invalid_job language: bash is not allowed in this folder"
 
 # --- exit codes ---
 "$CYLO" -c "$C" watch --bogus >/dev/null 2>&1
