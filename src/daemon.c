@@ -249,6 +249,9 @@ static void dir_put(struct watch_dir *d)
 		dir_free(d);
 }
 
+/* Opens @d's directory and claim directories: 0, -EIO when the folder is
+ * there but its .cylo cannot be used (read-only, an I/O error), another
+ * -errno when the path names no directory; @err says which. */
 static int dir_fds(struct watch_dir *d, char *err, size_t n)
 {
 	struct claim_dirs *c;
@@ -267,7 +270,7 @@ static int dir_fds(struct watch_dir *d, char *err, size_t n)
 	if (e < 0) {
 		snprintf(err, n, "watch %s: cannot use %s/.cylo/claims: %s", d->path,
 			 d->path, strerror(-e));
-		return e;
+		return -EIO;	/* the folder is there: not the config's fault */
 	}
 	d->claims = c;
 	if (foreign)
@@ -294,9 +297,11 @@ static int dir_open(struct daemon *dm, const struct watch_conf *c,
 		dir_free(d);
 		return code;
 	}
-	if (dir_fds(d, err, n) < 0) {
+	if ((code = dir_fds(d, err, n)) < 0) {
 		dir_free(d);
-		return dm->o->ndirs ? EXIT_USAGE : EXIT_CONFIG;
+		/* A read-only or failing folder is a runtime failure; a path that
+		 * names no directory, the command line's or the config's. */
+		return code == -EIO ? EXIT_FAIL : dm->o->ndirs ? EXIT_USAGE : EXIT_CONFIG;
 	}
 	d->network = network_fs(d->dirfd);
 	d->fsync = !fd_on_tmpfs(d->dirfd);
@@ -1392,8 +1397,8 @@ static void stop_all(struct daemon *dm)
 		log_info("%zu queued jobs stay pending in their folders", dropped);
 	grace_wait(dm, &left);
 	if (left > 0) {
-		log_warn("killing %d jobs still running after shutdown_grace; they run "
-			 "again at the next start", left);
+		log_warn("killing %d jobs still running (shutdown_grace is over, or a "
+			 "second signal came); they run again at the next start", left);
 		atomic_store(&dm->cancel, true);
 		sandbox_cancel_all(dm->sb);
 		if (pool_wait(dm->pool, now_mono_ns() + KILL_WAIT_NS, &left) < 0) {

@@ -122,12 +122,14 @@ eq "nothing reruns" "$(grep -c ' status=' "$TMPROOT/once.log")" \
 	"$(python3 -c 'import os,sys; d=sys.argv[1].encode(); print(sum(n.endswith(b".result.json") and not os.path.isdir(os.path.join(d, n)) for n in os.listdir(d)))' "$D")"
 expect "no claims or temporaries left" no_leftovers "$D"
 
-# Swapping a planted .cylo symlink in: the folder is refused, not followed.
+# Swapping a planted .cylo symlink in: the folder is refused, not followed;
+# a folder that cannot be used is a runtime failure (1), not a bad
+# command line.
 E=$TMPROOT/evil
 mkdir -p "$E" "$TMPROOT/elsewhere"
 ln -s "$TMPROOT/elsewhere" "$E/.cylo"
 printf 'echo x\n' >"$E/x.sh"
 "$CYLO" watch --once "$E" >"$TMPROOT/evil.log" 2>&1
-eq "planted .cylo symlink: refused" $? 64
+eq "planted .cylo symlink: refused" $? 1
 expect "nothing created through it" test -z "$(ls -A "$TMPROOT/elsewhere")"
 exit 0

@@ -322,4 +322,18 @@ eq "nothing to watch exits 64" $? 64
 printf 'workers = 1\n%s\n' "$(watch_section "$TMPROOT/nowhere")" >"$TMPROOT/nowhere.conf"
 "$CYLO" -c "$TMPROOT/nowhere.conf" watch --once >/dev/null 2>&1
 eq "a watch section on a missing directory exits 78" $? 78
+# A read-only folder is no configuration error (it exited 78, and 64 when
+# named on the command line): a runtime failure, 1.
+if [ "$(id -u)" = 0 ]; then
+	RO=$TMPROOT/ro
+	mkdir -p "$RO"
+	printf 'echo x\n' >"$RO/x.sh"
+	printf 'workers = 1\n%s\n' "$(watch_section "$RO")" >"$TMPROOT/ro.conf"
+	unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" &&
+		exec "$2" -c "$3" watch --once' sh "$RO" "$CYLO" "$TMPROOT/ro.conf" \
+		>"$TMPROOT/ro.log" 2>&1
+	eq "a read-only folder: exit 1, a runtime failure" $? 1
+	expect "... saying why" grep -q "cannot use $RO/.cylo/claims: Read-only file system" \
+		"$TMPROOT/ro.log"
+fi
 exit 0
