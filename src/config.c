@@ -1244,15 +1244,6 @@ static bool path_in(const char *s, const char *dir)
 	return strncmp(s, dir, n) == 0 && (s[n] == '\0' || s[n] == '/');
 }
 
-/*
- * A path bound read-only into boxes, spelled plainly (no "//", "." or
- * "..", no trailing "/", so that the checks below see where it really
- * is).  Every box mounts its own /tmp, /work, /proc and /dev over the
- * binds, and builds its root over /tmp, so a path there would be hidden
- * or silently missing; "/" would cover the whole root, and /etc or the
- * files the box writes there would make every box fail.  The root being
- * built under /tmp, the path must leave room for that prefix.
- */
 /* Why absolute path @s is not spelled one way only ("//", ".", "..", a
  * trailing "/"), or NULL. */
 static const char *plain_path(const char *s)
@@ -1272,6 +1263,15 @@ static const char *plain_path(const char *s)
 	return NULL;
 }
 
+/*
+ * A path bound read-only into boxes, spelled plainly (no "//", "." or
+ * "..", no trailing "/", so that the checks below see where it really
+ * is).  Every box mounts its own /tmp, /work, /proc and /dev over the
+ * binds, and builds its root over /tmp, so a path there would be hidden
+ * or silently missing; "/" would cover the whole root, and /etc or the
+ * files the box writes there would make every box fail.  The root being
+ * built under /tmp, the path must leave room for that prefix.
+ */
 static const char *check_bind_path(const char *s)
 {
 	static const char *const covered[] = { "/tmp", "/work", "/proc", "/dev", NULL };
@@ -1341,6 +1341,12 @@ static const char *check_extension(const char *s)
 	return NULL;
 }
 
+/* Text to look for: an empty one would be found in anything. */
+static const char *check_text(const char *s)
+{
+	return *s ? NULL : "must not be empty";
+}
+
 /* A template must expand, and name its program by absolute path or {exe}. */
 static const char *check_template(const char *s)
 {
@@ -1385,7 +1391,7 @@ static const struct conf_key config_keys[] = {
 	{ "env", CONF_STR, 0, 0, 4096, 64, conf_check_env },
 	{ "main", CONF_STR, 0, 0, 255, 0, conf_check_relpath },
 	{ "address_space", CONF_LONG, 0, 1L << 20, 0, 0, NULL },
-	{ "out_of_memory", CONF_STR, 0, 0, 255, 0, NULL },
+	{ "out_of_memory", CONF_STR, 0, 0, 255, 0, check_text },
 	{ "timeout", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
 	{ "cpu_time", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
 	{ "compile_timeout", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },

@@ -360,8 +360,9 @@ static long cli_watch(struct cylo_config *c, const char *path)
 	int e;
 
 	/* The same directory by any spelling (./d, d/., a//d) is the
-	 * configured watch, with its section's settings (its languages). */
-	if (stat(path, &want) == 0)
+	 * configured watch, with its section's settings (its languages); a
+	 * symlink is none (dir_fds() refuses it). */
+	if (lstat(path, &want) == 0 && S_ISDIR(want.st_mode))
 		for (size_t i = 0; i < c->nwatches; i++)
 			if (stat(c->watches[i].path, &st) == 0 &&
 			    st.st_dev == want.st_dev && st.st_ino == want.st_ino)

@@ -65,14 +65,15 @@ char *job_base_name(const char *main)
 	return d;
 }
 
+/* @tmpl for @s, its {memory} and {heap} those of @memory_mb. */
 static int expand(struct plan *p, const struct job_spec *s, const char *tmpl,
-		  char *const *extra, char ***argv)
+		  long memory_mb, char *const *extra, char ***argv)
 {
 	char mainbuf[1100], memory[LANG_NUM_LEN], heap[LANG_NUM_LEN];
 	struct lang_vars v = { .main = s->main, .dir = "/work", .exe = JOB_EXE_PATH,
 			       .base = p->base };
 
-	lang_vars_memory(&v, s->limits.memory, memory, heap);
+	lang_vars_memory(&v, memory_mb, memory, heap);
 
 	/* A file named "-x.py" must not read as an option. */
 	if (s->main[0] == '-') {
@@ -128,14 +129,15 @@ static int plan_build(struct plan *p, const struct job_ctx *c, struct job_spec *
 		return -ENOMEM;
 	if (s->lang->compile) {
 		p->compile = (int)p->n;
-		if ((e = expand(p, s, s->lang->compile, NULL, &p->argv[0])) < 0)
+		if ((e = expand(p, s, s->lang->compile, s->limits.compile_memory, NULL,
+				  &p->argv[0])) < 0)
 			return e;
 		job_stage_limits(&p->st[p->n], &s->limits, true);
 		p->st[p->n].stdin_fd = -1;
 		p->n++;
 	}
 	p->run = (int)p->n;
-	if ((e = expand(p, s, s->lang->run, s->args, &p->argv[1])) < 0)
+	if ((e = expand(p, s, s->lang->run, s->heap_mb, s->args, &p->argv[1])) < 0)
 		return e;
 	job_stage_limits(&p->st[p->n], &s->limits, false);
 	p->st[p->n].stdin_fd = s->stdin_fd;
@@ -143,7 +145,7 @@ static int plan_build(struct plan *p, const struct job_ctx *c, struct job_spec *
 	plan_tests(p, c, s);
 	for (size_t i = 0; i < p->n; i++) {
 		p->st[i].argv = p->argv[(int)i == p->compile ? 0 : 1];
-		p->st[i].envp = s->env;
+		p->st[i].envp = (int)i == p->compile && s->compile_env ? s->compile_env : s->env;
 		p->st[i].address_space_mb = s->lang->address_space;
 		p->st[i].exec_fd = -1;
 		p->st[i].stdout_fd = -1;

@@ -53,6 +53,8 @@ struct job_spec {
 	struct bundle files;
 	char **args;			/* NULL-terminated */
 	char **env;			/* NULL-terminated, full environment */
+	char **compile_env;		/* the compile stage's ({heap} of its memory), or NULL */
+	long heap_mb;			/* {memory} of the runs: the most a run gets */
 	int stdin_fd;			/* read-only, or -1 */
 	int archive_fd;			/* archive to extract in the box first, or -1 */
 	struct cylo_limits limits;	/* merged and checked */

@@ -47,6 +47,7 @@ void job_spec_free(struct job_spec *s)
 	bundle_close(&s->files);
 	strv_free(s->args);
 	strv_free(s->env);
+	strv_free(s->compile_env);
 	strv_free(s->checker_env);
 	if (s->stdin_fd >= 0)
 		close(s->stdin_fd);
@@ -229,9 +230,14 @@ static int build_env(char ***env, const struct cylo_lang *l, long memory_mb,
 	return e;
 }
 
-/* The common tail: language check, limits, environment, arguments. */
+/*
+ * The common tail: language check, limits, environment, arguments.
+ * @tests_mb is the most memory a test of the job asks for (0: none): the
+ * runs' {memory} and {heap} are sized for the largest, since the tests
+ * share the run's command and environment.
+ */
 static int finish(const struct job_ctx *c, struct job_spec *s,
-		  const struct cylo_limits *job, char *const *args,
+		  const struct cylo_limits *job, long tests_mb, char *const *args,
 		  char *const *env, struct job_result *r)
 {
 	int e;
@@ -243,9 +249,11 @@ static int finish(const struct job_ctx *c, struct job_spec *s,
 			       s->lang->name);
 	if ((e = resolve_limits(c, s->lang, job, &s->limits, r)) < 0)
 		return e;
+	s->heap_mb = s->limits.memory > tests_mb ? s->limits.memory : tests_mb;
 	s->args = strv_dup(args ? args : (char *const[]){ NULL });
-	if (!s->args || !r->language ||
-	    build_env(&s->env, s->lang, s->limits.memory, env) < 0) {
+	if (!s->args || !r->language || build_env(&s->env, s->lang, s->heap_mb, env) < 0 ||
+	    (s->lang->compile &&
+	     build_env(&s->compile_env, s->lang, s->limits.compile_memory, env) < 0)) {
 		result_set_error(r, ST_INTERNAL_ERROR, "out of memory");
 		return -ENOMEM;
 	}
@@ -326,7 +334,7 @@ static int from_bare(const struct job_ctx *c, int dirfd, const char *name,
 	if (!bundle_path_ok(name))
 		return invalid(r, "input name '%s' cannot be used as a file name in the job",
 			       name);
-	if ((e = finish(c, s, NULL, NULL, NULL, r)) < 0)
+	if ((e = finish(c, s, NULL, 0, NULL, NULL, r)) < 0)
 		return e;
 	if ((size_t)st->st_size > workspace_bytes(s))
 		return invalid(r, "input '%s' is larger than the workspace (%ld MiB)",
@@ -665,6 +673,17 @@ static int manifest_lang(const struct job_ctx *c, const struct manifest *m,
 	return s->main ? 0 : -ENOMEM;
 }
 
+/* The most memory a test of @m asks for, 0 when none does. */
+static long tests_memory(const struct manifest *m)
+{
+	long mb = 0;
+
+	for (size_t i = 0; i < m->ntests; i++)
+		if (m->tests[i].limits.memory > mb)
+			mb = m->tests[i].limits.memory;
+	return mb;
+}
+
 /* Parses manifest text and settles language, main, limits, args, env. */
 static int apply_manifest(const struct job_ctx *c, const char *text, size_t len,
 			  const char *fname, struct job_spec *s, struct job_result *r)
@@ -679,7 +698,7 @@ static int apply_manifest(const struct job_ctx *c, const char *text, size_t len,
 	s->manifest = m;
 	if ((e = manifest_lang(c, m, s, r)) < 0)
 		return e;
-	return finish(c, s, &m->limits, m->args, m->env, r);
+	return finish(c, s, &m->limits, tests_memory(m), m->args, m->env, r);
 }
 
 static int from_manifest(const struct job_ctx *c, int dirfd, const char *name,
@@ -791,7 +810,7 @@ static int arc_infer(const struct job_ctx *c, const char *name,
 	s->lang = lang_by_filename(&c->cfg->langs, main);
 	if (!(s->main = strdup(main)))
 		return -ENOMEM;
-	return finish(c, s, NULL, NULL, NULL, r);
+	return finish(c, s, NULL, 0, NULL, NULL, r);
 }
 
 static int from_archive(const struct job_ctx *c, const char *name, int fd,
@@ -865,7 +884,7 @@ int jobspec_from_code(const struct job_ctx *c, const char *lang_name,
 		return invalid(r, "language: unknown language '%s'", lang_name);
 	if (code_len == 0)
 		return invalid(r, "code: empty program");
-	if ((e = finish(c, s, over, NULL, NULL, r)) < 0)
+	if ((e = finish(c, s, over, 0, NULL, NULL, r)) < 0)
 		return e;
 	s->main = strdup(s->lang->default_main);
 	if (!s->main || bundle_new(&s->files, workspace_bytes(s), BUNDLE_ENTRIES) < 0)

@@ -122,10 +122,10 @@ static const struct lang_def builtin[] = {
 		       " -cp . {base}",
 		.paths = { BASE_PATHS, "/etc/java-17-openjdk" },
 		.main = "Main.java",
-		.out_of_memory = "java.lang.OutOfMemoryError",
+		.out_of_memory = "java.lang.OutOfMemoryError: Java heap space",
 		.processes = 256, .compile_timeout = 60,
-		/* 1 GiB of class space, the code cache; the heap then takes
-		 * at most half of the address space */
+		/* 1 GiB of class space, the code cache, thread stacks; the heap
+		 * is {heap} */
 		.address_space = 4096,
 	}, {
 		.name = "ruby", .aliases = { "rb" }, .extensions = { "rb" },

@@ -30,7 +30,6 @@ struct cylo_lang {
 				   heap bound stops it, or NULL */
 };
 
-
 struct lang_table {
 	struct cylo_lang *v;
 	size_t n;

@@ -130,7 +130,8 @@ struct stage_outcome {
 	int exit_code;		/* -1 when killed by a signal */
 	int signal;		/* 0 when it exited */
 	bool timed_out;		/* wall or CPU limit */
-	bool memory_exceeded;	/* an OOM kill in the box's cgroup */
+	bool memory_exceeded;	/* an OOM kill in the box's cgroup (job.c adds a
+				   runtime's own out-of-memory error) */
 	bool output_exceeded;	/* a stream went over output_kb */
 	double wall_ms, cpu_ms;
 	long memory_kb;		/* peak, -1 unknown */

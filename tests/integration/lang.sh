@@ -149,27 +149,6 @@ EOF
 	go.rt) printf 'package main\n\nimport "os"\n\nfunc main() {\n\tos.Exit(3)\n}\n' ;;
 	go.ce) printf 'package main\n\nfunc main() {\n\tno_such_thing_42()\n}\n' ;;
 	go.loop) printf 'package main\n\nfunc main() {\n\tfor {\n\t}\n}\n' ;;
-	go.live) cat <<'EOF'
-package main
-
-import "fmt"
-
-func main() {
-	var keep [][]byte
-	for r := 0; r < 8; r++ {
-		keep = make([][]byte, 150)
-		for i := range keep {
-			b := make([]byte, 1<<20)
-			for j := range b {
-				b[j] = byte(r)
-			}
-			keep[i] = b
-		}
-	}
-	fmt.Println(keep[149][0])
-}
-EOF
-		;;
 	go.mem) cat <<'EOF'
 package main
 
@@ -345,6 +324,28 @@ EOF
 	java.rt) printf 'public class Main {\n    public static void main(String[] a) {\n        System.exit(3);\n    }\n}\n' ;;
 	java.ce) printf 'public class Main {\n    public static void main(String[] a) {\n        no_such_thing_42();\n    }\n}\n' ;;
 	java.loop) printf 'public class Main {\n    public static void main(String[] a) {\n        long n = 0;\n        while (true)\n            n++;\n    }\n}\n' ;;
+	java.threads) cat <<'EOF'
+public class Main {
+    public static void main(String[] a) {
+        for (int i = 0; i < 1000; i++) {
+            Thread t = new Thread(() -> {
+                try { Thread.sleep(60000); } catch (InterruptedException e) { }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+        System.out.println("all started");
+    }
+}
+EOF
+		;;
+	javascript.big) cat <<'EOF'
+const keep = [];
+for (let i = 0; i < 200; i++)
+  keep.push(new Array(1 << 17).fill(i + 0.5));
+console.log(keep.length);
+EOF
+		;;
 	java.live) cat <<'EOF'
 public class Main {
     public static void main(String[] a) {
@@ -490,15 +491,13 @@ lang_suite() {
 		"d['status'] == 'memory_limit'" "d['memory_exceeded'] is True" \
 		"d['limits']['memory'] == 64" "d['stdout'] == ''"
 	# With rlimits only, the same 1 GiB still fails, as the runtime's own
-	# error.  Not Java: its heap may take half of 64 + 4096 MiB there
-	# (README, cgroups).
-	if [ "$l" != java ]; then
-		COPT="-c $RLCONF"
-		run_case "lang/$l/memory-rlimits-only" '!0' "$d/jobs/memory.job" \
-			"d['status'] in ('runtime_error', 'timeout')" "d['stdout'] == ''" \
-			"d['limits']['enforced_by'] == 'rlimit'"
-		COPT=
-	fi
+	# error: memory_limit where that is the language's out_of_memory
+	# (Java's heap is {heap} there too).
+	COPT="-c $RLCONF"
+	run_case "lang/$l/memory-rlimits-only" '!0' "$d/jobs/memory.job" \
+		"d['status'] in ('runtime_error', 'timeout', 'memory_limit')" \
+		"d['stdout'] == ''" "d['limits']['enforced_by'] == 'rlimit'"
+	COPT=
 
 	# 150 MiB live, replaced 8 times, under memory = 256: the JVM and V8
 	# sized their heaps for the host's memory, outgrew the box before they
@@ -511,6 +510,24 @@ lang_suite() {
 		run_case "lang/$l/heap-sized-for-the-job" 0 "$d/jobs/live.job" \
 			"d['limits']['enforced_by'] == 'rlimit' or d['status'] == 'ok'" \
 			"d['limits']['enforced_by'] == 'rlimit' or d['stdout'] == '7\n'" ;;
+	esac
+	# A JVM that cannot start a thread (processes) says OutOfMemoryError
+	# too, but it is no memory_limit; and a test's own larger memory sizes
+	# the heap ({memory} is the most any run gets), not the job's.
+	case $l in
+	java)
+		src "$l" threads >"$d/threads.src"
+		mkjob "$d/jobs/threads.job" "$l" "$main" "$d/threads.src" "processes = 32" \
+			"timeout = 20"
+		run_case "lang/$l/thread-limit-is-no-memory-limit" '!0' "$d/jobs/threads.job" \
+			"d['status'] == 'runtime_error'" "d['memory_exceeded'] is False" ;;
+	javascript)
+		src "$l" big >"$d/big.src"
+		mkjob "$d/jobs/big.job" "$l" "$main" "$d/big.src" "memory = 128" \
+			'test "t" { expect = "200"  memory = 512 }'
+		run_case "lang/$l/heap-sized-for-a-tests-memory" 0 "$d/jobs/big.job" \
+			"d['limits']['enforced_by'] == 'rlimit' or d['status'] == 'ok'" \
+			"d['limits']['enforced_by'] == 'rlimit' or d['tests'][0]['verdict'] == 'accepted'" ;;
 	esac
 	# Ordinary code of today: Rust's 2021 edition (rustc defaulted to
 	# 2015), and awk and which in shell jobs (Debian alternatives).

@@ -249,6 +249,8 @@ static const struct {
 	  "\"/srv/a\" given twice (first on line 1)" },
 	{ "workers = {2}\n", 1, "workers", "unexpected '{'" },
 	{ "watch \"/srv//a\" {\n}\n", 1, "watch", "must be spelled without" },
+	{ "language \"x\" {\n  run = \"/bin/true\"\n  out_of_memory = \"\"\n}\n", 3,
+	  "out_of_memory", "must not be empty" },
 	{ "watch \"/srv/./a\" {\n}\n", 1, "watch", "must be spelled without" },
 	{ "watch \"/srv/b/../a\" {\n}\n", 1, "watch", "must be spelled without" },
 	{ "watch \"/srv/a\" {\n  defaults {\n    memory = 5000\n  }\n}\n", 3, "memory",
