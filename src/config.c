@@ -1210,6 +1210,7 @@ static cfg_opt_t language_opts[] = {
 	CFG_STR("main", NULL, CFGF_NODEFAULT),
 	CFG_INT("address_space", 0, CFGF_NONE),
 	CFG_STR("out_of_memory", NULL, CFGF_NODEFAULT),
+	CFG_STR("uncaught", NULL, CFGF_NODEFAULT),
 	LIMIT_OPTS,
 	CFG_END()
 };
@@ -1392,6 +1393,7 @@ static const struct conf_key config_keys[] = {
 	{ "main", CONF_STR, 0, 0, 255, 0, conf_check_relpath },
 	{ "address_space", CONF_LONG, 0, 1L << 20, 0, 0, NULL },
 	{ "out_of_memory", CONF_STR, 0, 0, 255, 0, check_text },
+	{ "uncaught", CONF_STR, 0, 0, 255, 0, check_text },
 	{ "timeout", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
 	{ "cpu_time", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
 	{ "compile_timeout", CONF_DOUBLE, 0.001, 86400, 0, 0, NULL },
@@ -1675,7 +1677,8 @@ static int lang_from_section(struct conf_run *r, const struct cylo_config *c,
 	    conf_str(sec, "compile", &l->compile) < 0 ||
 	    conf_str(sec, "run", &l->run) < 0 ||
 	    conf_str(sec, "main", &l->default_main) < 0 ||
-	    conf_str(sec, "out_of_memory", &l->out_of_memory) < 0)
+	    conf_str(sec, "out_of_memory", &l->out_of_memory) < 0 ||
+	    conf_str(sec, "uncaught", &l->uncaught) < 0)
 		return -ENOMEM;
 	if (check_lang_name(l->name) != NULL)
 		conf_error(r, line, "language", "\"%s\": the name %s", l->name,

@@ -272,15 +272,25 @@ static size_t first_line(const struct stage_outcome *o, const char **text)
 	return n ? n : line_in(o->out.p, o->out.len, text);
 }
 
-/* A test's verdict and message from how the checker ended; false when it
- * did not judge. */
-static bool judged(const struct stage_outcome *o, struct check_verdict *v)
+/* Whether a checker in language @l died of an uncaught error: its
+ * runtime's exit 1 would read as a wrong answer, the student's loss for
+ * the checker's bug. */
+static bool crashed(const struct cylo_lang *l, const struct stage_outcome *o)
+{
+	return l->uncaught && o->exit_code != 0 && o->err.p &&
+	       memmem(o->err.p, o->err.len, l->uncaught, strlen(l->uncaught)) != NULL;
+}
+
+/* A test's verdict and message from how a checker in language @l ended;
+ * false when it did not judge. */
+static bool judged(const struct cylo_lang *l, const struct stage_outcome *o,
+		   struct check_verdict *v)
 {
 	const char *text;
 	size_t n;
 
 	if (o->timed_out || o->memory_exceeded || o->output_exceeded || o->signal ||
-	    o->exit_code < 0 || o->exit_code > 2)
+	    o->exit_code < 0 || o->exit_code > 2 || crashed(l, o))
 		return false;
 	v->verdict = o->exit_code == 0 ? V_ACCEPTED : V_WRONG_ANSWER;
 	if ((n = first_line(o, &text)) > 0)
@@ -306,6 +316,8 @@ static void failed(struct job_result *r, const struct job_spec *s, const char *w
 		snprintf(how, sizeof(how), "went over its output limit");
 	else if (o->signal)
 		snprintf(how, sizeof(how), "was killed by signal %d", o->signal);
+	else if (crashed(s->checker_lang, o))
+		snprintf(how, sizeof(how), "died of an uncaught error (exit %d)", o->exit_code);
 	else
 		snprintf(how, sizeof(how), "exited %d", o->exit_code);
 	result_set_error(r, ST_INVALID_JOB, "%s:%d: checker: %s: it %s%s%.*s",
@@ -331,7 +343,7 @@ static bool run_check(struct box *b, const struct cplan *p, const struct job_spe
 		snprintf(what, sizeof(what), "'%s' did not compile", s->checker);
 		failed(r, s, what, &o);
 		ok = false;
-	} else if (i >= p->first && !judged(&o, &v[i - p->first])) {
+	} else if (i >= p->first && !judged(s->checker_lang, &o, &v[i - p->first])) {
 		snprintf(what, sizeof(what), "test '%s'",
 			 s->tests[k->tests[i - p->first]].t->name);
 		failed(r, s, what, &o);

@@ -53,6 +53,7 @@ struct lang_def {
 	const char *env[10];
 	const char *main;
 	const char *out_of_memory;
+	const char *uncaught;
 	/* Limits the runtime needs above the defaults; 0 = not set. */
 	long processes;
 	double compile_timeout;
@@ -66,6 +67,7 @@ static const struct lang_def builtin[] = {
 		.paths = { BASE_PATHS },
 		.env = { "PYTHONDONTWRITEBYTECODE=1" },
 		.main = "main.py",
+		.uncaught = "Traceback (most recent call last):",
 	}, {
 		.name = "javascript", .aliases = { "js", "node" },
 		.extensions = { "js", "mjs" },
@@ -76,6 +78,7 @@ static const struct lang_def builtin[] = {
 		.paths = { BASE_PATHS },
 		.main = "main.js",
 		.out_of_memory = "JavaScript heap out of memory",
+		.uncaught = "\nNode.js v",	/* closes the report of an uncaught error */
 		.address_space = 1024,	/* V8's reservations: 768 MiB to start */
 	}, {
 		/* No network and no module cache: GOPATH mode, offline, static. */
@@ -123,6 +126,7 @@ static const struct lang_def builtin[] = {
 		.paths = { BASE_PATHS, "/etc/java-17-openjdk" },
 		.main = "Main.java",
 		.out_of_memory = "java.lang.OutOfMemoryError: Java heap space",
+		.uncaught = "Exception in thread \"",
 		.processes = 256, .compile_timeout = 60,
 		/* 1 GiB of class space, the code cache, thread stacks; the heap
 		 * is {heap} */
@@ -182,6 +186,7 @@ static int lang_from_def(const struct lang_def *d, struct cylo_lang *l)
 	l->run = dup_or_null(d->run, &oom);
 	l->default_main = dup_or_null(d->main, &oom);
 	l->out_of_memory = d->out_of_memory ? dup_or_null(d->out_of_memory, &oom) : NULL;
+	l->uncaught = d->uncaught ? dup_or_null(d->uncaught, &oom) : NULL;
 	l->aliases = strv_from(d->aliases, NELEM(d->aliases));
 	l->extensions = strv_from(d->extensions, NELEM(d->extensions));
 	l->paths = strv_from(d->paths, NELEM(d->paths));
@@ -230,6 +235,7 @@ void lang_clear(struct cylo_lang *l)
 	strv_free(l->env);
 	free(l->default_main);
 	free(l->out_of_memory);
+	free(l->uncaught);
 	memset(l, 0, sizeof(*l));
 }
 

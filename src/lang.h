@@ -28,6 +28,8 @@ struct cylo_lang {
 				   to memory for RLIMIT_AS when rlimits limit it */
 	char *out_of_memory;	/* what the runtime writes to stderr when its own
 				   heap bound stops it, or NULL */
+	char *uncaught;		/* what it writes when it dies of an uncaught
+				   error, or NULL: a checker's crash */
 };
 
 struct lang_table {

@@ -76,8 +76,6 @@ cat >"$J/said/chk.py" <<'EOF'
 import sys
 inp, out, ans = sys.argv[1:4]
 got, want = open(out).read().split(), open(ans).read().split()
-if want == ['boom']:
-    raise ValueError('the checker broke')
 if got == want:
     print('ok', got[0], file=sys.stderr)
     sys.exit(0)
@@ -96,13 +94,12 @@ code = "print(input())"
 checker = "chk.py"
 test "same"  { stdin = "5"  expect = "5" }
 test "diff"  { stdin = "6"  expect = "7" }
-test "crash" { stdin = "1"  expect = "boom" }
 test "quiet" { stdin = "2"  expect = "quiet" }
 test "crlf"  { stdin = "3"  expect = "crlf" }
 EOF
 run_case checker/messages 0 "$J/said.job" \
-	"$V == 'same=accepted diff=wrong_answer crash=wrong_answer quiet=wrong_answer crlf=wrong_answer'" \
-	"[t['checker_message'] for t in d['tests']] == ['ok 5', 'expected 7 found 6', 'Traceback (most recent call last):', None, 'bad']"
+	"$V == 'same=accepted diff=wrong_answer quiet=wrong_answer crlf=wrong_answer'" \
+	"[t['checker_message'] for t in d['tests']] == ['ok 5', 'expected 7 found 6', None, 'bad']"
 
 # A checker may run a helper of the job: its copy keeps its execute bits.
 mkdir -p "$J/helper"
@@ -222,6 +219,15 @@ broken_checker slow chk.sh 'while :; do :; done
 '
 run_case checker/timeout 125 "$J/slow.job" "d['status'] == 'invalid_job'" \
 	"'ran out of time' in d['error']" "d['tests'] is None"
+
+# A Python checker dying of an uncaught exception exits 1, which read as a
+# wrong answer: the student failed the test for the checker's bug.
+broken_checker raises chk.py 'import sys
+int(open(sys.argv[2]).read()) / 0
+'
+run_case checker/uncaught-error-is-no-verdict 125 "$J/raises.job" \
+	"d['status'] == 'invalid_job'" "d['tests'] is None" \
+	"d['error'].startswith(\"raises.job:3: checker: test 'a': it died of an uncaught error (exit 1)\")"
 
 broken_checker nocc chk.c 'int main(void) { return nope; }
 '

@@ -251,6 +251,8 @@ static const struct {
 	{ "watch \"/srv//a\" {\n}\n", 1, "watch", "must be spelled without" },
 	{ "language \"x\" {\n  run = \"/bin/true\"\n  out_of_memory = \"\"\n}\n", 3,
 	  "out_of_memory", "must not be empty" },
+	{ "language \"x\" {\n  run = \"/bin/true\"\n  uncaught = \"\"\n}\n", 3,
+	  "uncaught", "must not be empty" },
 	{ "watch \"/srv/./a\" {\n}\n", 1, "watch", "must be spelled without" },
 	{ "watch \"/srv/b/../a\" {\n}\n", 1, "watch", "must be spelled without" },
 	{ "watch \"/srv/a\" {\n  defaults {\n    memory = 5000\n  }\n}\n", 3, "memory",
