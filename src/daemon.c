@@ -1243,6 +1243,7 @@ static void reload(struct daemon *dm)
 	struct cylo_config *c = NULL;
 	struct watch_set *s = NULL;
 	char err[8192];
+	bool moved;
 
 	log_info("SIGHUP: reloading the configuration");
 	if (load_config(dm, &c, err, sizeof(err)) < 0) {
@@ -1262,8 +1263,17 @@ static void reload(struct daemon *dm)
 		log_warn("reload: workers = %d takes effect at the next start", c->workers);
 	if (sandbox_changed(&dm->cfg->sandbox, &c->sandbox))
 		log_warn("reload: sandbox { } changes take full effect only at the next start");
+	moved = dm->cfg->status_file &&
+		(!c->status_file || strcmp(dm->cfg->status_file, c->status_file));
+	if (moved)	/* nothing updates the old file any more */
+		write_status(dm, "stopped");
 	set_swap(dm, s);
 	apply_level(dm);
+	if (moved) {	/* the new one at once, whatever the old one last said */
+		free(dm->status_out.last);
+		dm->status_out.last = NULL;
+		write_status(dm, "running");
+	}
 	log_info("configuration reloaded: %zu watched directories", s->n);
 }
 

@@ -12,9 +12,9 @@ P=$TMPROOT/p
 L=$TMPROOT/l
 mkdir -p "$A" "$B" "$P" "$L"
 C=$TMPROOT/cylo.conf
-write_conf() {	# write_conf RAW_OUTPUT
+write_conf() {	# write_conf RAW_OUTPUT [STATUS_FILE]
 	conf "$C" <<EOF
-status_file = "$TMPROOT/status.txt"
+status_file = "${2:-$TMPROOT/status.txt}"
 metrics_file = "$TMPROOT/metrics.prom"
 $(watch_section "$A" 'rescan_interval = 0.3' 'settle = 0.5' "raw_output = $1")
 $(watch_section "$B" 'rescan_interval = 0.3')
@@ -195,12 +195,18 @@ expect "daemon alive after a broken SIGHUP" alive "$d_pid"
 printf 'echo still\n' >"$B/still.sh"
 expect "old config still in force (B still watched)" until_ok 20 test -f "$B/still.sh.result.json"
 
-# SIGHUP with a good config: applied to new jobs.
-write_conf true
+# SIGHUP with a good config: applied to new jobs.  Its status file moved:
+# the new one is written at once (the same text was not written again),
+# and the old one, which nothing updates any more, says stopped (it said
+# running, with a live pid, for ever).
+write_conf true "$TMPROOT/status2.txt"
 kill -HUP "$d_pid"
 expect "reload logged" until_ok 20 grep -q "configuration reloaded" "$TMPROOT/d.log"
 printf 'echo raw\n' >"$A/raw.sh"
 expect "new config in force (raw_output)" until_ok 20 test -f "$A/raw.sh.stdout"
+expect "... its status file moved is written at once" \
+	until_ok 20 grep -q '^state running' "$TMPROOT/status2.txt"
+expect "... and the old one says stopped" grep -q '^state stopped' "$TMPROOT/status.txt"
 
 # A watched folder deleted while running: logged, others keep working,
 # and a directory at the path again is watched again.  Inputs go first: a
@@ -288,7 +294,7 @@ eq "SIGTERM: exit 0" "$rc" 0
 eq "running job finished within the grace" "$(r "$A/long.sh" 'd["stdout"]')" finished
 expect "... and the exit came within the grace" test $((t1 - t0)) -lt 10
 expect "no claim left" no_leftovers "$A"
-expect "status file: stopped" grep -q '^state stopped' "$TMPROOT/status.txt"
+expect "status file: stopped" grep -q '^state stopped' "$TMPROOT/status2.txt"
 
 # SIGTERM with a job that outlives the grace: killed, no result, no claim;
 # it runs again at the next start.
