@@ -183,6 +183,11 @@ enum job_status job_status_of(const struct stage_outcome *o)
 	return ST_OK;
 }
 
+bool job_stderr_has(const struct stage_outcome *o, const char *text)
+{
+	return text && o->err.p && memmem(o->err.p, o->err.len, text, strlen(text)) != NULL;
+}
+
 enum job_status job_open_status(int e)
 {
 	return e == -EDQUOT ? ST_INVALID_JOB : ST_SANDBOX_ERROR;
@@ -195,9 +200,8 @@ enum job_status job_open_status(int e)
  */
 static void note_out_of_memory(const struct cylo_lang *l, struct stage_outcome *o)
 {
-	if (l->out_of_memory && !o->error && !o->memory_exceeded && !o->timed_out &&
-	    !o->output_exceeded && (o->exit_code != 0 || o->signal) && o->err.p &&
-	    memmem(o->err.p, o->err.len, l->out_of_memory, strlen(l->out_of_memory)))
+	if (!o->error && !o->memory_exceeded && !o->timed_out && !o->output_exceeded &&
+	    (o->exit_code != 0 || o->signal) && job_stderr_has(o, l->out_of_memory))
 		o->memory_exceeded = true;
 }
 

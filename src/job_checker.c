@@ -277,8 +277,7 @@ static size_t first_line(const struct stage_outcome *o, const char **text)
  * the checker's bug. */
 static bool crashed(const struct cylo_lang *l, const struct stage_outcome *o)
 {
-	return l->uncaught && o->exit_code != 0 && o->err.p &&
-	       memmem(o->err.p, o->err.len, l->uncaught, strlen(l->uncaught)) != NULL;
+	return o->exit_code != 0 && job_stderr_has(o, l->uncaught);
 }
 
 /* A test's verdict and message from how a checker in language @l ended;

@@ -25,6 +25,9 @@ char *job_base_name(const char *main);
 /* How a stage ended, as a job status (ST_OK when it exited 0). */
 enum job_status job_status_of(const struct stage_outcome *o);
 
+/* Whether the stage's captured stderr holds @text (a runtime's report). */
+bool job_stderr_has(const struct stage_outcome *o, const char *text);
+
 /* The status of a box that did not open (box_open()'s -errno): the job's
  * files not fitting its workspace is invalid_job, the rest the sandbox's. */
 enum job_status job_open_status(int e);
