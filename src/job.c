@@ -168,6 +168,14 @@ static char *join_output(const struct stage_outcome *o, size_t *len)
 	return buf;
 }
 
+#define COMPILE_DRAIN_BYTES ((size_t)16 << 20)
+
+void job_compile_outcome_init(struct stage_outcome *o, long output_kb)
+{
+	stage_outcome_init(o, (size_t)output_kb << 10);
+	o->drain_max = COMPILE_DRAIN_BYTES;
+}
+
 enum job_status job_status_of(const struct stage_outcome *o)
 {
 	if (o->error)
@@ -211,10 +219,11 @@ static bool compile(struct box *b, const struct plan *p, struct job_result *r)
 	struct stage_outcome o;
 	bool go_on = false;
 
-	stage_outcome_init(&o, (size_t)p->st[p->compile].output_kb << 10);
+	job_compile_outcome_init(&o, p->st[p->compile].output_kb);
 	box_run(b, (size_t)p->compile, &o);
 	r->has_compile = true;
 	r->compile.exit_code = o.exit_code;
+	r->compile.output_truncated = o.out.truncated || o.err.truncated;
 	r->compile.time_ms = o.wall_ms;
 	r->timing.compile = o.wall_ms;
 	r->compile.output = join_output(&o, &r->compile.output_len);
@@ -404,7 +413,7 @@ static int reopen(const struct job_ctx *c, const struct box_spec *bs,
 	}
 	if (p->compile < 0)
 		return 0;
-	stage_outcome_init(&o, (size_t)p->st[p->compile].output_kb << 10);
+	job_compile_outcome_init(&o, p->st[p->compile].output_kb);
 	box_run(*b, (size_t)p->compile, &o);
 	ok = !o.error && job_status_of(&o) == ST_OK;
 	if (o.error)

@@ -333,7 +333,10 @@ static bool run_check(struct box *b, const struct cplan *p, const struct job_spe
 	char what[1200];
 	bool ok = true;
 
-	stage_outcome_init(&o, (size_t)p->st[i].output_kb << 10);
+	if (i < p->first)
+		job_compile_outcome_init(&o, p->st[i].output_kb);
+	else
+		stage_outcome_init(&o, (size_t)p->st[i].output_kb << 10);
 	box_run(b, i, &o);
 	if (o.error) {
 		result_set_error(r, ST_SANDBOX_ERROR, "checker: %s", o.reason);

@@ -22,6 +22,15 @@ void job_stage_limits(struct stage_spec *st, const struct cylo_limits *l, bool c
  * (owned; NULL when out of memory). */
 char *job_base_name(const char *main);
 
+/*
+ * Initialises @o for a compile stage.  A compiler's output over
+ * @output_kb is cut, not a reason to stop it: a C++ template error runs
+ * to megabytes, and the student is owed a compile_error, as DOMjudge and
+ * Kattis give.  Only a compiler still writing past 16 MiB is stopped
+ * (output_limit).
+ */
+void job_compile_outcome_init(struct stage_outcome *o, long output_kb);
+
 /* How a stage ended, as a job status (ST_OK when it exited 0). */
 enum job_status job_status_of(const struct stage_outcome *o);
 

@@ -279,6 +279,7 @@ static json_t *json_compile(const struct job_result *r)
 	o = json_object();
 	bad |= SET(o, "exit_code", json_int_or_null(c->exit_code, c->exit_code >= 0));
 	bad |= SET(o, "output", json_text(c->output, c->output_len));
+	bad |= SET(o, "output_truncated", json_boolean(c->output_truncated));
 	bad |= SET(o, "time_ms", json_ms(c->time_ms));
 	return built(o, bad);
 }

@@ -63,6 +63,7 @@ struct result_compile {
 	int exit_code;
 	char *output;		/* owned, raw bytes */
 	size_t output_len;
+	bool output_truncated;	/* cut at output_limit */
 	double time_ms;
 };
 

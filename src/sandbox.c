@@ -860,7 +860,8 @@ static char *pump_buffer(void)
 	return pump_buf = p;
 }
 
-/* Reads what a pipe has; ends the stage when a stream is over budget. */
+/* Reads what a pipe has; ends the stage when a stream is over budget
+ * (with a drain_max, once both streams gave that much). */
 static void pump(struct waiter *w, int k)
 {
 	char small[512], *buf = pump_buffer();
@@ -879,7 +880,9 @@ static void pump(struct waiter *w, int k)
 		w->pipes[k] = -1;
 		return;
 	}
-	if (dynbuf_add(d, buf, (size_t)n) < 0 || d->truncated) {
+	w->o->read_bytes += (size_t)n;
+	if (dynbuf_add(d, buf, (size_t)n) < 0 ||
+	    (d->truncated && w->o->read_bytes > w->o->drain_max)) {
 		if (!w->o->output_exceeded && !w->b->dead)
 			w->o->output_exceeded = true;
 		stop_stage(w);

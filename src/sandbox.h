@@ -136,6 +136,10 @@ struct stage_outcome {
 	double wall_ms, cpu_ms;
 	long memory_kb;		/* peak, -1 unknown */
 	struct dynbuf out, err;	/* captured streams, capped at output_kb */
+	size_t drain_max;	/* a stream over its cap is read on and cut, not
+				   stopped, until both have given this many
+				   bytes (0: the stage ends at the cap) */
+	size_t read_bytes;	/* both streams, as read */
 	struct stage_timing timing;
 	int error;		/* -errno when the sandbox failed; then: */
 	char reason[256];	/* "landlock: ..." naming the layer */

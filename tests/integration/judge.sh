@@ -250,6 +250,46 @@ EOF
 run_case judge/compile-error 1 "$J/broken.job" \
 	"d['status'] == 'compile_error'" "d['tests'] is None" "d['score'] is None"
 
+# A compiler's output over output_limit is cut, not a limit the student
+# went over: many errors are still a compile_error, and many warnings
+# still let the program run.  A compiler that writes on past 16 MiB is
+# stopped, for output_limit.
+python3 - "$J" <<'PYEOF'
+import sys
+d = sys.argv[1]
+errs = "".join(f"  missing_{i}(1);\n" for i in range(2000))
+warns = "".join(f'#warning "warning number {i} of many"\n' for i in range(2000))
+with open(f"{d}/errors.job", "w") as f:
+    f.write('language = "c"\noutput_limit = 16\ncode = "int main(void) {\n'
+            + errs + '  return 0;\n}"\ntest "t" { expect = "" }\n')
+with open(f"{d}/warnings.job", "w") as f:
+    f.write('language = "c"\noutput_limit = 16\ncode = "#include <stdio.h>\n'
+            + warns.replace('"', '\\"')
+            + 'int main(void) { puts(\\"ran\\"); return 0; }"\n'
+            'test "t" { expect = "ran" }\n')
+PYEOF
+run_case judge/compile-output-cut 1 "$J/errors.job" \
+	"d['status'] == 'compile_error'" "d['compile']['exit_code'] == 1" \
+	"d['compile']['output_truncated'] is True" \
+	"16384 <= len(d['compile']['output'].encode()) <= 32768" \
+	"'missing_0' in d['compile']['output']"
+run_case judge/compile-warnings-cut 0 "$J/warnings.job" \
+	"d['status'] == 'ok'" "d['compile']['exit_code'] == 0" \
+	"d['compile']['output_truncated'] is True" "$V == 't=accepted'"
+cat >"$TMPROOT/spew.conf" <<EOF
+$(cat "$CONF")
+language "spew" {
+	extensions = { "spew" }
+	compile = "/usr/bin/yes compiling"
+	run = "/usr/bin/true"
+	paths = { "/usr", "/bin", "/lib", "/lib64" }
+}
+EOF
+printf 'x\n' >"$J/forever.spew"
+COPT="-c $TMPROOT/spew.conf" run_case judge/compile-output-endless 137 "$J/forever.spew" \
+	"d['status'] == 'output_limit'" "d['compile']['output_truncated'] is True" \
+	"'compile stage went over output_limit' in d['error']"
+
 # ---- files of the job directory: a test's files stay out of /work ---------
 mkdir -p "$J/files/data"
 printf '6 7\n' >"$J/files/data/in1.txt"

@@ -100,7 +100,8 @@ static void full_result(struct job_result *r)
 	r->cpu_time_ms = 3.4;
 	r->memory_used_kb = 2560;
 	r->has_compile = true;
-	r->compile = (struct result_compile){ 0, strdup("warning"), 7, 100.2 };
+	r->compile = (struct result_compile){ .exit_code = 0, .output = strdup("warning"),
+					      .output_len = 7, .time_ms = 100.2 };
 	r->tests = calloc(2, sizeof(*r->tests));
 	r->ntests = 2;
 	r->tests[0] = (struct result_test){ strdup("t1"), V_ACCEPTED, 5, 1000, 1, NULL };
@@ -238,7 +239,8 @@ START_TEST(test_json_every_field)
 	ck_assert_double_eq(json_real_value(json_object_get(doc, "memory_used_mb")), 2.5);
 
 	c = json_object_get(doc, "compile");
-	ck_assert_int_eq(json_object_size(c), 3);
+	ck_assert_int_eq(json_object_size(c), 4);
+	ck_assert(json_is_false(json_object_get(c, "output_truncated")));
 	ck_assert_int_eq(json_integer_value(json_object_get(c, "exit_code")), 0);
 	ck_assert(json_is_integer(json_object_get(c, "exit_code")));
 	ck_assert_str_eq(json_string_value(json_object_get(c, "output")), "warning");
