@@ -145,7 +145,8 @@ struct daemon {
 	bool once_done;
 	bool stopping;
 	atomic_bool cancel;		/* shutdown kill: drop the results */
-	atomic_bool failed;		/* a result could not be written */
+	atomic_bool failed;		/* a job could not be claimed, or its result
+				   could not be written */
 	atomic_bool broken;		/* a worker is stuck: stop, exit 1 */
 	atomic_int busy;
 	struct metrics m;
@@ -1050,6 +1051,8 @@ static void run_claimed(struct job_env *j, struct claim_dirs *cd)
 		else
 			log_warn("job=%s stage=claim cannot claim it in %s/.cylo/claims: %s",
 				 j->esc, j->d->path, log_errstr(e, why, sizeof(why)));
+		if (e != -EBUSY)	/* --once: a job left unrun is a failure */
+			atomic_store(&j->dm->failed, true);
 		return;
 	}
 	/* Another instance may have finished it between our scan and our claim. */

@@ -335,5 +335,18 @@ if [ "$(id -u)" = 0 ]; then
 	eq "a read-only folder: exit 1, a runtime failure" $? 1
 	expect "... saying why" grep -q "cannot use $RO/.cylo/claims: Read-only file system" \
 		"$TMPROOT/ro.log"
+	# A job that cannot be claimed is left unrun: exit 1 as well (it was
+	# 0, so cron saw a clean run), and the input stays for the next run.
+	RC=$TMPROOT/roclaims
+	mkdir -p "$RC"
+	printf 'workers = 1\n%s\n' "$(watch_section "$RC")" >"$TMPROOT/rc.conf"
+	"$CYLO" -c "$TMPROOT/rc.conf" watch --once >/dev/null 2>&1
+	printf 'echo x\n' >"$RC/x.sh"
+	unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" &&
+		exec "$2" -c "$3" watch --once' sh "$RC/.cylo/claims" "$CYLO" "$TMPROOT/rc.conf" \
+		>"$TMPROOT/rc.log" 2>&1
+	eq "a job that cannot be claimed: exit 1" $? 1
+	expect "... saying why" grep -q "job=x.sh stage=claim cannot claim it" "$TMPROOT/rc.log"
+	expect "... and it is left for the next run" test ! -e "$RC/x.sh.result.json"
 fi
 exit 0
