@@ -229,12 +229,28 @@ int cmd_langs(const struct cli *cli, int argc, char **argv)
 int cmd_check(const struct cli *cli, int argc, char **argv)
 {
 	struct cylo_config *cfg;
+	bool bad = false;
 
 	(void)argc;
 	(void)argv;
 	if (!(cfg = cli_load_config(cli)))
 		return EXIT_CONFIG;
-	printf("configuration OK\n");
+	/* What the daemon would refuse at start: a path that names no
+	 * directory, or a symlink.  Every one is said. */
+	for (size_t i = 0; i < cfg->nwatches; i++) {
+		char err[PATH_MAX + 256];
+		int fd = config_open_watch(cfg, &cfg->watches[i], err, sizeof(err));
+
+		if (fd < 0) {
+			fprintf(stderr, "cylo: %s\n", err);
+			bad = true;
+		} else {
+			close(fd);
+		}
+	}
 	config_free(cfg);
+	if (bad)
+		return EXIT_CONFIG;
+	printf("configuration OK\n");
 	return EXIT_OK;
 }

@@ -1554,6 +1554,25 @@ static char *absolute_path(const char *path)
 	return p;
 }
 
+int config_open_watch(const struct cylo_config *c, const struct watch_conf *w,
+		      char *err, size_t n)
+{
+	int fd = open(w->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e;
+	const char *hint;
+
+	if (fd >= 0)
+		return fd;
+	e = errno;
+	hint = e == ELOOP || e == ENOTDIR ? " (a watched directory must be a directory, "
+					     "not a symbolic link)" : "";
+	if (w->line > 0 && c->path)
+		snprintf(err, n, "%s:%d: watch: \"%s\": %s%s", c->path, w->line, w->path,
+			 strerror(e), hint);
+	else
+		snprintf(err, n, "watch %s: %s%s", w->path, strerror(e), hint);
+	return -e;
+}
+
 int config_add_watch(struct cylo_config *c, const char *path)
 {
 	struct watch_conf *w;
@@ -1864,6 +1883,7 @@ static int read_watches(struct conf_run *r, cfg_t *cfg, struct cylo_config *c)
 		e = read_watch(r, sec, c, w);
 		if (e < 0)
 			return e;
+		w->line = conf_line(r, sec, NULL, 0);
 		if (find_watch(c, w->path) != w)
 			conf_error(r, conf_line(r, sec, NULL, 0), "watch",
 				   "\"%s\": this directory is already watched", w->path);

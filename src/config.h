@@ -29,6 +29,7 @@ struct sandbox_conf {
 
 struct watch_conf {
 	char *path;
+	int line;		/* of its section; 0 for a DIR of the command line */
 	char *tmpfs;		/* size string ("256M") or NULL */
 	long tmpfs_bytes;	/* parsed tmpfs size, 0 when none */
 	int poll;		/* -1 auto (network fs), 0 off, 1 on */
@@ -83,6 +84,16 @@ int config_builtin(struct cylo_config **out);
 int config_add_watch(struct cylo_config *c, const char *path);
 
 void config_free(struct cylo_config *c);
+
+/*
+ * Opens watch @w's directory (O_DIRECTORY, no symlink as the last
+ * component): a read-only fd, or -errno with "FILE:LINE: watch: PATH:
+ * why" in @err ("watch PATH: why" for a DIR of the command line).  The
+ * daemon and `cylo check` both use it, so check refuses what the daemon
+ * would.  @c is @w's configuration.
+ */
+int config_open_watch(const struct cylo_config *c, const struct watch_conf *w,
+		      char *err, size_t n);
 
 /* Serialises every libconfuse parse in the process (config and manifests). */
 void config_parse_lock(void);

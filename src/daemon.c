@@ -253,20 +253,15 @@ static void dir_put(struct watch_dir *d)
 /* Opens @d's directory and claim directories: 0, -EIO when the folder is
  * there but its .cylo cannot be used (read-only, an I/O error), another
  * -errno when the path names no directory; @err says which. */
-static int dir_fds(struct watch_dir *d, char *err, size_t n)
+static int dir_fds(struct watch_dir *d, const struct cylo_config *cfg,
+		   const struct watch_conf *w, char *err, size_t n)
 {
 	struct claim_dirs *c;
 	bool foreign = false;
 	int e;
 
-	d->dirfd = open(d->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (d->dirfd < 0) {
-		e = errno;
-		snprintf(err, n, "watch %s: %s%s", d->path, strerror(e),
-			 e == ELOOP || e == ENOTDIR ? " (a watched directory must be a "
-			 "directory, not a symbolic link)" : "");
-		return -e;
-	}
+	if ((d->dirfd = config_open_watch(cfg, w, err, n)) < 0)
+		return d->dirfd;
 	e = claim_dirs_new(d->dirfd, &c, &foreign);
 	if (e < 0) {
 		snprintf(err, n, "watch %s: cannot use %s/.cylo/claims: %s", d->path,
@@ -281,8 +276,8 @@ static int dir_fds(struct watch_dir *d, char *err, size_t n)
 }
 
 /* Opens watched directory @c as a new watch_dir (one reference). */
-static int dir_open(struct daemon *dm, const struct watch_conf *c,
-		    struct watch_dir **out, char *err, size_t n)
+static int dir_open(struct daemon *dm, const struct cylo_config *cfg,
+		    const struct watch_conf *c, struct watch_dir **out, char *err, size_t n)
 {
 	struct watch_dir *d = calloc(1, sizeof(*d));
 	int code;
@@ -298,7 +293,7 @@ static int dir_open(struct daemon *dm, const struct watch_conf *c,
 		dir_free(d);
 		return code;
 	}
-	if ((code = dir_fds(d, err, n)) < 0) {
+	if ((code = dir_fds(d, cfg, c, err, n)) < 0) {
 		dir_free(d);
 		/* A read-only or failing folder is a runtime failure; a path that
 		 * names no directory, the command line's or the config's. */
@@ -491,7 +486,8 @@ static int set_add(struct daemon *dm, struct watch_set *s, const struct watch_se
 	}
 	if (d) {
 		atomic_fetch_add(&d->refs, 1);
-	} else if ((code = dir_open(dm, c, &d, err, n)) != 0 || (was && !dir_is(d, &at))) {
+	} else if ((code = dir_open(dm, s->cfg, c, &d, err, n)) != 0 ||
+		   (was && !dir_is(d, &at))) {
 		if (!was)
 			return code;
 		if (code == 0)

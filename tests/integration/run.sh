@@ -422,6 +422,22 @@ cmd run/check/missing-file-78 78 -c "$TMPROOT/nonexistent.conf" check
 cmd_has 'nonexistent\.conf'
 cmd_end
 
+# A watch path the daemon would refuse (exit 78) is refused by check too,
+# every one of them, each naming its file and line: check said OK.
+mkdir -p "$TMPROOT/wdir"
+ln -sfn "$TMPROOT/wdir" "$TMPROOT/wlink"
+printf 'workers = 1\nwatch "%s" {\n}\nwatch "%s" {\n}\nwatch "%s" {\n}\n' \
+	"$TMPROOT/wdir" "$TMPROOT/wlink" "$TMPROOT/wnone" >"$TMPROOT/wpath.conf"
+cmd run/check/watch-paths-78 78 -c "$TMPROOT/wpath.conf" check
+cmd_has 'wpath\.conf:4: watch: ".*/wlink": Not a directory \(a watched directory must be a directory, not a symbolic link\)'
+cmd_has 'wpath\.conf:6: watch: ".*/wnone": No such file or directory'
+grep -q 'wpath\.conf:2' "$TMPROOT/cmd.out" && cwhy="$cwhy; the good one reported"
+grep -q 'configuration OK' "$TMPROOT/cmd.out" && cwhy="$cwhy; said OK"
+cmd_end
+cmd run/watch/watch-path-line-78 78 -c "$TMPROOT/wpath.conf" watch --once
+cmd_has 'wpath\.conf:4: watch: ".*/wlink": Not a directory'
+cmd_end
+
 cmd run/langs 0 -c "$CONF" langs
 python3 - "$TMPROOT/cmd.out" <<'PY' >"$TMPROOT/langs.why"
 import sys
