@@ -5,7 +5,7 @@
  *
  * cgroups (cgroup.c) are the primary memory and process limits; rlimits
  * cover what cgroups do not (CPU seconds per process, file size, open
- * files, core dumps, locked memory, real-time priority) and, on a host
+ * files, core dumps, locked memory, real-time priority, the stack) and, on a host
  * without usable cgroups, memory (RLIMIT_AS, which breaks runtimes that
  * reserve large address ranges: documented in the README) and processes.
  * Async-signal-safe: plain syscalls only.  Also what the host does with a
@@ -43,6 +43,24 @@ static int cap_rl(int res, rlim_t v)
 }
 
 #define MIB(x) ((rlim_t)(x) << 20)
+#define STACK_SOFT_RLIMIT_MB 8	/* the usual default, and glibc's thread stack */
+
+/*
+ * The stack, never the daemon's own limit (grades would hang on how it
+ * was started).  Where cgroups bound memory, as large as the memory
+ * limit, as Kattis and DOMjudge give: deep recursion runs, and its pages
+ * count against memory as they are touched.  Under RLIMIT_AS, where each
+ * thread's default stack (the soft limit) takes its size of the address
+ * space, 8 MiB, with the memory limit as the hard one for a program that
+ * raises its own.
+ */
+static int stack_limit(const struct stage_spec *s, bool rlimit_memory)
+{
+	rlim_t hard = s->memory_mb > 0 ? MIB(s->memory_mb) : RLIM_INFINITY;
+	rlim_t soft = rlimit_memory || s->memory_mb <= 0 ? MIB(STACK_SOFT_RLIMIT_MB) : hard;
+
+	return set_rl(RLIMIT_STACK, soft < hard ? soft : hard, hard);
+}
 
 int limits_apply_stage(const struct stage_spec *s, bool rlimit_memory)
 {
@@ -77,6 +95,8 @@ int limits_apply_stage(const struct stage_spec *s, bool rlimit_memory)
 	if (s->processes > 0 &&
 	    (e = set_rl(RLIMIT_NPROC, (rlim_t)s->processes + 1,
 			(rlim_t)s->processes + 1)) < 0)
+		return e;
+	if ((e = stack_limit(s, rlimit_memory)) < 0)
 		return e;
 	if (rlimit_memory && s->memory_mb > 0)
 		e = set_rl(RLIMIT_AS, MIB(s->memory_mb + s->address_space_mb),

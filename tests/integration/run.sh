@@ -223,6 +223,35 @@ EOF
 run_case run/limits/orphans-reaped 0 "$J/orphans.job" \
 	"d['status'] == 'ok'" "d['stdout'] == 'done\n'" "'fork' not in d['stderr']"
 
+# ---- the stack: the memory limit, not the daemon's ----------------------
+# A recursion 1e6 deep (about 70 MiB of stack) runs, as on Kattis and
+# DOMjudge, where cgroups bound memory: it died of SIGSEGV at the 8 MiB
+# the daemon happened to have.  A daemon started with an unlimited stack
+# does not pass that on either.  Under rlimits only, 8 MiB (each thread's
+# stack takes that much of RLIMIT_AS), the memory limit as the hard one.
+cat >"$J/deep.c" <<'EOF'
+#include <stdio.h>
+static long depth(long n)
+{
+	volatile char pad[64];
+
+	pad[0] = (char)(n & 1);
+	return n ? depth(n - 1) + pad[0] : 0;
+}
+int main(void) { printf("%ld\n", depth(1000000)); return 0; }
+EOF
+run_case run/limits/deep-recursion 0 "$J/deep.c" \
+	"d['limits']['enforced_by'] == 'rlimit' or d['status'] == 'ok'" \
+	"d['limits']['enforced_by'] == 'rlimit' or d['stdout'] == '500000\n'"
+printf 'language = "python"\nmemory = 200\ncode = "import resource\nprint(*resource.getrlimit(resource.RLIMIT_STACK))"\n' \
+	>"$J/stack.job"
+RUNENV="prlimit --stack=unlimited" run_case run/limits/stack-is-memory 0 "$J/stack.job" \
+	"d['stdout'] == '209715200 209715200\n' or d['limits']['enforced_by'] == 'rlimit'"
+printf 'sandbox {\n\tcgroups = "none"\n}\n' >"$TMPROOT/norl.conf"
+COPT="-c $TMPROOT/norl.conf" RUNENV="prlimit --stack=unlimited" \
+	run_case run/limits/stack-under-rlimits 0 "$J/stack.job" \
+	"d['limits']['enforced_by'] == 'rlimit'" "d['stdout'] == '8388608 209715200\n'"
+
 # ---- the job's CPU time is the job's --------------------------------------
 # 60 MiB of output cost little CPU in the job and some in cylo, which reads
 # it.  On cgroup v1 cylo's thread shares the box's group: its own CPU must
