@@ -65,6 +65,7 @@
 #define CG_HIER_MAX	4
 #define CG_NAME_MAX	64
 #define CG_FILE_MAX	1024		/* the keyed files read are a few lines */
+#define CG_STAT_MAX	16384		/* memory.stat: some 40 (v1) to 60 (v2) lines */
 #define CG_TEXT_MAX	(4 << 20)	/* /proc/self/mountinfo of a busy host */
 #define CG_PROCS_MAX	(1 << 20)	/* cgroup.procs of one box */
 #define CG_RMDIR_TRIES	8		/* backoff 1..128 ms, ~0.25 s in all */
@@ -1170,6 +1171,23 @@ int cg_box_stats(struct cg_box *b, struct cg_stats *s)
 	return 0;
 }
 #undef FIELD
+
+int cg_box_file_kb(struct cg_box *b, long *kb)
+{
+	char buf[CG_STAT_MAX];
+	int fd = ctl_fd(b, CTL_MEMORY), r;
+	long active, inactive;
+
+	if (fd < 0)
+		return -ENOENT;
+	/* The same keys, in bytes, in v1 (the group's own) and v2. */
+	if ((r = cg_read(fd, "memory.stat", buf, sizeof(buf))) < 0 ||
+	    (r = keyed_value(buf, "active_file", &active)) < 0 ||
+	    (r = keyed_value(buf, "inactive_file", &inactive)) < 0)
+		return r;
+	*kb = (active + inactive) / 1024;
+	return 0;
+}
 _Static_assert(sizeof(v1_stats) == sizeof(v2_stats), "one source per field");
 _Static_assert(sizeof(v1_stats) / sizeof(v1_stats[0]) == CG_STATS, "a fd per counter");
 

@@ -127,6 +127,13 @@ struct cg_stats {
 int cg_box_stats(struct cg_box *b, struct cg_stats *s);
 
 /*
+ * The page cache charged to the box (memory.stat's active_file plus
+ * inactive_file, in KiB): memory the kernel reclaims at the limit, unlike
+ * tmpfs files and shared memory.  -ENOENT without a memory controller.
+ */
+int cg_box_file_kb(struct cg_box *b, long *kb);
+
+/*
  * SIGKILLs every process of the box, races with fork included: v2 writes
  * cgroup.kill; v1 (and v2 before Linux 5.14) sets pids.max to 0 and
  * signals each listed process through a pidfd after checking that it is

@@ -1051,24 +1051,37 @@ static int stage_cgroup(struct box *b, const struct stage_spec *s,
 	/*
 	 * memory limits what the stage adds: what the box holds as it starts
 	 * (the job's files in /work, what a compile or an earlier test left
-	 * there or in /tmp) is not the stage's, as collect() measures it.  At
-	 * most as much as the box's tmpfs hold: what else lasts past a stage
-	 * (SysV shared memory, message queues, page cache) would otherwise
-	 * raise each next limit, and the box could grow without end.
+	 * there or in /tmp) is not the stage's, as collect() measures it.
+	 * Not page cache, which the kernel reclaims at the limit: what an
+	 * earlier job of a reused v1 slot group, or an earlier test, read
+	 * would let this stage use that much more.  At most as much as the
+	 * box's tmpfs hold: SysV shared memory and message queues, which
+	 * outlive a stage too, would otherwise raise each next limit, and
+	 * the box could grow without end.
 	 */
 	if ((e = cg_box_stats(b->cg, before)) < 0)
 		return e;
 	if (mem > 0 && before->usage_kb > 0) {
-		long held = (long)((before->usage_kb + 1023) / 1024);
+		long file_kb = 0, held;
 
-		mem += held < b->tmpfs_mb ? held : b->tmpfs_mb;
+		if ((e = cg_box_file_kb(b->cg, &file_kb)) < 0)
+			return e;
+		held = (long)((before->usage_kb - file_kb + 1023) / 1024);
+		if (held > 0)
+			mem += held < b->tmpfs_mb ? held : b->tmpfs_mb;
 	}
 	/* The box's init lives in the group too, and on v1 the worker thread. */
 	extra = b->shared_cg ? 2 : 1;
 	if ((e = cg_box_limit(b->cg, mem, s->processes > 0 ? s->processes + extra : -1)) < 0)
 		return e;
 	e = cg_box_reset_peak(b->cg);
-	return e == -EOPNOTSUPP ? 0 : e;
+	if (e < 0 && e != -EOPNOTSUPP)
+		return e;
+	/* A limit below the charge made the kernel reclaim page cache: the
+	 * stage's use is measured from what is left. */
+	if (mem > 0 && before->usage_kb > (long long)mem * 1024)
+		return cg_box_stats(b->cg, before);
+	return 0;
 }
 
 static int stage_pipes(int out[2], int err[2])

@@ -131,6 +131,38 @@ EOF
 run_case judge/what-outlives-a-test-raises-limits-only-so-far '!0' "$J/stash.job" \
 	"d['limits']['enforced_by'] == 'rlimit' or $V == 'a=accepted b=accepted c=accepted d=accepted e=memory_limit f=memory_limit'"
 
+# ... and page cache raises none: the kernel takes it back at the limit.
+# A test that read 150 MiB of a file let the next one use 64 + 64 MiB
+# (on cgroup v1 a slot's group kept even an earlier job's cache), so a
+# 100 MiB program passed under memory = 64.
+# The file is on a disk, outside the /tmp every box has its own of.
+CACHE=$(mktemp -d /var/tmp/cylo-cache.XXXXXX)
+chmod 755 "$CACHE"
+head -c 157286400 /dev/zero >"$CACHE/cache.bin"
+# Out of the cache (written back first), so that the box's reads are
+# charged to the box.
+python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' \
+	"$CACHE/cache.bin"
+printf 'sandbox {\n\textra_ro_paths = { "%s" }\n}\n' "$CACHE/cache.bin" >"$TMPROOT/cache.conf"
+cat >"$J/cache.job" <<EOF
+language = "python"
+memory = 64
+code = "import sys
+if input() == 'read':
+    with open('$CACHE/cache.bin', 'rb') as f:
+        while f.read(1 << 20):
+            pass
+else:
+    b = bytearray(100 << 20)
+print('done')
+"
+test "read" { stdin = "read"  expect = "done" }
+test "alloc" { stdin = "alloc"  expect = "done" }
+EOF
+COPT="-c $TMPROOT/cache.conf" run_case judge/page-cache-raises-no-limit '!0' "$J/cache.job" \
+	"d['limits']['enforced_by'] == 'rlimit' or $V == 'read=accepted alloc=memory_limit'"
+rm -r "$CACHE"
+
 # A test's timeout is its CPU time too, unless it sets cpu_time: a test
 # that asks for 3 s was stopped at the job's 0.5 s of CPU (SIGXCPU).
 cat >"$J/longer.job" <<'EOF'
