@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,6 +73,7 @@ struct deny_rule {
 #define DENY_NR(n, nr, e)	{ #n, nr, e, -1, 0, 0 }
 #define DENY_CLONE(flag)	{ "clone", -1, EPERM, CLONE_FLAGS_ARG, flag, flag }
 #define DENY_IOCTL(cmd)		{ "ioctl", -1, EPERM, 1, LOW32, cmd }
+#define DENY_ARG(n, arg, v)	{ #n, -1, EPERM, arg, LOW32, v }
 
 /* Keep in step with doc/seccomp.md (test_seccomp.c compares them). */
 static const struct deny_rule deny_table[] = {
@@ -122,6 +124,14 @@ static const struct deny_rule deny_table[] = {
 	DENY(migrate_pages, EPERM), DENY(mbind, EPERM),
 	DENY(set_mempolicy, EPERM), DENY(get_mempolicy, EPERM),
 	DENY(set_mempolicy_home_node, EPERM),
+	/* the box's init (pid 1), which runs as the job's uid: made SCHED_IDLE
+	 * or niced under busy children it never ran, so the kill it carries
+	 * out took minutes; its limits could break it.  setpriority() by
+	 * process group or user reaches it too. */
+	DENY_ARG(sched_setscheduler, 0, 1), DENY_ARG(sched_setparam, 0, 1),
+	DENY_ARG(sched_setattr, 0, 1), DENY_ARG(sched_setaffinity, 0, 1),
+	DENY_ARG(prlimit64, 0, 1), DENY_ARG(setpriority, 1, 1),
+	DENY_ARG(setpriority, 0, PRIO_PGRP), DENY_ARG(setpriority, 0, PRIO_USER),
 	/* terminal injection and line disciplines */
 	DENY_IOCTL(TIOCSTI), DENY_IOCTL(TIOCLINUX), DENY_IOCTL(TIOCSETD),
 };

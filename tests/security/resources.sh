@@ -98,6 +98,18 @@ done
 wait "$bgp"
 [ -z "$why" ] || bad "$why"
 verdict R04 "a running box is in a cylo group of the CPU scheduler"
+# The box's init runs as the job's uid and carries out the kill at a
+# limit: made SCHED_IDLE (or nice 19) under 40 busy processes, it never
+# ran, and a 1 s job ran 11 s on both cores.  Its scheduling is not the
+# job's to change; the job's own is.
+run_job R04e "$(manifest R04e r04_starve_init.c "timeout = 1" "processes = 64")"
+expect R04 "the init cannot be starved: its scheduling and limits are refused" 124 \
+	"d['status'] == 'timeout'" "e('sched_setscheduler 1 SCHED_IDLE', 'EPERM')" \
+	"e('setpriority pid 1', 'EPERM')" "e('setpriority pgrp', 'EPERM')" \
+	"e('setpriority user', 'EPERM')" "e('prlimit 1 cpu', 'EPERM')" \
+	"e('sched_setaffinity 1', 'EPERM')" "e('nice self', 'OK')" \
+	"d['execution_time_ms'] < 5000"
+host R04
 run_job R04c "$(manifest R04c r04_busy.go "timeout = 2" "cpu_time = 1")"
 expect R04 "go, GOMAXPROCS(64) busy goroutines: stopped" 124 \
 	"d['status'] == 'timeout'" "e('goroutines', '64')" \

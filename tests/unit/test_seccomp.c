@@ -150,6 +150,21 @@ static const struct row rows[] = {
 	R(set_mempolicy, "bad mode", EPERM, 99, 0, 0),
 	R(get_mempolicy, "bad flags", EPERM, 0, 0, 0, 0, ~0L),
 	R(set_mempolicy_home_node, "bad flags", EPERM, 0, 0, 0, ~0L),
+	/* the box's init, pid 1 (R04): arguments the kernel refuses anyway if
+	 * the filter let them through, so the host's init is never touched */
+	R(sched_setscheduler, "pid 1", EPERM, 1, -1, BAD),
+	R(sched_setscheduler, "pid 1 + high bits", EPERM, HI | 1, -1, BAD),
+	R(sched_setscheduler, "pid 0", EINVAL, 0, -1, BAD),
+	R(sched_setparam, "pid 1", EPERM, 1, 0),
+	R(sched_setattr, "pid 1", EPERM, 1, BAD, ~0L),
+	R(sched_setaffinity, "pid 1", EPERM, 1, 0, BAD),
+	R(prlimit64, "pid 1, a query", EPERM, 1, RLIMIT_CPU, 0, 0),
+	R(prlimit64, "pid 0, a query", OK, 0, RLIMIT_CPU, 0, 0),
+	R(setpriority, "who 1", EPERM, 99, 1, 0),
+	R(setpriority, "PRIO_PGRP", EPERM, PRIO_PGRP, 0x7ffffff0, 0),
+	R(setpriority, "PRIO_USER", EPERM, PRIO_USER, 0x7ffffff0, 0),
+	R(setpriority, "PRIO_USER + high bits", EPERM, HI | PRIO_USER, 0x7ffffff0, 0),
+	R(setpriority, "PRIO_PROCESS, no such pid", ESRCH, PRIO_PROCESS, 0x7ffffff0, 0),
 	/* terminals (K09): the kernel reads the low 32 bits of the command */
 	R(ioctl, "TIOCSTI", EPERM, -1, TIOCSTI, 0),
 	R(ioctl, "TIOCSTI + high bits", EPERM, -1, (0x123L << 32) | TIOCSTI, 0),
