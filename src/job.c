@@ -196,6 +196,19 @@ bool job_stderr_has(const struct stage_outcome *o, const char *text)
 	return text && o->err.p && memmem(o->err.p, o->err.len, text, strlen(text)) != NULL;
 }
 
+bool job_stderr_has_line(const struct stage_outcome *o, const char *text)
+{
+	const char *p = o->err.p, *end = p ? p + o->err.len : NULL, *hit;
+	size_t n = text ? strlen(text) : 0;
+
+	if (!n || !p)
+		return false;
+	for (; (hit = memmem(p, (size_t)(end - p), text, n)); p = hit + 1)
+		if (hit == o->err.p || hit[-1] == '\n' || text[0] == '\n')
+			return true;
+	return false;
+}
+
 enum job_status job_open_status(int e)
 {
 	return e == -EDQUOT ? ST_INVALID_JOB : ST_SANDBOX_ERROR;

@@ -274,10 +274,12 @@ static size_t first_line(const struct stage_outcome *o, const char **text)
 
 /* Whether a checker in language @l died of an uncaught error: its
  * runtime's exit 1 would read as a wrong answer, the student's loss for
- * the checker's bug. */
+ * the checker's bug.  The runtime starts a line with its report; a
+ * checker that quotes the program's output in its message ("got
+ * 'Traceback ...'") judged, and the program wrote that text. */
 static bool crashed(const struct cylo_lang *l, const struct stage_outcome *o)
 {
-	return o->exit_code != 0 && job_stderr_has(o, l->uncaught);
+	return o->exit_code != 0 && job_stderr_has_line(o, l->uncaught);
 }
 
 /* A test's verdict and message from how a checker in language @l ended;

@@ -36,6 +36,8 @@ enum job_status job_status_of(const struct stage_outcome *o);
 
 /* Whether the stage's captured stderr holds @text (a runtime's report). */
 bool job_stderr_has(const struct stage_outcome *o, const char *text);
+/* The same, with @text at the start of a line (or itself starting one). */
+bool job_stderr_has_line(const struct stage_outcome *o, const char *text);
 
 /* The status of a box that did not open (box_open()'s -errno): the job's
  * files not fitting its workspace is invalid_job, the rest the sandbox's. */

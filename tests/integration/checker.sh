@@ -229,6 +229,30 @@ run_case checker/uncaught-error-is-no-verdict 125 "$J/raises.job" \
 	"d['status'] == 'invalid_job'" "d['tests'] is None" \
 	"d['error'].startswith(\"raises.job:3: checker: test 'a': it died of an uncaught error (exit 1)\")"
 
+# ... but a checker that quotes the program's output judged, whatever the
+# program wrote: a program printing Python's traceback header made its
+# own wrong answer invalid_job, and the other tests' verdicts were lost.
+mkdir -p "$J/quotes"
+cat >"$J/quotes/chk.py" <<'EOF'
+import sys
+got = open(sys.argv[2]).read().strip()
+want = open(sys.argv[3]).read().strip()
+if got != want:
+    print(f"wrong answer: expected {want!r}, got {got!r}", file=sys.stderr)
+    sys.exit(1)
+EOF
+cat >"$J/quotes.job" <<'EOF'
+language = "python"
+code = "x = input()
+print('Traceback (most recent call last):' if x == 'trick' else x)"
+checker = "chk.py"
+test "a" { stdin = "1"  expect = "1" }
+test "b" { stdin = "trick"  expect = "8" }
+EOF
+run_case checker/quoted-traceback-is-a-wrong-answer 0 "$J/quotes.job" \
+	"$V == 'a=accepted b=wrong_answer'" "d['score'] == 1" \
+	"d['tests'][1]['checker_message'].startswith('wrong answer: expected')"
+
 broken_checker nocc chk.c 'int main(void) { return nope; }
 '
 run_case checker/compile-error 125 "$J/nocc.job" "d['status'] == 'invalid_job'" \
