@@ -412,14 +412,21 @@ fail:
 	return dm->o->ndirs ? EXIT_USAGE : EXIT_FAIL;
 }
 
-/* A directory of @old at @path that can be shared, or NULL. */
+/*
+ * A directory of @old at @path that can be shared, or NULL.  A deleted
+ * one too: it stays as it is, its path retried by the watcher, which
+ * reopens it alone (@replace_id) when a directory is there again.  Opened
+ * anew here, a folder still missing failed the whole set, so that one
+ * folder deleted kept another made again from being watched, and every
+ * reload from taking effect.
+ */
 static struct watch_dir *reusable(const struct watch_set *old, const char *path,
 				  uint32_t replace_id)
 {
 	for (size_t i = 0; old && i < old->n; i++) {
 		struct watch_dir *d = old->dirs[i];
 
-		if (!strcmp(d->path, path) && d->id != replace_id && !atomic_load(&d->gone))
+		if (!strcmp(d->path, path) && d->id != replace_id)
 			return d;
 	}
 	return NULL;

@@ -1322,7 +1322,7 @@ static void dir_check_back(struct watcher *w, struct wdir *wd)
 	if (fd < 0)
 		return;
 	close(fd);
-	log_info("watch %s: a directory is there again; watching it", wd->d->path);
+	log_info("watch %s: a directory is there again; opening it", wd->d->path);
 	if (w->ops.dir_event)
 		w->ops.dir_event(w->ops.arg, wd->d->id, WATCH_BACK);
 }

@@ -219,9 +219,25 @@ expect "deleted folder logged" until_ok 20 grep -q "watch $B: the directory was 
 expect "daemon alive after its folder was deleted" alive "$d_pid"
 printf 'echo other\n' >"$A/other.sh"
 expect "other folders keep working" until_ok 20 test -f "$A/other.sh.result.json"
+# Another folder deleted too, and still missing: the one made again is
+# watched all the same (it was not, while any other was missing), and a
+# reload meanwhile takes effect (it was refused).
+rm -rf "$L"
+kill -HUP "$d_pid"	# L is rescanned every hour; a reload looks at once
+expect "a second folder deleted" until_ok 20 grep -q "watch $L: the directory was deleted" "$TMPROOT/d.log"
 mkdir "$B"
 printf 'echo back\n' >"$B/back.sh"
-expect "recreated folder is watched again" until_ok 20 test -f "$B/back.sh.result.json"
+expect "recreated folder is watched again, another still missing" \
+	until_ok 20 test -f "$B/back.sh.result.json"
+reloads=$(grep -c 'configuration reloaded' "$TMPROOT/d.log")
+kill -HUP "$d_pid"
+expect "... a reload with a folder missing takes effect" until_ok 20 \
+	test "$(grep -c 'configuration reloaded' "$TMPROOT/d.log")" -gt "$reloads"
+mkdir "$L"
+printf 'echo back\n' >"$L/back.sh"
+kill -HUP "$d_pid"	# as above
+expect "... and the missing one is watched when it is back" \
+	until_ok 20 test -f "$L/back.sh.result.json"
 
 # Moved away and a new one made at its path (a term's folder put aside):
 # the daemon keeps the folder it opened (SECURITY X09, below), and a
