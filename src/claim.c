@@ -234,13 +234,31 @@ int claim_dirs_open(int dirfd, int *cylo_fd, int *claims_fd, bool *foreign)
 	return 0;
 }
 
-/* "DEV INO SIZE MTIME" */
+static int parse_i64(const char *s, int64_t *out)
+{
+	const char *d = *s == '-' ? s + 1 : s;
+	char *end;
+	long long v;
+
+	if (*d < '0' || *d > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || (*end && *end != ' '))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "DEV INO SIZE MTIME"; an mtime before 1970 (an old file unpacked with
+ * its times) is negative. */
 static int parse_input(const char *p, struct input_id *in)
 {
-	uint64_t v[4];
+	uint64_t v[2];
+	int64_t w[2];
 
 	for (int i = 0; i < 4; i++) {
-		if (!p || parse_u64(p, &v[i]) < 0)
+		if (!p || (i < 2 ? parse_u64(p, &v[i]) : parse_i64(p, &w[i - 2])) < 0)
 			return -EINVAL;
 		p = strchr(p, ' ');
 		if (p)
@@ -250,8 +268,8 @@ static int parse_input(const char *p, struct input_id *in)
 		return -EINVAL;
 	in->dev = v[0];
 	in->ino = v[1];
-	in->size = (int64_t)v[2];
-	in->mtime_ns = (int64_t)v[3];
+	in->size = w[0];
+	in->mtime_ns = w[1];
 	return 0;
 }
 

@@ -207,6 +207,25 @@ START_TEST(test_dead_pid_taken_over_counts_attempts)
 }
 END_TEST
 
+/* An input older than 1970 (unpacked with its times): its claim is read
+ * back, so its attempts count (they started over at 1 for ever). */
+START_TEST(test_input_before_1970_counts_attempts)
+{
+	struct input_id old = { 7, 8, 9, -315619200000000000LL };
+	char boot[64];
+	struct claim c;
+
+	boot_id(boot, sizeof(boot));
+	plant("old.sh", claim_host(), boot, dead_pid(), 1, 2, &old);
+	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "old.sh", &old, 60, &c), 0);
+	ck_assert_int_eq(c.attempts, 3);
+	ck_assert_int_eq(claim_abandon(&c), 0);
+	ck_assert_int_eq(claim_acquire(cylo_fd, claims_fd, "old.sh", &old, 60, &c), 0);
+	ck_assert_int_eq(c.attempts, 4);
+	claim_release(&c);
+}
+END_TEST
+
 START_TEST(test_other_boot_is_stale)
 {
 	struct claim c;
@@ -518,6 +537,7 @@ static Suite *claim_suite(void)
 	tcase_add_test(tc, test_acquire_busy_release);
 	tcase_add_test(tc, test_abandoned_counts_an_attempt);
 	tcase_add_test(tc, test_dead_pid_taken_over_counts_attempts);
+	tcase_add_test(tc, test_input_before_1970_counts_attempts);
 	tcase_add_test(tc, test_other_host_device_number_same_input);
 	tcase_add_test(tc, test_other_boot_is_stale);
 	tcase_add_test(tc, test_live_pid_busy_reused_pid_stale);
