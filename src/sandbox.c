@@ -1008,6 +1008,26 @@ static void stage_timing(struct waiter *w, int64_t end)
 	t->drain = ms_between(w->t_done, end);
 }
 
+/* collect()'s share from the box's group: peak memory, CPU, OOM kills. */
+static void collect_cgroup(struct waiter *w, const struct cg_stats *st,
+			   const struct cg_stats *before)
+{
+	/* What the stage added over what the group held when it started: a
+	 * reused v1 slot group (and a box after its compile stage) already
+	 * holds page cache and files that are not this stage's doing.  Never
+	 * below the largest RSS the box's init saw. */
+	if (st->peak_kb >= 0) {
+		long long used = st->peak_kb - (before->usage_kb > 0 ? before->usage_kb : 0);
+		if (used > w->o->memory_kb)
+			w->o->memory_kb = (long)used;
+	}
+	/* -1: no CPU accounting (v1 without cpuacct); keep init's rusage. */
+	if (st->cpu_usec >= 0 && before->cpu_usec >= 0 && st->cpu_usec >= before->cpu_usec)
+		w->o->cpu_ms = (double)stage_cpu_us(w, st) / 1000.0;
+	if (st->oom_kills > before->oom_kills)
+		w->o->memory_exceeded = true;
+}
+
 static void collect(struct box *b, struct waiter *w, const struct cg_stats *before)
 {
 	struct cg_stats st;
@@ -1019,22 +1039,10 @@ static void collect(struct box *b, struct waiter *w, const struct cg_stats *befo
 	 * (then SIGKILL) at its CPU limit, which is a timeout, not a crash. */
 	if (w->s->cpu_time > 0 && w->o->signal == SIGXCPU)
 		w->o->timed_out = true;
-	if (!b->cg || cg_box_stats(b->cg, &st) < 0)
-		return;
-	/* What the stage added over what the group held when it started: a
-	 * reused v1 slot group (and a box after its compile stage) already
-	 * holds page cache and files that are not this stage's doing.  Never
-	 * below the largest RSS the box's init saw. */
-	if (st.peak_kb >= 0) {
-		long long used = st.peak_kb - (before->usage_kb > 0 ? before->usage_kb : 0);
-		if (used > w->o->memory_kb)
-			w->o->memory_kb = (long)used;
-	}
-	/* -1: no CPU accounting (v1 without cpuacct); keep init's rusage. */
-	if (st.cpu_usec >= 0 && before->cpu_usec >= 0 && st.cpu_usec >= before->cpu_usec)
-		w->o->cpu_ms = (double)stage_cpu_us(w, &st) / 1000.0;
-	if (st.oom_kills > before->oom_kills)
-		w->o->memory_exceeded = true;
+	if (b->cg && cg_box_stats(b->cg, &st) == 0)
+		collect_cgroup(w, &st, before);
+	/* Without cgroups, the init's count of every process of the stage
+	 * (RLIMIT_CPU is per process and in whole seconds). */
 	if (w->s->cpu_time > 0 && w->o->cpu_ms > w->s->cpu_time * 1000)
 		w->o->timed_out = true;
 }

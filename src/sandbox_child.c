@@ -443,11 +443,22 @@ static int take_stop_signal(uint32_t key)
 	return 0;
 }
 
+static struct timeval tv_minus(struct timeval a, struct timeval b)
+{
+	struct timeval d = { a.tv_sec - b.tv_sec, a.tv_usec - b.tv_usec };
+
+	if (d.tv_usec < 0) {
+		d.tv_sec--;
+		d.tv_usec += 1000000;
+	}
+	return d;
+}
+
 static void run_stage(const struct box_plan *p, uint32_t i, uint32_t seq,
 		      int fds[STAGE_FDS])
 {
 	struct box_msg m = { .kind = MSG_DONE };
-	struct rusage ru = { 0 };
+	struct rusage ru = { 0 }, before = { 0 }, after;
 	int status = 127 << 8;	/* as exit(127), until the stage has one */
 	pid_t pid, w;
 	int e;
@@ -464,6 +475,7 @@ static void run_stage(const struct box_plan *p, uint32_t i, uint32_t seq,
 	 * would also take malloc locks another daemon thread may have held.) */
 	struct stage_arg a = { .p = p, .i = i, .fds = fds };
 	run_seq = (sig_atomic_t)seq;
+	getrusage(RUSAGE_CHILDREN, &before);
 	pid = clone(stage_entry, stage_stack + sizeof(stage_stack),
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
 	e = pid < 0 ? -errno : 0;
@@ -491,6 +503,13 @@ static void run_stage(const struct box_plan *p, uint32_t i, uint32_t seq,
 			break;
 	}
 	reap_all();
+	/* The CPU of every process of the stage, the orphans we reaped too
+	 * (the stage's own rusage holds only what it waited for): without
+	 * cgroups, that is what cpu_time is held to. */
+	if (getrusage(RUSAGE_CHILDREN, &after) == 0) {
+		ru.ru_utime = tv_minus(after.ru_utime, before.ru_utime);
+		ru.ru_stime = tv_minus(after.ru_stime, before.ru_stime);
+	}
 done:	/* MSG_DONE after a MSG_FAIL too: the parent need not wait out the stage */
 	m.status = status;
 	m.utime_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;

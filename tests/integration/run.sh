@@ -252,6 +252,63 @@ COPT="-c $TMPROOT/norl.conf" RUNENV="prlimit --stack=unlimited" \
 	run_case run/limits/stack-under-rlimits 0 "$J/stack.job" \
 	"d['limits']['enforced_by'] == 'rlimit'" "d['stdout'] == '8388608 209715200\n'"
 
+# ---- cpu_time without cgroups ----------------------------------------------
+# RLIMIT_CPU is per process and in whole seconds: 1.6 s of CPU passed a
+# cpu_time of 1.1, and so did a chain of processes that each burnt 0.6 s
+# and handed on to a child (the orphans' CPU was not even counted).  The
+# init now counts every process of the stage, as a cgroup does.
+cat >"$J/chain.c" <<'EOF'
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static void burn(double s)
+{
+	clock_t end = clock() + (clock_t)(s * CLOCKS_PER_SEC);
+
+	while (clock() < end)
+		;
+}
+
+int main(int argc, char **argv)
+{
+	int n = atoi(argv[1]), p[2];
+	char c;
+
+	if (pipe(p) < 0)
+		return 2;
+	for (int i = 0; i < n; i++) {
+		pid_t k = fork();
+
+		if (k < 0)
+			return 2;
+		if (k > 0 && i > 0)
+			_exit(0);	/* a link of the chain hands on */
+		if (k == 0) {
+			close(p[0]);
+			burn(n == 1 ? 1.6 : 0.6);
+			continue;
+		}
+		close(p[1]);		/* the stage's process waits for the end */
+		while (read(p[0], &c, 1) > 0)
+			;
+		return 0;
+	}
+	return 0;
+}
+EOF
+mkdir -p "$J/cpu1" "$J/cpu3"
+cp "$J/chain.c" "$J/cpu1/"
+mv "$J/chain.c" "$J/cpu3/"
+printf 'language = "c"\nmain = "chain.c"\nargs = { "1" }\ncpu_time = 1.1\ntimeout = 8\n' >"$J/cpu1.job"
+printf 'language = "c"\nmain = "chain.c"\nargs = { "3" }\ncpu_time = 1\ntimeout = 8\n' >"$J/cpu3.job"
+COPT="-c $TMPROOT/norl.conf" run_case run/limits/cpu-time-under-rlimits 124 "$J/cpu1.job" \
+	"d['limits']['enforced_by'] == 'rlimit'" "d['status'] == 'timeout'" \
+	"d['cpu_time_ms'] > 1100"
+COPT="-c $TMPROOT/norl.conf" run_case run/limits/cpu-time-of-orphans-under-rlimits 124 "$J/cpu3.job" \
+	"d['limits']['enforced_by'] == 'rlimit'" "d['status'] == 'timeout'" \
+	"d['cpu_time_ms'] > 1000"
+
 # ---- the job's CPU time is the job's --------------------------------------
 # 60 MiB of output cost little CPU in the job and some in cylo, which reads
 # it.  On cgroup v1 cylo's thread shares the box's group: its own CPU must
