@@ -315,6 +315,8 @@ static void confine_init(const struct box_plan *p, struct box_msg *ready)
 		die(p, STEP_NO_NEW_PRIVS, -errno, -1);
 	if (p->seccomp && (e = seccomp_install(p->seccomp)) < 0)
 		die(p, STEP_SECCOMP, e, -1);
+	if (p->seccomp && p->rlimit_memory && (e = seccomp_install_rlimit()) < 0)
+		die(p, STEP_SECCOMP, e, -1);
 	ready->t[3] = mono_ns();
 }
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "sandbox_seccomp.h"
 #include "seccomp_prog.h"
@@ -90,4 +91,28 @@ int seccomp_install(const struct sock_fprog *prog)
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) < 0)
 		return -errno;
 	return 0;
+}
+
+/* Other architectures get past this one: the main filter kills them. */
+static struct sock_filter rlimit_insns[] = {
+#ifdef NATIVE_AUDIT_ARCH
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+#endif
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_memfd_create, 2, 0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_shmget, 1, 0),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+};
+
+int seccomp_install_rlimit(void)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short)(sizeof(rlimit_insns) / sizeof(rlimit_insns[0])),
+		.filter = rlimit_insns,
+	};
+
+	return seccomp_install(&prog);
 }

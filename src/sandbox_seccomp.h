@@ -28,4 +28,13 @@ void seccomp_free(struct sock_fprog *prog);
  */
 int seccomp_install(const struct sock_fprog *prog);
 
+/*
+ * Where rlimits alone limit memory, stacked on the filter above: refuses
+ * memfd_create() and shmget() with EPERM.  RLIMIT_AS counts mappings
+ * only, and their pages need none (a job held 2 GB of the host's memory
+ * in memfd files under memory = 64); with cgroups those pages are
+ * charged to the job, and the calls stay.  Async-signal-safe.  0 or -errno.
+ */
+int seccomp_install_rlimit(void);
+
 #endif
