@@ -46,19 +46,26 @@ static int cap_rl(int res, rlim_t v)
 #define STACK_SOFT_RLIMIT_MB 8	/* the usual default, and glibc's thread stack */
 
 /*
- * The stack, never the daemon's own limit (grades would hang on how it
+ * The stack, not the daemon's own soft limit (grades would hang on how it
  * was started).  Where cgroups bound memory, as large as the memory
  * limit, as Kattis and DOMjudge give: deep recursion runs, and its pages
  * count against memory as they are touched.  Under RLIMIT_AS, where each
  * thread's default stack (the soft limit) takes its size of the address
  * space, 8 MiB, with the memory limit as the hard one for a program that
- * raises its own.
+ * raises its own.  Both at most the daemon's hard limit.
  */
 static int stack_limit(const struct stage_spec *s, bool rlimit_memory)
 {
 	rlim_t hard = s->memory_mb > 0 ? MIB(s->memory_mb) : RLIM_INFINITY;
 	rlim_t soft = rlimit_memory || s->memory_mb <= 0 ? MIB(STACK_SOFT_RLIMIT_MB) : hard;
+	struct rlimit cur;
 
+	/* Never above the daemon's hard limit: raising it needs a capability
+	 * (a container started with --ulimit stack=8M:8M). */
+	if (getrlimit(RLIMIT_STACK, &cur) < 0)
+		return -errno;
+	if (cur.rlim_max != RLIM_INFINITY && cur.rlim_max < hard)
+		hard = cur.rlim_max;
 	return set_rl(RLIMIT_STACK, soft < hard ? soft : hard, hard);
 }
 

@@ -247,6 +247,10 @@ printf 'language = "python"\nmemory = 200\ncode = "import resource\nprint(*resou
 	>"$J/stack.job"
 RUNENV="prlimit --stack=unlimited" run_case run/limits/stack-is-memory 0 "$J/stack.job" \
 	"d['stdout'] == '209715200 209715200\n' or d['limits']['enforced_by'] == 'rlimit'"
+# ... and no higher than the daemon's hard limit, which a stage cannot
+# raise (a container's --ulimit stack=8M:8M made every job a sandbox_error).
+RUNENV="prlimit --stack=8388608:8388608" run_case run/limits/stack-within-a-hard-limit 0 \
+	"$J/stack.job" "d['status'] == 'ok'" "d['stdout'] == '8388608 8388608\n'"
 printf 'sandbox {\n\tcgroups = "none"\n}\n' >"$TMPROOT/norl.conf"
 COPT="-c $TMPROOT/norl.conf" RUNENV="prlimit --stack=unlimited" \
 	run_case run/limits/stack-under-rlimits 0 "$J/stack.job" \
