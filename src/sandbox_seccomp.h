@@ -30,10 +30,11 @@ int seccomp_install(const struct sock_fprog *prog);
 
 /*
  * Where rlimits alone limit memory, stacked on the filter above: refuses
- * memfd_create() and shmget() with EPERM.  RLIMIT_AS counts mappings
- * only, and their pages need none (a job held 2 GB of the host's memory
- * in memfd files under memory = 64); with cgroups those pages are
- * charged to the job, and the calls stay.  Async-signal-safe.  0 or -errno.
+ * memfd_create() and the SysV shmget(), msgget() and semget() with EPERM.
+ * RLIMIT_AS counts mappings only, and their memory needs none (a job held
+ * 2 GB of the host's memory in memfd files under memory = 64, 125 MiB in
+ * message queues); with cgroups it is charged to the job, and the calls
+ * stay.  Async-signal-safe.  0 or -errno.
  */
 int seccomp_install_rlimit(void);
 

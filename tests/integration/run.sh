@@ -314,10 +314,10 @@ COPT="-c $TMPROOT/norl.conf" run_case run/limits/cpu-time-of-orphans-under-rlimi
 	"d['cpu_time_ms'] > 1000"
 
 # ---- memory that RLIMIT_AS does not see -------------------------------------
-# Pages of a memfd file or a SysV segment need no mapping, so RLIMIT_AS
-# never counts them: a job held 2 GB of the host's memory in memfds under
-# memory = 64.  Without cgroups both calls are refused; with them the
-# pages are charged to the job, and both work.
+# Pages of a memfd file or a SysV segment, and SysV messages and
+# semaphores, need no mapping, so RLIMIT_AS never counts them: a job held
+# 2 GB of the host's memory in memfds under memory = 64.  Without cgroups
+# the calls are refused; with them the memory is the job's, and all work.
 mkdir -p "$J/unmapped"
 cat >"$J/unmapped/um.c" <<'EOF'
 #define _GNU_SOURCE
@@ -325,24 +325,29 @@ cat >"$J/unmapped/um.c" <<'EOF'
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 
 int main(void)
 {
 	int m = memfd_create("x", 0), em = errno;
 	int s = shmget(IPC_PRIVATE, 1 << 20, IPC_CREAT | 0600), es = errno;
+	int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600), eq = errno;
+	int k = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600), ek = errno;
 
-	printf("memfd %s shm %s\n", m < 0 ? strerrorname_np(em) : "OK",
-	       s < 0 ? strerrorname_np(es) : "OK");
+	printf("memfd %s shm %s msg %s sem %s\n", m < 0 ? strerrorname_np(em) : "OK",
+	       s < 0 ? strerrorname_np(es) : "OK", q < 0 ? strerrorname_np(eq) : "OK",
+	       k < 0 ? strerrorname_np(ek) : "OK");
 	return 0;
 }
 EOF
 printf 'language = "c"\nmain = "um.c"\n' >"$J/unmapped.job"
 COPT="-c $TMPROOT/norl.conf" run_case run/limits/unmapped-memory-refused-under-rlimits 0 \
 	"$J/unmapped.job" "d['limits']['enforced_by'] == 'rlimit'" \
-	"d['stdout'] == 'memfd EPERM shm EPERM\n'"
+	"d['stdout'] == 'memfd EPERM shm EPERM msg EPERM sem EPERM\n'"
 run_case run/limits/unmapped-memory-with-cgroups 0 "$J/unmapped.job" \
-	"d['limits']['enforced_by'] == 'rlimit' or d['stdout'] == 'memfd OK shm OK\n'"
+	"d['limits']['enforced_by'] == 'rlimit' or d['stdout'] == 'memfd OK shm OK msg OK sem OK\n'"
 
 # ---- the job's CPU time is the job's --------------------------------------
 # 60 MiB of output cost little CPU in the job and some in cylo, which reads

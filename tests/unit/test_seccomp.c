@@ -26,13 +26,18 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -256,10 +261,12 @@ static long call(const struct row *r)
  * there, so even the fresh build of the filter runs in the helper).
  */
 enum mode {
-	M_FILTERED, M_UNFILTERED, M_X32, M_INT80, M_SPAWN, M_NNP, M_SHAPE, M_SAME
+	M_FILTERED, M_UNFILTERED, M_X32, M_INT80, M_SPAWN, M_NNP, M_SHAPE, M_SAME,
+	M_RLIMIT
 };
 static const char *const mode_name[] = {
 	"filtered", "unfiltered", "x32", "int80", "spawn", "nnp", "shape", "same",
+	"rlimit",
 };
 #define NMODES ((int)(sizeof(mode_name) / sizeof(mode_name[0])))
 
@@ -539,6 +546,29 @@ START_TEST(test_processes_and_threads_work)
 }
 END_TEST
 
+/* Without cgroups the second filter refuses what RLIMIT_AS cannot count;
+ * the main filter alone lets the same calls through. */
+START_TEST(test_rlimit_filter)
+{
+	static const char *const call_name[] = {
+		"memfd_create", "shmget", "msgget", "semget", "getpid",
+	};
+	long v[5];
+
+	for (int stacked = 0; stacked < 2; stacked++) {
+		run_probe_ok(M_RLIMIT, stacked, v, 5);
+		for (int i = 0; i < 5; i++) {
+			bool refused = stacked && i < 4;
+
+			ck_assert_msg(refused ? v[i] == -EPERM : v[i] >= 0,
+				      "%s under the %s: %ld, want %s", call_name[i],
+				      stacked ? "two filters" : "main filter", v[i],
+				      refused ? "EPERM" : "success");
+		}
+	}
+}
+END_TEST
+
 #if defined(__x86_64__)
 static const char *const bad_arch_name[] = { "x32 getpid", "int $0x80 getpid" };
 
@@ -668,6 +698,30 @@ static int same_steps(long *v)
 	return 3;
 }
 
+/* v: memfd_create, shmget, msgget, semget and getpid, each its result
+ * or -errno; the objects made are removed. */
+static int unmapped_steps(long *v)
+{
+	long r[5];
+
+	r[0] = memfd_create("probe", MFD_CLOEXEC);
+	v[0] = r[0] < 0 ? -errno : 0;
+	r[1] = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	v[1] = r[1] < 0 ? -errno : 0;
+	r[2] = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	v[2] = r[2] < 0 ? -errno : 0;
+	r[3] = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	v[3] = r[3] < 0 ? -errno : 0;
+	v[4] = getpid();
+	if (r[1] >= 0)
+		shmctl((int)r[1], IPC_RMID, NULL);
+	if (r[2] >= 0)
+		msgctl((int)r[2], IPC_RMID, NULL);
+	if (r[3] >= 0)
+		semctl((int)r[3], 0, IPC_RMID);
+	return 5;
+}
+
 #if defined(__x86_64__)
 static void x32_getpid(void)
 {
@@ -685,7 +739,7 @@ static void i386_getpid(void)
 static int probe_main(const char *mode, const char *arg)
 {
 	struct rlimit no_core = { 0, 0 };
-	long v[3] = { 0 }, n = strtol(arg, NULL, 10);
+	long v[5] = { 0 }, n = strtol(arg, NULL, 10);
 	int m = 0, nv = 1, filtered;
 
 	while (m < NMODES && strcmp(mode_name[m], mode))
@@ -695,9 +749,11 @@ static int probe_main(const char *mode, const char *arg)
 	setrlimit(RLIMIT_CORE, &no_core);	/* SIGSYS would dump core */
 	setsid();	/* vhangup(): no controlling terminal to hang up */
 	/* x32 and int80 take N = 1 for filtered, 0 for not. */
-	filtered = m == M_FILTERED || m == M_SPAWN ||
+	filtered = m == M_FILTERED || m == M_SPAWN || m == M_RLIMIT ||
 		   ((m == M_X32 || m == M_INT80) && n == 1);
 	if (filtered && install() < 0)
+		return 3;
+	if (m == M_RLIMIT && n == 1 && seccomp_install_rlimit() < 0)
 		return 3;
 	switch (m) {
 	case M_FILTERED:
@@ -727,6 +783,9 @@ static int probe_main(const char *mode, const char *arg)
 		if ((nv = same_steps(v)) < 0)
 			return 4;
 		break;
+	case M_RLIMIT:
+		nv = unmapped_steps(v);
+		break;
 	default:
 		return 2;
 	}
@@ -747,6 +806,7 @@ static Suite *seccomp_suite(void)
 	tcase_add_test(tc, test_tree_layout);
 	tcase_add_test(tc, test_install_needs_nnp_or_admin);
 	tcase_add_test(tc, test_processes_and_threads_work);
+	tcase_add_test(tc, test_rlimit_filter);
 #if defined(__x86_64__)
 	tcase_add_loop_test(tc, test_bad_arch_killed, 0, 2);
 #endif
