@@ -200,20 +200,19 @@ static bool is_mount_root(int fd)
 /*
  * `tmpfs = SIZE`: a size-limited tmpfs on the directory unless it is a
  * mount already (ours from before a restart, or the admin's).  Mounted
- * through /proc/self/fd of an O_PATH descriptor, so a symlink swapped in
- * for the path is never followed.  Returns 0 or an exit code.
+ * through /proc/self/fd of a descriptor opened without following a
+ * symlink, so one swapped in for the path is never followed.  Returns 0
+ * or an exit code.
  */
-static int tmpfs_mount(const struct watch_conf *c, char *err, size_t n)
+static int tmpfs_mount(const struct cylo_config *cfg, const struct watch_conf *c,
+		       char *err, size_t n)
 {
 	char target[64], opts[128];
 	struct stat st;
 	int fd, r = 0;
 
-	fd = open(c->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, n, "watch %s: %s", c->path, strerror(errno));
+	if ((fd = config_open_watch(cfg, c, err, n)) < 0)
 		return EXIT_CONFIG;
-	}
 	if (is_mount_root(fd) || fstat(fd, &st) < 0)
 		goto out;
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
@@ -289,7 +288,7 @@ static int dir_open(struct daemon *dm, const struct cylo_config *cfg,
 	}
 	d->dirfd = -1;
 	pthread_mutex_init(&d->claims_lock, NULL);
-	if (c->tmpfs_bytes > 0 && (code = tmpfs_mount(c, err, n)) != 0) {
+	if (c->tmpfs_bytes > 0 && (code = tmpfs_mount(cfg, c, err, n)) != 0) {
 		dir_free(d);
 		return code;
 	}
@@ -1054,7 +1053,9 @@ static void run_claimed(struct job_env *j, struct claim_dirs *cd)
 		else
 			log_warn("job=%s stage=claim cannot claim it in %s/.cylo/claims: %s",
 				 j->esc, j->d->path, log_errstr(e, why, sizeof(why)));
-		if (e != -EBUSY)	/* --once: a job left unrun is a failure */
+		/* --once: a job left unrun is a failure; not one that another
+		 * host's release raced with (NFS answers ESTALE then). */
+		if (e != -EBUSY && e != -ESTALE)
 			atomic_store(&j->dm->failed, true);
 		return;
 	}

@@ -563,6 +563,10 @@ cmd_end
 cmd run/watch/watch-path-line-78 78 -c "$TMPROOT/wpath.conf" watch --once
 cmd_has 'wpath\.conf:4: watch: ".*/wlink": Not a directory'
 cmd_end
+printf 'watch "%s" {\n\ttmpfs = "1M"\n}\n' "$TMPROOT/wnone" >"$TMPROOT/wtmpfs.conf"
+cmd run/watch/tmpfs-watch-path-line-78 78 -c "$TMPROOT/wtmpfs.conf" watch --once
+cmd_has 'wtmpfs\.conf:1: watch: ".*/wnone": No such file or directory'
+cmd_end
 
 cmd run/langs 0 -c "$CONF" langs
 python3 - "$TMPROOT/cmd.out" <<'PY' >"$TMPROOT/langs.why"
