@@ -24,9 +24,10 @@
  *   (parent, lower-cased component);
  * - files land 0644, or 0755 when the entry has any execute bit; directories
  *   0755; no owner, set-id bit, timestamp, xattr, ACL or flag is restored;
- * - caps: entries, bytes really written (and any declared size above what
- *   is left), expansion ratio against the bytes read from @fd; sparse
- *   entries are refused.
+ * - caps: entries, files and directories (those the paths imply
+ *   included: the workspace holds them all), bytes really written (and
+ *   any declared size above what is left), expansion ratio against the
+ *   bytes read from @fd; sparse entries are refused.
  *
  * Zip is read by the streaming reader only, which uses the local headers
  * and never the central directory: a name that differs between the two
@@ -344,6 +345,11 @@ static int names_claim(struct xctx *x, bool is_dir)
 				      is_dir ? NODE_DIR : NODE_FILE);
 			if (r < 0)
 				return fail(x, (int)r, "out of memory");
+			/* The workspace holds what the paths imply too. */
+			if (r > x->caps->max_entries)
+				return fail(x, -EINVAL, "more than %ld files and directories "
+					    "(counting those its paths imply)",
+					    x->caps->max_entries);
 			i = (uint32_t)r;
 		} else if (strncmp(t->v[i].name, s, len) != 0) {
 			return fail(x, -EINVAL, "name differs only in case from an earlier entry");

@@ -28,7 +28,7 @@
 #define REC_MAGIC 0x63796c62u	/* "cylb" */
 #define PATH_MAX_BYTES 1024
 #define MAX_COMPONENTS 32
-#define MAX_TREE_DEPTH 16
+#define MAX_TREE_DEPTH MAX_COMPONENTS	/* as archives' max_depth (archive.c) */
 
 struct rec {
 	uint32_t magic;
@@ -210,7 +210,7 @@ static int add_tree_depth(struct bundle *b, int dirfd, const char *prefix,
 	int fd, e = 0;
 
 	if (depth > MAX_TREE_DEPTH)
-		return -E2BIG;
+		return -ENAMETOOLONG;
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -486,4 +486,19 @@ int bundle_unpack(int fd, int dirfd)
 		if (e < 0)
 			return e;
 	}
+}
+
+const char *bundle_error(int e)
+{
+	return e == -EFBIG ? "the files exceed the workspace" :
+	       e == -E2BIG ? "more than 10000 files and directories" :
+	       e == -EPERM ? "belongs to another user than the manifest" :
+	       e == -ELOOP ? "is a symbolic link (only regular files and directories are "
+			     "accepted)" :
+	       e == -EINVAL ? "is not a regular file or a directory" :
+	       e == -EILSEQ ? "its name cannot be used (a control character, a "
+			      "backslash, or too long)" :
+	       e == -ENAMETOOLONG ? "its path is too long (over 1024 bytes or 32 levels)" :
+	       e == -EIO ? "changed while it was read" :
+	       e == -EACCES ? "is not readable" : "cannot be read";
 }

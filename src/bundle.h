@@ -46,8 +46,9 @@ int bundle_add_at(struct bundle *b, const char *path, int fd, off_t from, size_t
  * for a symlink, -EINVAL for a device, FIFO or socket; -EILSEQ for a name a bundle cannot hold (a control
  * character, a backslash, too long), -EPERM for an entry whose owner is not
  * @owner ((uid_t)-1: any), -EIO for a file that shrank while copied, and
- * -EFBIG / -E2BIG past the bundle's limits.  The offending relative path
- * is in @bad (size @badlen).
+ * -ENAMETOOLONG for a tree deeper than 32 levels, and -EFBIG / -E2BIG
+ * past the bundle's limits.  The offending relative path is in @bad (size
+ * @badlen).
  */
 int bundle_add_tree(struct bundle *b, int dirfd, const char *prefix, uid_t owner,
 		    char *bad, size_t badlen);
@@ -96,5 +97,9 @@ void bundle_close(struct bundle *b);
  * Async-signal-safe (no allocation): for the post-clone child.  0 or -errno.
  */
 int bundle_unpack(int fd, int dirfd);
+
+/* What bundle_add_tree()'s -errno @e says about the entry, as a phrase
+ * ("is a symbolic link ..."); the limits are those of a job (10000 entries). */
+const char *bundle_error(int e);
 
 #endif

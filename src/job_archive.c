@@ -48,7 +48,7 @@ static void extract_stage(struct stage_spec *st, char **argv, char **envp,
 	st->processes = 4;
 	st->output_kb = 16;	/* stderr: the refusal's reason */
 	st->file_size_mb = 2 * l->workspace + 1;	/* bundle: files + headers */
-	st->open_files = 64;
+	st->open_files = 128;	/* two a level of a 32-level tree, as it is packed */
 }
 
 int archive_to_bundle(const struct job_ctx *c, int archive_fd,
@@ -157,7 +157,7 @@ int cmd_extract(int argc, char **argv)
 		return 1;
 	e = bundle_add_tree(&b, dfd, "", (uid_t)-1, bad, sizeof(bad));
 	if (e < 0) {
-		fprintf(stderr, "entry '%s': cannot be packed (%d)\n", bad, e);
+		fprintf(stderr, "entry '%s': %s\n", bad, bundle_error(e));
 		return 2;
 	}
 	return 0;

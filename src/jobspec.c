@@ -385,21 +385,6 @@ static int open_job_dir(int dirfd, const char *name, uid_t owner, struct job_res
 	return fd;
 }
 
-static const char *tree_error(int e)
-{
-	return e == -EFBIG ? "the files exceed the workspace" :
-	       e == -E2BIG ? "too many files or too deep" :
-	       e == -EPERM ? "belongs to another user than the manifest" :
-	       e == -ELOOP ? "is a symbolic link (only regular files and directories are "
-			     "accepted)" :
-	       e == -EINVAL ? "is not a regular file or a directory" :
-	       e == -EILSEQ ? "its name cannot be used (a control character, a "
-			      "backslash, or too long)" :
-	       e == -ENAMETOOLONG ? "its path is too long" :
-	       e == -EIO ? "changed while it was read" :
-	       e == -EACCES ? "is not readable" : "cannot be read";
-}
-
 /* The job directory's files, copied into the workspace bundle. */
 static int manifest_files(int jdir, uid_t owner, struct job_spec *s, struct job_result *r)
 {
@@ -413,7 +398,7 @@ static int manifest_files(int jdir, uid_t owner, struct job_spec *s, struct job_
 	e = bundle_add_tree(&s->files, jdir, "", owner, bad, sizeof(bad));
 	if (e < 0)	/* the name as archives' are shown: a newline in it stays one line */
 		return invalid(r, "job directory entry '%s': %s",
-			       log_escape(bad, esc, sizeof(esc)), tree_error(e));
+			       log_escape(bad, esc, sizeof(esc)), bundle_error(e));
 	return 0;
 }
 

@@ -211,6 +211,34 @@ run_case run/archive/utf8-zip 0 "$J/utf8flag.zip" \
 run_case run/archive/utf8-nfc 0 "$J/nfd.tar" \
 	"d['status'] == 'ok'" "d['stdout'] == \"['\u00e9.txt']\n\""
 
+# An archive is refused past 32 levels and 10000 files and directories,
+# as documented, and those the paths imply count (3000 files, 9000
+# directories): the packer inside the extraction box stopped at 16
+# levels, and at 10000 with the implied directories, with "cannot be
+# packed (-7)".
+python3 - "$J" <<'PY'
+import io, sys, tarfile
+d = sys.argv[1]
+def tar(name, files):
+    with tarfile.open(d + "/" + name, "w:gz" if name.endswith(".gz") else "w") as t:
+        for path, data in files:
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+main = ("main.py", b"import os\nprint(sum(len(f) for _, _, f in os.walk('.')))\n")
+tar("deep31.tar", [main, ("/".join(["d"] * 31) + "/f", b"x")])
+tar("deep33.tar", [main, ("/".join(["d"] * 33) + "/f", b"x")])
+tar("implied.tar.gz", [main] + [("a%d/b/c/f" % i, b"") for i in range(3000)])
+PY
+run_case run/archive/32-levels 0 "$J/deep31.tar" "d['status'] == 'ok'" "d['stdout'] == '2\n'"
+run_case run/archive/over-32-levels 125 "$J/deep33.tar" "d['status'] == 'invalid_job'" \
+	"'more than 32 path components' in d['error'] or 'levels' in d['error']"
+# (A workspace of 256 MiB holds more than 10000 inodes; 64 MiB holds fewer.)
+printf 'defaults {\n\tworkspace = 256\n}\n' >"$TMPROOT/ws256.conf"
+COPT="-c $TMPROOT/ws256.conf" run_case run/archive/implied-directories-count 125 "$J/implied.tar.gz" \
+	"d['status'] == 'invalid_job'" \
+	"'more than 10000 files and directories (counting those its paths imply)' in d['error']"
+
 # ---- orphans are reaped while the stage runs ----------------------------
 # 150 short-lived orphans under a limit of 32 processes: the box's init
 # reaps them as they die, so their zombies never fill pids.max.
