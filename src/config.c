@@ -374,7 +374,23 @@ static void note_span(struct scan *s, int first)
 	r->spans[r->nspans++] = (struct conf_span){ first, s->line };
 }
 
-/* Whether @line (not NUL-terminated, @n bytes) reads "KEY =" for a known key. */
+/* Whether @line (@n bytes) goes on from @i with '"TITLE" {': a section
+ * opens there, as `test "b" { ... }` does on a line of its own. */
+static bool opens_titled_section(const char *line, size_t n, size_t i)
+{
+	const char *q;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i >= n || line[i] != '"' || !(q = memchr(line + i + 1, '"', n - i - 1)))
+		return false;
+	for (i = (size_t)(q - line) + 1; i < n && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	return i < n && line[i] == '{';
+}
+
+/* Whether @line (not NUL-terminated, @n bytes) reads "KEY =" for a known
+ * key, or opens a titled section. */
 static bool looks_like_assignment(const struct conf_run *r, const char *line, size_t n)
 {
 	size_t i = 0, start;
@@ -387,6 +403,8 @@ static bool looks_like_assignment(const struct conf_run *r, const char *line, si
 		i++;
 	if (i == start)
 		return false;
+	if (opens_titled_section(line, n, i))
+		return true;
 	for (k = r->keys; k != NULL && k->name != NULL; k++) {
 		size_t j = i;
 
@@ -403,8 +421,8 @@ static bool looks_like_assignment(const struct conf_run *r, const char *line, si
  * The text ended inside a string opened on line @open.  A quote missing
  * earlier pairs every later quote wrongly, so the string that runs away is
  * often not the culprit: blame the first string spanning lines whose
- * continuation holds a line like "key = ..." (a quote was forgotten
- * there), else the string left open.
+ * continuation holds a line like "key = ..." or 'test "b" {' (a quote
+ * was forgotten there), else the string left open.
  */
 static int runaway_string(const struct scan *s, int open)
 {

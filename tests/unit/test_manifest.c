@@ -200,6 +200,13 @@ static const struct {
 	/* The quote missing on line 2 pairs every later quote wrongly. */
 	{ "language = \"c\"\nmain = \"x.c\nstdin = \"in\"\nargs = { \"a\" }\n", 2, NULL,
 	  "unterminated string" },
+	/* ... also when the tests come one to a line, as the README shows. */
+	{ "language = \"c\"\ncode = \"x\ntest \"a\" { stdin = \"1\" expect = \"1\" }\n"
+	  "test \"b\" { stdin = \"2\" expect = \"2\" }\n"
+	  "test \"c\" { stdin = \"3\" expect = \"3\" }\n", 2, NULL, "unterminated string" },
+	{ "language = \"c\"\ntest \"a\" { stdin = \"1 expect = \"1\" }\n"
+	  "test \"b\" { stdin = \"2\" expect = \"2\" }\n"
+	  "test \"c\" { stdin = \"3\" expect = \"3\" }\n", 2, NULL, "unterminated string" },
 	{ "code = \"one\ntwo\nthree\"\ntimeout = x\n", 4, "timeout", "not a number" },
 	{ "test \"a\" {\n  stdin = \"x\"\n", 1, NULL, "never closed" },
 	{ "language = \"c\" }\n", 1, NULL, "unexpected '}'" },
