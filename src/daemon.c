@@ -953,10 +953,14 @@ static int publish(struct job_env *j, struct job_result *r)
 	};
 	int e;
 
-	/* Results belong to whoever dropped the input. */
+	/* Results belong to whoever dropped the input: the one that ran, as
+	 * opened (another user could swap a file of theirs in at the name
+	 * between the scan and the open, and get this output). */
 	if (geteuid() == 0) {
-		po.uid = j->st.st_uid;
-		po.gid = j->st.st_gid;
+		bool opened = r->input_uid != (uid_t)-1;
+
+		po.uid = opened ? r->input_uid : j->st.st_uid;
+		po.gid = opened ? r->input_gid : j->st.st_gid;
 	}
 	enum chown_refusal refused = CHOWN_DONE;
 	char es[96];

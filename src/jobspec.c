@@ -846,6 +846,8 @@ int jobspec_from_input(const struct job_ctx *c, int dirfd, const char *name,
 	if (fd < 0)
 		return open_failed(r, name, fd);
 	input_id_of(&st, &r->input);
+	r->input_uid = st.st_uid;
+	r->input_gid = st.st_gid;
 	if (n > 4 && !strcmp(name + n - 4, ".job"))
 		e = from_manifest(c, dirfd, name, fd, side_owner(c, &st), s, r);
 	else if (archive_is_archive_name(name))

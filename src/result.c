@@ -91,6 +91,8 @@ void result_init(struct job_result *r)
 	r->compile.exit_code = -1;
 	r->worker = -1;
 	r->address_space_mb = -1;
+	r->input_uid = (uid_t)-1;
+	r->input_gid = (gid_t)-1;
 	limits_unset(&r->limits);
 }
 

@@ -94,6 +94,8 @@ struct job_timing {
 struct job_result {
 	char *job;		/* input name */
 	struct input_id input;
+	uid_t input_uid;	/* the owner of the input opened and run, for the */
+	gid_t input_gid;	/* result's; -1 until it is opened (not rendered) */
 	char *language;		/* canonical name or NULL */
 	enum job_status status;
 	int exit_code;		/* -1 when none */

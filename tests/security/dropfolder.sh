@@ -163,6 +163,27 @@ grep -q 'CANARY' "$WLOG" && bad "the log mentions the canary"
 verdict X05 "the daemon survived the race and stopped cleanly"
 drop_host X05 "$D"
 
+# The same race between two users' files in a folder without the sticky
+# bit: the daemon scanned one and opened the other, and gave the result,
+# with the victim's output, to the other file's owner (result_mode 0600).
+# A result belongs to the owner of the input that ran.
+D=$(drop_dir X05b)
+drop_snap X05b "$D"
+chmod 0777 "$D"
+printf 'print("VICTIM-SECRET")\n' >"$D/.v.tmp"
+chmod 600 "$D/.v.tmp"
+mv "$D/.v.tmp" "$D/victim.py"
+daemon_start X05b -c "$(watch_conf X05b "$D" "result_mode = 0600" "settle = 0.1")" watch
+race=$(setpriv --reuid "$ALICE_UID" --regid "$ALICE_UID" --clear-groups \
+	/usr/bin/python3 "$HOSTILE/x05_swap.py" "$D" victim.py VICTIM-SECRET 4 2>&1)
+case $race in *"leaks: 0"*) ;; *) bad "the other user read the victim's output: $race" ;; esac
+case $race in *"swaps: "[0-9][0-9][0-9]*) ;; *) bad "the racer did not race: $race" ;; esac
+case $race in *"results: 0"*) bad "the racer read no result: $race" ;; esac
+verdict X05 "a result never went to the owner of a file that did not run"
+daemon_stop
+[ "$RC" = 0 ] || bad "the daemon exited $RC: $(tail -c 300 "$WLOG")"
+verdict X05 "the daemon survived the owners' race"
+
 # ---- X06: slow writers, rewrites during a run, a partial archive ----------
 D=$(drop_dir X06)
 drop_snap X06 "$D"
