@@ -539,7 +539,7 @@ static int identity_from(json_t *in, struct input_id *id)
 	return 0;
 }
 
-int result_read_identity(int dirfd, const char *name, struct input_id *id)
+int result_read_identity(int dirfd, const char *name, struct input_id *id, uid_t *owner)
 {
 	char buf[IDENTITY_PREFIX];
 	json_t *in = NULL;
@@ -558,6 +558,8 @@ int result_read_identity(int dirfd, const char *name, struct input_id *id)
 	r = -EINVAL;
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > RESULT_MAX_SIZE)
 		goto out;
+	if (owner)
+		*owner = st.st_uid;
 	n = read_prefix(fd, buf, sizeof(buf));
 	r = (int)n;
 	if (n < 0)

@@ -149,9 +149,10 @@ char *result_to_json(const struct job_result *r, bool pretty);
 /*
  * Reads the identity recorded in an existing result @name in @dirfd (no
  * symlinks followed; not a regular file or unparsable: -EINVAL; missing:
- * -ENOENT).  Used to decide whether an input is pending.
+ * -ENOENT), and the file's owner into @owner unless it is NULL.  Used to
+ * decide whether an input is pending.
  */
-int result_read_identity(int dirfd, const char *name, struct input_id *id);
+int result_read_identity(int dirfd, const char *name, struct input_id *id, uid_t *owner);
 
 struct publish_opts {
 	bool raw_output;	/* also X.stdout / X.stderr */

@@ -227,14 +227,22 @@ static bool same_input(const struct input_id *id, const struct stat *st)
 	return input_id_same(id, &now);
 }
 
-/* Whether result @rname records input @st: 0 yes, 1 no (rerun), -errno. */
+/*
+ * Whether result @rname records input @st: 0 yes, 1 no (rerun), -errno.
+ * Only a result of cylo's or of the input's owner counts: in a shared
+ * folder anyone may stat an input and write a result with its identity,
+ * so that it never ran (with the sticky bit, one its owner cannot remove).
+ */
 static int result_state(int dirfd, const char *rname, const struct stat *st)
 {
 	struct input_id id;
 	struct stat rst;
+	uid_t owner;
 	int e;
 
-	e = result_read_identity(dirfd, rname, &id);
+	e = result_read_identity(dirfd, rname, &id, &owner);
+	if (e == 0 && owner != geteuid() && owner != st->st_uid)
+		return 1;
 	/* A directory there can never be replaced by a result: not runnable. */
 	if (e == -EINVAL && fstatat(dirfd, rname, &rst, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISDIR(rst.st_mode))

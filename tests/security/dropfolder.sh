@@ -69,6 +69,31 @@ only_files "$D" prev.py prev.py.result.json alice-notes.txt \
 verdict X02r "nothing but the outputs took the planted names"
 SEC_IGNORE=ctime_ns drop_host X02r "$D"
 
+# ---- X02f: a result forged by another user -----------------------------------
+# Anyone who can stat an input can write a result with its identity: the
+# input counted as done and never ran (in a sticky folder its owner cannot
+# even remove the forgery).  Only a result of cylo's or of the input's
+# owner counts; the forgery is replaced by the real result.
+D=$(drop_dir X02f)
+chmod 1777 "$D"
+printf 'print("really ran")\n' >"$D/.v.tmp"
+mv "$D/.v.tmp" "$D/victim.py"
+setpriv --reuid "$ALICE_UID" --regid "$ALICE_UID" --clear-groups /usr/bin/python3 - "$D" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+st = os.stat(d + "/victim.py")
+with open(d + "/victim.py.result.json", "w") as f:
+    json.dump({"schema": 1, "job": "victim.py", "input": {"dev": st.st_dev,
+               "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns},
+               "status": "compile_error", "error": "FORGED"}, f)
+PY
+watch_once X02f "$D" 60
+drop_expect X02f "a result another user forged does not stand for the run" "$D" victim.py \
+	"d['status'] == 'ok'" "out == 'really ran\n'" "'FORGED' not in json.dumps(d)" \
+	"os.lstat('$D/victim.py.result.json').st_uid == os.getuid()"
+[ "$RC" = 0 ] || bad "cylo watch exited $RC: $(tail -c 300 "$WLOG")"
+verdict X02f "the daemon ran the input and exited 0"
+
 # ---- X03: symlinked and hard-linked inputs --------------------------------
 # The folder is snapshotted with the links in place: the daemon must not
 # change them, nor add a link to any target.

@@ -442,7 +442,7 @@ START_TEST(test_publish_creates_and_replaces)
 	ck_assert_int_eq(st.st_uid, 12345);
 	ck_assert_int_eq(st.st_mode & 07777, 0640);
 
-	ck_assert_int_eq(result_read_identity(dfd, "hello.py.result.json", &id), 0);
+	ck_assert_int_eq(result_read_identity(dfd, "hello.py.result.json", &id, NULL), 0);
 	ck_assert(id.dev == 2049 && id.ino == 1234567 && id.size == 42 &&
 		  id.mtime_ns == T0);
 
@@ -453,7 +453,7 @@ START_TEST(test_publish_creates_and_replaces)
 	ck_assert_int_eq(fstatat(dfd, "hello.py.result.json", &st, AT_SYMLINK_NOFOLLOW), 0);
 	ck_assert_int_eq(st.st_uid, getuid());
 	ck_assert_int_eq(st.st_mode & 07777, 0644);
-	ck_assert_int_eq(result_read_identity(dfd, "hello.py.result.json", &id), 0);
+	ck_assert_int_eq(result_read_identity(dfd, "hello.py.result.json", &id, NULL), 0);
 	ck_assert_int_eq(id.size, 43);
 	ck_assert_str_eq(listing(dfd), "hello.py,hello.py.result.json,"
 			 "hello.py.stderr,hello.py.stdout");
@@ -728,7 +728,7 @@ START_TEST(test_identity_round_trip)
 					 &KEEP_OWNER), 0);
 	free(s);
 	memset(&id, 0, sizeof(id));
-	ck_assert_int_eq(result_read_identity(dfd, "big.c.result.json", &id), 0);
+	ck_assert_int_eq(result_read_identity(dfd, "big.c.result.json", &id, NULL), 0);
 	ck_assert(id.dev == 0xfffffffffffffff0ULL);
 	ck_assert(id.ino == 0x8000000000000001ULL);
 	ck_assert_int_eq(id.size, 1 << 20);
@@ -750,14 +750,14 @@ START_TEST(test_identity_other_layouts)
 	snprintf(doc + n, sizeof(doc) - n, "\", \"input\": {\"mtime_ns\": 4, "
 		 "\"size\": 3, \"ino\": 2, \"dev\": 1}}");
 	put_file(dfd, "late.result.json", doc);
-	ck_assert_int_eq(result_read_identity(dfd, "late.result.json", &id), 0);
+	ck_assert_int_eq(result_read_identity(dfd, "late.result.json", &id, NULL), 0);
 	ck_assert(id.dev == 1 && id.ino == 2 && id.size == 3 && id.mtime_ns == 4);
 
 	/* Short documents: members with nesting and escapes before "input". */
 	put_file(dfd, "nest.result.json", "{\"a\": {\"input\": [1, \"}\\\"\"]}, "
 		 "\"b\": [{}], \"c\": -1.5e3, \"d\": null,\n\"input\":"
 		 "{\"dev\":5,\"ino\":6,\"size\":7,\"mtime_ns\":8}, \"z\": 1}");
-	ck_assert_int_eq(result_read_identity(dfd, "nest.result.json", &id), 0);
+	ck_assert_int_eq(result_read_identity(dfd, "nest.result.json", &id, NULL), 0);
 	ck_assert(id.dev == 5 && id.ino == 6 && id.size == 7 && id.mtime_ns == 8);
 }
 END_TEST
@@ -768,28 +768,28 @@ START_TEST(test_identity_refuses)
 
 	put_file(dfd, "r.result.json", "{\"input\": {\"dev\": 1, \"ino\": 2, "
 		 "\"size\": 3, \"mtime_ns\": 4}}");
-	ck_assert_int_eq(result_read_identity(dfd, "r.result.json", &id), 0);
+	ck_assert_int_eq(result_read_identity(dfd, "r.result.json", &id, NULL), 0);
 	ck_assert_int_eq(symlinkat("r.result.json", dfd, "sym.result.json"), 0);
-	ck_assert_int_eq(result_read_identity(dfd, "sym.result.json", &id), -EINVAL);
-	ck_assert_int_eq(result_read_identity(dfd, "none.result.json", &id), -ENOENT);
+	ck_assert_int_eq(result_read_identity(dfd, "sym.result.json", &id, NULL), -EINVAL);
+	ck_assert_int_eq(result_read_identity(dfd, "none.result.json", &id, NULL), -ENOENT);
 	ck_assert_int_eq(mkfifoat(dfd, "fifo.result.json", 0644), 0);
-	ck_assert_int_eq(result_read_identity(dfd, "fifo.result.json", &id), -EINVAL);
+	ck_assert_int_eq(result_read_identity(dfd, "fifo.result.json", &id, NULL), -EINVAL);
 	ck_assert_int_eq(mkdirat(dfd, "dir.result.json", 0755), 0);
-	ck_assert_int_eq(result_read_identity(dfd, "dir.result.json", &id), -EINVAL);
+	ck_assert_int_eq(result_read_identity(dfd, "dir.result.json", &id, NULL), -EINVAL);
 	put_file(dfd, "empty.result.json", "");
-	ck_assert_int_eq(result_read_identity(dfd, "empty.result.json", &id), -EINVAL);
+	ck_assert_int_eq(result_read_identity(dfd, "empty.result.json", &id, NULL), -EINVAL);
 	put_file(dfd, "junk.result.json", "not json at all");
-	ck_assert_int_eq(result_read_identity(dfd, "junk.result.json", &id), -EINVAL);
+	ck_assert_int_eq(result_read_identity(dfd, "junk.result.json", &id, NULL), -EINVAL);
 	put_file(dfd, "cut.result.json", "{\"schema\": 1, \"input\": {\"dev\": 1, ");
-	ck_assert_int_eq(result_read_identity(dfd, "cut.result.json", &id), -EINVAL);
+	ck_assert_int_eq(result_read_identity(dfd, "cut.result.json", &id, NULL), -EINVAL);
 	put_file(dfd, "part.result.json", "{\"input\": {\"dev\": 1, \"ino\": 2}}");
-	ck_assert_int_eq(result_read_identity(dfd, "part.result.json", &id), -EINVAL);
+	ck_assert_int_eq(result_read_identity(dfd, "part.result.json", &id, NULL), -EINVAL);
 	put_file(dfd, "type.result.json", "{\"input\": {\"dev\": \"1\", \"ino\": 2, "
 		 "\"size\": 3, \"mtime_ns\": 4}}");
-	ck_assert_int_eq(result_read_identity(dfd, "type.result.json", &id), -EINVAL);
+	ck_assert_int_eq(result_read_identity(dfd, "type.result.json", &id, NULL), -EINVAL);
 	put_file(dfd, "arr.result.json", "[{\"input\": {\"dev\": 1, \"ino\": 2, "
 		 "\"size\": 3, \"mtime_ns\": 4}}]");
-	ck_assert_int_eq(result_read_identity(dfd, "arr.result.json", &id), -EINVAL);
+	ck_assert_int_eq(result_read_identity(dfd, "arr.result.json", &id, NULL), -EINVAL);
 }
 END_TEST
 
