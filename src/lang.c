@@ -104,13 +104,13 @@ static const struct lang_def builtin[] = {
 		.processes = 256, .compile_timeout = 60,
 	}, {
 		.name = "c", .extensions = { "c" },
-		.compile = "/usr/bin/gcc -O2 -pipe -o {exe} {main} -lm",
+		.compile = "/usr/bin/gcc -O2 -pipe -DONLINE_JUDGE -o {exe} {main} -lm",
 		.run = "{exe}",
 		.paths = { BASE_PATHS },
 		.main = "main.c",
 	}, {
 		.name = "cpp", .aliases = { "c++" }, .extensions = { "cpp", "cc", "cxx" },
-		.compile = "/usr/bin/g++ -O2 -pipe -o {exe} {main}",
+		.compile = "/usr/bin/g++ -std=gnu++20 -O2 -pipe -DONLINE_JUDGE -o {exe} {main}",
 		.run = "{exe}",
 		.paths = { BASE_PATHS },
 		.main = "main.cpp",
@@ -120,9 +120,11 @@ static const struct lang_def builtin[] = {
 		.name = "java", .extensions = { "java" },
 		.compile = JVM "javac " JVM_FLAGS("-J") " -encoding UTF-8 -d . {main}",
 		/* The JVM sizes itself for the host's memory, which the box hides
-		 * (a heap of a quarter of the host's): sized for the job's. */
+		 * (a heap of a quarter of the host's): sized for the job's.  The
+		 * main thread's stack as Kattis gives it (the JVM's own 1 MiB
+		 * took a recursion 20,000 calls deep). */
 		.run = JVM "java " JVM_FLAGS("") " -XX:MaxRAM={memory}m -XX:MaxRAMPercentage=75"
-		       " -cp . {base}",
+		       " -Xss64m -cp . {base}",
 		.paths = { BASE_PATHS, "/etc/java-17-openjdk" },
 		.main = "Main.java",
 		.out_of_memory = "java.lang.OutOfMemoryError: Java heap space",

@@ -198,6 +198,38 @@ func main() {
 }
 EOF
 	;;
+	c.modern) cat <<'EOF'
+#include <stdio.h>
+int main(void)
+{
+#ifdef ONLINE_JUDGE
+	puts("judge");
+#endif
+	return 0;
+}
+EOF
+		;;
+	cpp.modern) cat <<'EOF'
+#include <bits/stdc++.h>
+using namespace std;
+int main()
+{
+	vector<int> v{3, 1, 2};
+	ranges::sort(v);
+	map<int, int> m{{1, 2}};
+#ifdef ONLINE_JUDGE
+	cout << v[0] << m.contains(1) << ((1 <=> 2) < 0) << "\n";
+#endif
+}
+EOF
+		;;
+	java.modern) cat <<'EOF'
+public class Main {
+    static int depth(int n) { return n == 0 ? 0 : 1 + depth(n - 1); }
+    public static void main(String[] args) { System.out.println(depth(200000)); }
+}
+EOF
+		;;
 	rust.modern) cat <<'EOF'
 fn main() {
     let x = u8::try_from(300i32).unwrap_or(7);
@@ -533,8 +565,14 @@ lang_suite() {
 			"d['limits']['enforced_by'] == 'rlimit' or d['tests'][0]['verdict'] == 'accepted'" ;;
 	esac
 	# Ordinary code of today: Rust's 2021 edition (rustc defaulted to
-	# 2015), and awk and which in shell jobs (Debian alternatives).
+	# 2015), awk and which in shell jobs (Debian alternatives), C++20 (g++
+	# defaulted to 17), ONLINE_JUDGE defined as judges do (a template that
+	# reads input.txt without it printed nothing), and Java recursion
+	# 200,000 calls deep (the JVM's own 1 MiB stack took 20,000).
 	case $l in
+	c) want='judge\n' ;;
+	cpp) want='111\n' ;;
+	java) want='200000\n' ;;
 	rust) want='7 6\n' ;;
 	bash) want='7\n/usr/bin/bash\n' ;;
 	*) want= ;;
