@@ -1021,6 +1021,10 @@ static void collect_cgroup(struct waiter *w, const struct cg_stats *st,
 		if (used > w->o->memory_kb)
 			w->o->memory_kb = (long)used;
 	}
+	/* The RSS counts shared library pages charged to other groups: it
+	 * went over the limit the group held the stage to. */
+	if (w->s->memory_mb > 0 && w->o->memory_kb > w->s->memory_mb * 1024)
+		w->o->memory_kb = w->s->memory_mb * 1024;
 	/* -1: no CPU accounting (v1 without cpuacct); keep init's rusage. */
 	if (st->cpu_usec >= 0 && before->cpu_usec >= 0 && st->cpu_usec >= before->cpu_usec)
 		w->o->cpu_ms = (double)stage_cpu_us(w, st) / 1000.0;

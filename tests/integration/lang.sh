@@ -519,9 +519,12 @@ lang_suite() {
 
 	src "$l" mem >"$d/mem.src"
 	mkjob "$d/jobs/memory.job" "$l" "$main" "$d/mem.src" "memory = 64" "timeout = 5"
+	# The memory shown is within the limit: the largest RSS, which counts
+	# shared library pages charged elsewhere, showed 5 MiB more.
 	run_case "lang/$l/memory_limit" 137 "$d/jobs/memory.job" \
 		"d['status'] == 'memory_limit'" "d['memory_exceeded'] is True" \
-		"d['limits']['memory'] == 64" "d['stdout'] == ''"
+		"d['limits']['memory'] == 64" "d['stdout'] == ''" \
+		"d['limits']['enforced_by'] == 'rlimit' or d['memory_used_kb'] <= 64 * 1024"
 	# With rlimits only, the same 1 GiB still fails, as the runtime's own
 	# error: Java's heap is {heap} there too, and its own OutOfMemoryError
 	# (the language's out_of_memory) is memory_limit.
