@@ -337,7 +337,9 @@ static void print_summary(const struct job_result *r)
 		printf("exit:     %d\n", r->exit_code);
 	if (r->signal)
 		printf("signal:   %d\n", r->signal);
-	printf("time:     %.1f ms wall, %.1f ms cpu\n", r->execution_time_ms, r->cpu_time_ms);
+	if (r->execution_time_ms >= 0)
+		printf("time:     %.1f ms wall, %.1f ms cpu\n", r->execution_time_ms,
+		       r->cpu_time_ms);
 	if (r->memory_used_kb >= 0)
 		printf("memory:   %ld KiB (limits by %s)\n", r->memory_used_kb,
 		       r->limits_by ? r->limits_by : "-");

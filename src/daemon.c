@@ -632,7 +632,7 @@ static void set_swap(struct daemon *dm, struct watch_set *s)
 static void metrics_add(struct metrics *m, const struct job_result *r,
 			int64_t publish_ns)
 {
-	double s = r->execution_time_ms / 1000.0;
+	double s = r->execution_time_ms > 0 ? r->execution_time_ms / 1000.0 : 0;
 	const char *lang = r->language ? r->language : "none";
 	size_t i, b;
 
@@ -1010,7 +1010,8 @@ static void log_finished(const struct job_env *j, const struct job_result *r)
 	log_escape(r->language ? r->language : "-", lang, sizeof(lang));
 	log_info("job=%s lang=%s status=%s exit=%d wall_ms=%.0f mem_kb=%ld worker=%d",
 		 j->esc, lang, status_name(r->status), r->exit_code,
-		 r->execution_time_ms, r->memory_used_kb, j->slot);
+		 r->execution_time_ms > 0 ? r->execution_time_ms : 0, r->memory_used_kb,
+		 j->slot);
 }
 
 /*

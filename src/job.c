@@ -401,7 +401,7 @@ static void drop_tests(struct job_result *r)
 	r->exit_code = -1;
 	r->signal = 0;
 	r->timeout = r->memory_exceeded = false;
-	r->execution_time_ms = r->cpu_time_ms = 0;
+	r->execution_time_ms = r->cpu_time_ms = -1;
 	r->memory_used_kb = -1;
 }
 

@@ -91,6 +91,7 @@ void result_init(struct job_result *r)
 	r->compile.exit_code = -1;
 	r->worker = -1;
 	r->address_space_mb = -1;
+	r->execution_time_ms = r->cpu_time_ms = -1;	/* no run: null */
 	r->input_uid = (uid_t)-1;
 	r->input_gid = (gid_t)-1;
 	limits_unset(&r->limits);

@@ -104,7 +104,7 @@ struct job_result {
 	size_t out_len, err_len;
 	bool out_truncated, err_truncated;
 	bool timeout, memory_exceeded;
-	double execution_time_ms, cpu_time_ms;
+	double execution_time_ms, cpu_time_ms;	/* < 0: no run (null) */
 	long memory_used_kb;	/* -1 unknown */
 	bool has_compile;
 	bool compile_ended;	/* the job ended in its compile stage */
@@ -126,8 +126,9 @@ const char *status_name(enum job_status s);
 const char *verdict_name(enum test_verdict v);
 
 /*
- * Zeroes @r with exit_code -1, memory -1, worker -1, compile.exit_code -1
- * and every limit unset (each one null in the JSON until filled in).
+ * Zeroes @r with exit_code -1, memory -1, times -1, worker -1,
+ * compile.exit_code -1 and every limit unset (each one null in the JSON
+ * until filled in).
  */
 void result_init(struct job_result *r);
 void result_free(struct job_result *r);	/* frees owned members, not @r */

@@ -280,7 +280,8 @@ code = "int main(void) { return missing; }"
 test "t" { expect = "" }
 EOF
 run_case judge/compile-error 1 "$J/broken.job" \
-	"d['status'] == 'compile_error'" "d['tests'] is None" "d['score'] is None"
+	"d['status'] == 'compile_error'" "d['tests'] is None" "d['score'] is None" \
+	"d['execution_time_ms'] is None and d['cpu_time_ms'] is None"
 
 # A compiler's output over output_limit is cut, not a limit the student
 # went over: many errors are still a compile_error, and many warnings

@@ -20,7 +20,8 @@ bad_job() {
 	bn=$1 line=$2 key=$3
 	shift 3
 	run_case "run/invalid/$bn" 125 "$J/$bn.job" "d['status'] == 'invalid_job'" \
-		"names('$key', $line)" "d['stdout'] == ''" "d.get('exit_code') is None" "$@"
+		"names('$key', $line)" "d['stdout'] == ''" "d.get('exit_code') is None" \
+		"d['execution_time_ms'] is None and d['cpu_time_ms'] is None" "$@"
 }
 
 # ---- a manifest with inline code and every key of SPEC §3 ---------------
