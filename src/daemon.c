@@ -268,6 +268,7 @@ static int dir_fds(struct watch_dir *d, const struct cylo_config *cfg,
 		return -EIO;	/* the folder is there: not the config's fault */
 	}
 	d->claims = c;
+	watch_note_cylo(d, c->cylo_fd);
 	if (foreign)
 		log_warn("watch %s: .cylo belongs to another user, who can remove or "
 			 "plant claims", d->path);
@@ -1045,7 +1046,7 @@ static void run_claimed(struct job_env *j, struct claim_dirs *cd)
 	bool published = false;
 	int e, pe = 0;
 
-	if (watch_input_state(j->d->dirfd, j->it->name, &j->st) != 1 || full_folder(j))
+	if (watch_input_state(j->d, j->it->name, &j->st) != 1 || full_folder(j))
 		return;
 	input_id_of(&j->st, &id);
 	t0 = now_mono_ns();
@@ -1065,7 +1066,7 @@ static void run_claimed(struct job_env *j, struct claim_dirs *cd)
 		return;
 	}
 	/* Another instance may have finished it between our scan and our claim. */
-	if (watch_input_state(j->d->dirfd, j->it->name, &j->st) != 1) {
+	if (watch_input_state(j->d, j->it->name, &j->st) != 1) {
 		claim_release(&c);
 		return;
 	}

@@ -228,20 +228,40 @@ static bool same_input(const struct input_id *id, const struct stat *st)
 }
 
 /*
- * Whether result @rname records input @st: 0 yes, 1 no (rerun), -errno.
- * Only a result of cylo's or of the input's owner counts: in a shared
- * folder anyone may stat an input and write a result with its identity,
- * so that it never ran (with the sticky bit, one its owner cannot remove).
+ * Whether a result owned by @owner may stand for input @st of @d.  In a
+ * shared folder anyone may stat an input and write a result with its
+ * identity, so that it never runs (with the sticky bit, one its owner
+ * cannot remove).  A daemon running as root gives results to the inputs'
+ * owners, so only theirs, root's and .cylo's owner's count (on a
+ * root-squashed export .cylo and the results are both the anonymous
+ * user's).  Unprivileged, results are the daemon's or another instance's:
+ * any counts.
  */
-static int result_state(int dirfd, const char *rname, const struct stat *st)
+static bool result_owner_ok(const struct watch_dir *d, uid_t owner, const struct stat *st)
 {
+	return geteuid() != 0 || owner == 0 || owner == st->st_uid ||
+	       owner == (uid_t)atomic_load(&d->cylo_uid);
+}
+
+void watch_note_cylo(struct watch_dir *d, int cylo_fd)
+{
+	struct stat st;
+
+	if (fstat(cylo_fd, &st) == 0)
+		atomic_store(&d->cylo_uid, st.st_uid);
+}
+
+/* Whether result @rname records input @st: 0 yes, 1 no (rerun), -errno. */
+static int result_state(const struct watch_dir *d, const char *rname, const struct stat *st)
+{
+	int dirfd = d->dirfd;
 	struct input_id id;
 	struct stat rst;
 	uid_t owner;
 	int e;
 
 	e = result_read_identity(dirfd, rname, &id, &owner);
-	if (e == 0 && owner != geteuid() && owner != st->st_uid)
+	if (e == 0 && !result_owner_ok(d, owner, st))
 		return 1;
 	/* A directory there can never be replaced by a result: not runnable. */
 	if (e == -EINVAL && fstatat(dirfd, rname, &rst, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -254,18 +274,18 @@ static int result_state(int dirfd, const char *rname, const struct stat *st)
 	return !same_input(&id, st);
 }
 
-int watch_input_state(int dirfd, const char *name, struct stat *st)
+int watch_input_state(const struct watch_dir *d, const char *name, struct stat *st)
 {
 	char rname[NAME_MAX + 1];
 	int e;
 
-	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(d->dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (S_ISDIR(st->st_mode))
 		return 0;
 	if ((e = result_name(name, rname)) < 0)
 		return e;
-	return result_state(dirfd, rname, st);
+	return result_state(d, rname, st);
 }
 
 /* ---- waking the thread ---- */
@@ -641,7 +661,7 @@ static int scan_state(struct watcher *w, struct wdir *wd, const char *name,
 		return 0;
 	}
 	atomic_fetch_add(&w->result_reads, 1);
-	e = result_state(dirfd, rname, st);
+	e = result_state(wd->d, rname, st);
 	if (e == 0 && rok)
 		(void)hashset_add(wd->done_next, key);
 	return e;
@@ -776,6 +796,7 @@ static void claims_remake(struct wdir *wd)
 			"made again: %s", d->path, strerror(-e));
 		return;
 	}
+	watch_note_cylo(d, c->cylo_fd);
 	pthread_mutex_lock(&d->claims_lock);
 	d->claims = c;
 	old->retired = true;
@@ -868,7 +889,7 @@ static bool claim_needed(const char *name, void *arg)
 	struct stat st;
 
 	return queue_contains(k->w->ops.queue, k->wd->d->id, name) ||
-	       watch_input_state(k->wd->d->dirfd, name, &st) == 1;
+	       watch_input_state(k->wd->d, name, &st) == 1;
 }
 
 static void sweep_claims(struct watcher *w, struct wdir *wd)
@@ -1066,7 +1087,7 @@ static void consider(struct watcher *w, struct wdir *wd, const char *name)
 		warn_long_name(wd, name);
 		return;
 	}
-	if (watch_input_state(wd->d->dirfd, name, &st) != 1)
+	if (watch_input_state(wd->d, name, &st) != 1)
 		return;
 	if (backlog) {
 		bool early;

@@ -43,6 +43,7 @@ struct watch_dir {
 	atomic_int refs;	/* watch sets holding it (daemon.c) */
 	atomic_bool chown_refused;	/* said once: results stay ours (daemon.c) */
 	atomic_bool full;	/* no room for results: jobs wait (daemon.c) */
+	atomic_uint cylo_uid;	/* .cylo's owner, whose results count too */
 };
 
 /*
@@ -103,12 +104,16 @@ void watcher_get_stats(struct watcher *w, struct watcher_stats *st);
 /*
  * The folder protocol, shared with the workers.
  *
- * watch_input_state: lstat()s input @name in @dirfd into @st (never
- * opening it) and says whether it is pending: 1 pending (no result, or
- * the result records another identity), 0 not (current result, or a
- * directory), -errno (-ENOENT: gone).
+ * watch_input_state: lstat()s input @name in @d into @st (never opening
+ * it) and says whether it is pending: 1 pending (no result, the result
+ * records another identity, or, for a daemon running as root, it belongs
+ * to none of root, the input's owner and .cylo's owner), 0 not (current
+ * result, or a directory), -errno (-ENOENT: gone).
  */
-int watch_input_state(int dirfd, const char *name, struct stat *st);
+int watch_input_state(const struct watch_dir *d, const char *name, struct stat *st);
+
+/* Notes the owner of @d's .cylo, as its claim directories were opened. */
+void watch_note_cylo(struct watch_dir *d, int cylo_fd);
 
 /* The folder's current claim directories, held until watch_claims_put():
  * for a claim's whole life (it uses their fds). */

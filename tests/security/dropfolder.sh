@@ -93,6 +93,16 @@ drop_expect X02f "a result another user forged does not stand for the run" "$D" 
 	"os.lstat('$D/victim.py.result.json').st_uid == os.getuid()"
 [ "$RC" = 0 ] || bad "cylo watch exited $RC: $(tail -c 300 "$WLOG")"
 verdict X02f "the daemon ran the input and exited 0"
+# A root-squashed export makes .cylo and every result the anonymous
+# user's: those results stand (the first version of the check ran every
+# such job again at every rescan, for ever).
+chown 65534 "$D/.cylo" "$D/victim.py.result.json"
+before=$(stat -c %i.%Y "$D/victim.py.result.json")
+watch_once X02f "$D" 60
+[ "$(stat -c %i.%Y "$D/victim.py.result.json")" = "$before" ] ||
+	bad "a result owned like .cylo (root-squashed) was run again"
+grep -q '0 pending' "$WLOG" || bad "the scan found work: $(tail -c 300 "$WLOG")"
+verdict X02f "a result owned by .cylo's owner stands"
 
 # ---- X03: symlinked and hard-linked inputs --------------------------------
 # The folder is snapshotted with the links in place: the daemon must not
