@@ -843,11 +843,16 @@ int jobspec_from_input(const struct job_ctx *c, int dirfd, const char *name,
 	int fd, e;
 
 	fd = open_input(dirfd, name, input_cap(c), &st);
+	/* The file refused (its stat is good then) or opened, not the one
+	 * the scan saw: another user may have swapped theirs in at the name,
+	 * and the result must neither go to them nor stand for the other. */
+	if (fd >= 0 || fd == -ELOOP || fd == -EINVAL || fd == -EMLINK || fd == -EFBIG) {
+		input_id_of(&st, &r->input);
+		r->input_uid = st.st_uid;
+		r->input_gid = st.st_gid;
+	}
 	if (fd < 0)
 		return open_failed(r, name, fd);
-	input_id_of(&st, &r->input);
-	r->input_uid = st.st_uid;
-	r->input_gid = st.st_gid;
 	if (n > 4 && !strcmp(name + n - 4, ".job"))
 		e = from_manifest(c, dirfd, name, fd, side_owner(c, &st), s, r);
 	else if (archive_is_archive_name(name))

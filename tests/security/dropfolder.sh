@@ -218,6 +218,22 @@ verdict X05 "a result never went to the owner of a file that did not run"
 daemon_stop
 [ "$RC" = 0 ] || bad "the daemon exited $RC: $(tail -c 300 "$WLOG")"
 verdict X05 "the daemon survived the owners' race"
+# The other's file a symlink, refused: its refusal recorded the victim's
+# identity, so the victim's input counted as done and never ran.
+D=$(drop_dir X05c)
+chmod 0777 "$D"
+printf 'print("VICTIM-RAN")\n' >"$D/.v.tmp"
+mv "$D/.v.tmp" "$D/victim.py"
+daemon_start X05c -c "$(watch_conf X05c "$D" "settle = 0.1" "rescan_interval = 1")" watch
+race=$(setpriv --reuid "$ALICE_UID" --regid "$ALICE_UID" --clear-groups \
+	/usr/bin/python3 "$HOSTILE/x05_swap.py" "$D" victim.py VICTIM-RAN 3 link 2>&1)
+case $race in *"swaps: "[0-9][0-9][0-9]*) ;; *) bad "the racer did not race: $race" ;; esac
+case $race in *"mislabeled: 0"*) ;; *) bad "a refusal of the link named the victim's file: $race" ;; esac
+# The victim's file back at its name if the race ended with the link there.
+if [ -L "$D/victim.py" ]; then mv -T "$D/.x05.mine.tmp" "$D/victim.py"; fi
+wait_result X05 "after the race the victim's input runs" "$D" victim.py 30 \
+	"d['status'] == 'ok'" "out == 'VICTIM-RAN\n'"
+daemon_stop
 
 # ---- X06: slow writers, rewrites during a run, a partial archive ----------
 D=$(drop_dir X06)
