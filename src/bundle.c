@@ -178,7 +178,7 @@ static int add_entry(struct bundle *b, int dirfd, const char *name, const char *
 
 	if (!bundle_path_ok(rel)) {
 		snprintf(bad, badlen, "%s", rel);
-		return -EILSEQ;
+		return depth >= MAX_TREE_DEPTH ? -ENAMETOOLONG : -EILSEQ;
 	}
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno != ENOTDIR && errno != ELOOP) {

@@ -1059,9 +1059,7 @@ static void run_claimed(struct job_env *j, struct claim_dirs *cd)
 		else
 			log_warn("job=%s stage=claim cannot claim it in %s/.cylo/claims: %s",
 				 j->esc, j->d->path, log_errstr(e, why, sizeof(why)));
-		/* --once: a job left unrun is a failure; not one that another
-		 * host's release raced with (NFS answers ESTALE then). */
-		if (e != -EBUSY && e != -ESTALE)
+		if (e != -EBUSY)	/* --once: a job left unrun is a failure */
 			atomic_store(&j->dm->failed, true);
 		return;
 	}
