@@ -65,13 +65,75 @@ char *job_base_name(const char *main)
 	return d;
 }
 
+struct sources {
+	const struct job_spec *s;
+	char **list;		/* the files but main, "./" before a leading '-' */
+};
+
+static bool in_language(const struct cylo_lang *l, const char *path)
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+
+	if (!dot || (slash && dot < slash))
+		return false;
+	for (char *const *x = l->extensions; x && *x; x++)
+		if (!strcmp(dot + 1, *x))
+			return true;
+	return false;
+}
+
+/* A file of the job in its language, not hidden (no component starting
+ * with '.': a test's files, the checker's directory), not main and not
+ * the checker (a C checker beside a C program has a main of its own). */
+static int source_visit(void *arg, const char *path, char type, size_t size, off_t data,
+			unsigned mode)
+{
+	struct sources *w = arg;
+	char buf[1100];
+
+	(void)size;
+	(void)data;
+	(void)mode;
+	if (type != 'f' || path[0] == '.' || strstr(path, "/.") ||
+	    !strcmp(path, w->s->main) || (w->s->checker && !strcmp(path, w->s->checker)) ||
+	    !in_language(w->s->lang, path))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s%s", path[0] == '-' ? "./" : "", path);
+	return strv_push(&w->list, buf) < 0 ? -ENOMEM : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* {sources}: @main, then the job's other files in its language, sorted
+ * (the bundle's order is a directory listing's).  Owned, in *@out. */
+static int job_sources(const struct job_spec *s, const char *main, char ***out)
+{
+	struct sources w = { .s = s, .list = NULL };
+	int e;
+
+	*out = NULL;
+	if (strv_push(&w.list, main) < 0)
+		return -ENOMEM;
+	if ((e = bundle_walk(&s->files, source_visit, &w)) < 0) {
+		strv_free(w.list);
+		return e;
+	}
+	qsort(w.list + 1, strv_len(w.list) - 1, sizeof(*w.list), cmp_str);
+	*out = w.list;
+	return 0;
+}
+
 /* @tmpl for @s, its {memory} and {heap} those of @memory_mb. */
 static int expand(struct plan *p, const struct job_spec *s, const char *tmpl,
 		  long memory_mb, char *const *extra, char ***argv)
 {
-	char mainbuf[1100], memory[LANG_NUM_LEN], heap[LANG_NUM_LEN];
+	char mainbuf[1100], memory[LANG_NUM_LEN], heap[LANG_NUM_LEN], **sources = NULL;
 	struct lang_vars v = { .main = s->main, .dir = "/work", .exe = JOB_EXE_PATH,
 			       .base = p->base };
+	int e;
 
 	lang_vars_memory(&v, memory_mb, memory, heap);
 
@@ -80,7 +142,12 @@ static int expand(struct plan *p, const struct job_spec *s, const char *tmpl,
 		snprintf(mainbuf, sizeof(mainbuf), "./%s", s->main);
 		v.main = mainbuf;
 	}
-	return lang_expand(tmpl, &v, extra, argv);
+	if (strstr(tmpl, "{sources}") && (e = job_sources(s, v.main, &sources)) < 0)
+		return e;
+	v.sources = sources;
+	e = lang_expand(tmpl, &v, extra, argv);
+	strv_free(sources);
+	return e;
 }
 
 void job_stage_limits(struct stage_spec *st, const struct cylo_limits *l, bool compile)

@@ -10,7 +10,9 @@
  * Templates are not shell: blanks split words, single or double quotes
  * group them (and are removed), there is no escape character, and
  * {main} {dir} {exe} {base} expand anywhere in a word, quoted or not.
- * {args} stands alone as a word and becomes the job's arguments.
+ * {args} stands alone as a word and becomes the job's arguments;
+ * {sources} too, and becomes {main} and the job's other files in the
+ * language (job.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,7 +85,7 @@ static const struct lang_def builtin[] = {
 	}, {
 		/* No network and no module cache: GOPATH mode, offline, static. */
 		.name = "go", .aliases = { "golang" }, .extensions = { "go" },
-		.compile = "/usr/bin/go build -o {exe} {main}",
+		.compile = "/usr/bin/go build -o {exe} {sources}",
 		.run = "{exe}",
 		.paths = { BASE_PATHS },
 		/* GOMEMLIMIT: the collector's target, else the heap may grow to
@@ -104,13 +106,13 @@ static const struct lang_def builtin[] = {
 		.processes = 256, .compile_timeout = 60,
 	}, {
 		.name = "c", .extensions = { "c" },
-		.compile = "/usr/bin/gcc -O2 -pipe -DONLINE_JUDGE -o {exe} {main} -lm",
+		.compile = "/usr/bin/gcc -O2 -pipe -DONLINE_JUDGE -o {exe} {sources} -lm",
 		.run = "{exe}",
 		.paths = { BASE_PATHS },
 		.main = "main.c",
 	}, {
 		.name = "cpp", .aliases = { "c++" }, .extensions = { "cpp", "cc", "cxx" },
-		.compile = "/usr/bin/g++ -std=gnu++20 -O2 -pipe -DONLINE_JUDGE -o {exe} {main}",
+		.compile = "/usr/bin/g++ -std=gnu++20 -O2 -pipe -DONLINE_JUDGE -o {exe} {sources}",
 		.run = "{exe}",
 		.paths = { BASE_PATHS },
 		.main = "main.cpp",
@@ -490,6 +492,11 @@ static bool is_args_word(const char *p)
 	return strncmp(p, "{args}", 6) == 0 && (p[6] == '\0' || is_blank(p[6]));
 }
 
+static bool is_sources_word(const char *p)
+{
+	return strncmp(p, "{sources}", 9) == 0 && (p[9] == '\0' || is_blank(p[9]));
+}
+
 int lang_expand(const char *tmpl, const struct lang_vars *v,
 		char *const *extra, char ***argv)
 {
@@ -505,6 +512,14 @@ int lang_expand(const char *tmpl, const struct lang_vars *v,
 		p += strspn(p, " \t\n");
 		if (*p == '\0')
 			break;
+		if (is_sources_word(p) && nwords > 0) {
+			char *const one[] = { (char *)v->main, NULL };
+
+			e = push_all(&out, v->sources ? v->sources : one);
+			nwords++;
+			p += 9;
+			continue;
+		}
 		if (is_args_word(p) && !args_done) {
 			/* The program itself never comes from the job. */
 			if (nwords == 0)
@@ -545,7 +560,7 @@ void lang_argv_free(char **argv)
 static bool program_installed(const char *tmpl)
 {
 	static const struct lang_vars v = { "main", "/work", "/work/.cylo-exe", "main",
-					    "256", "192" };
+					    "256", "192", NULL };
 	const char *p = tmpl + strspn(tmpl, " \t\n");
 	struct stat st;
 	char **argv;

@@ -71,6 +71,8 @@ struct lang_vars {
 	const char *base;	/* {base}: main without its extension (Java class) */
 	const char *memory;	/* {memory}: the run's memory limit, MiB */
 	const char *heap;	/* {heap}: three quarters of it, for a runtime's heap */
+	char *const *sources;	/* {sources}: main and the job's other files in
+				   the language, as words; NULL: main alone */
 };
 
 #define LANG_NUM_LEN 24	/* a number's text in {memory}, {heap} */
@@ -84,7 +86,8 @@ void lang_vars_memory(struct lang_vars *v, long mb, char *memory, char *heap);
  * lang_argv_free()).  The template is split on blanks; single or double
  * quotes group words; a placeholder expands inside a word.  Extra
  * arguments @extra (may be NULL) are appended after {args} if present, or at
- * the end.  Returns 0, -EINVAL for an unknown placeholder or unbalanced
+ * the end.  {sources}, a word of its own, becomes @v's sources (else
+ * {main}).  Returns 0, -EINVAL for an unknown placeholder or unbalanced
  * quote, -ENOMEM.
  */
 int lang_expand(const char *tmpl, const struct lang_vars *v,

@@ -178,6 +178,14 @@ run_case checker/compiled-files-hidden 0 "$J/files.job" \
 	"$V == 'mul=accepted'" "d['stdout'] == '42 left\n'" \
 	"d['stderr'] == 'data limits.h main.sh '"
 
+# A C checker beside a C program: the program's compile takes every C file
+# of the job ({sources}) but the checker, whose main would clash with its own.
+mkdir -p "$J/cc"
+printf '#include <stdio.h>\nint main(void) { int a; if (scanf("%%d", &a) != 1) return 2; printf("%%d\\n", a * 2); return 0; }\n' >"$J/cc/main.c"
+printf '#include <stdio.h>\nint main(int c, char **v) { FILE *o = fopen(v[2], "r"), *a = fopen(v[3], "r"); int x, y; return o && a && fscanf(o, "%%d", &x) == 1 && fscanf(a, "%%d", &y) == 1 && x == y ? 0 : 1; }\n' >"$J/cc/chk.c"
+printf 'language = "c"\nmain = "main.c"\nchecker = "chk.c"\ntest "t" { stdin = "21"  expect = "42" }\n' >"$J/cc.job"
+run_case checker/c-checker-beside-c-sources 0 "$J/cc.job" "$V == 't=accepted'"
+
 # ---- only runs that ended well are judged ------------------------------------
 # This checker cannot judge an empty output (exit 3): a run that crashed
 # keeps its runtime_error and never reaches it.

@@ -142,6 +142,21 @@ run_case run/manifest/directory-c 0 "$J/cproj.job" \
 	"d['status'] == 'ok'" "d['stdout'] == '84\n'" "d['compile'] is not None" \
 	"d['compile']['exit_code'] == 0"
 
+# Several source files: C, C++ and Go compile every file of the job in the
+# language ({sources}), as DOMjudge and Kattis do, not {main} alone ("undefined
+# reference to add").  A file under a hidden directory is no source.
+mkdir -p "$J/cmulti/lib" "$J/cmulti/.scratch" "$J/gomulti"
+printf '#include <stdio.h>\n#include "lib/util.h"\nint main(void) { printf("%%d\\n", add(2, 3)); return 0; }\n' >"$J/cmulti/main.c"
+printf 'int add(int a, int b);\n' >"$J/cmulti/lib/util.h"
+printf '#include "util.h"\nint add(int a, int b) { return a + b; }\n' >"$J/cmulti/lib/util.c"
+printf 'this is not C\n' >"$J/cmulti/.scratch/old.c"
+printf 'language = "c"\nmain = "main.c"\n' >"$J/cmulti.job"
+run_case run/manifest/several-c-files 0 "$J/cmulti.job" "d['status'] == 'ok'" "d['stdout'] == '5\n'"
+printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(add(4, 5)) }\n' >"$J/gomulti/main.go"
+printf 'package main\n\nfunc add(a, b int) int { return a + b }\n' >"$J/gomulti/util.go"
+printf 'language = "go"\nmain = "main.go"\n' >"$J/gomulti.job"
+run_case run/manifest/several-go-files 0 "$J/gomulti.job" "d['status'] == 'ok'" "d['stdout'] == '9\n'"
+
 # ---- an archive with a cylo.job manifest --------------------------------
 # The manifest's main and stdin_file are looked up in the archive's files.
 mkdir -p "$J/arcm/src" "$J/arcbad" "$J/arcdup"

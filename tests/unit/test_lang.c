@@ -177,6 +177,10 @@ static const struct {
 	{ "/bin/x a{args}", two_args, -EINVAL, NULL },
 	{ "/bin/x \"{args}\"", two_args, -EINVAL, NULL },
 	{ "/bin/x {args} {args}", two_args, -EINVAL, NULL },
+	/* {sources} without a list is {main} (vars has none: a checker's) */
+	{ "/bin/x -o {exe} {sources} -lm", NULL, 0, "/bin/x|-o|/work/.cylo-exe|Main.java|-lm" },
+	{ "/bin/x a{sources}", NULL, -EINVAL, NULL },
+	{ "{sources}", NULL, -EINVAL, NULL },
 };
 
 START_TEST(test_expand)
@@ -195,6 +199,25 @@ START_TEST(test_expand)
 		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
 			 i ? "|" : "", argv[i]);
 	ck_assert_str_eq(joined, expand_cases[_i].want);
+	lang_argv_free(argv);
+}
+END_TEST
+
+/* {sources} with a list: every word of it, where it stands. */
+START_TEST(test_expand_sources)
+{
+	static char *const srcs[] = { "main.c", "./-odd.c", "util.c", NULL };
+	struct lang_vars v = vars;
+	char **argv;
+
+	v.sources = srcs;
+	ck_assert_int_eq(lang_expand("/bin/cc -o {exe} {sources} -lm", &v, two_args, &argv), 0);
+	ck_assert_str_eq(argv[3], "main.c");
+	ck_assert_str_eq(argv[4], "./-odd.c");
+	ck_assert_str_eq(argv[5], "util.c");
+	ck_assert_str_eq(argv[6], "-lm");
+	ck_assert_str_eq(argv[7], "1");
+	ck_assert_ptr_null(argv[9]);
 	lang_argv_free(argv);
 }
 END_TEST
@@ -315,6 +338,7 @@ static Suite *lang_suite(void)
 	tcase_add_test(tc, test_longest_extension_and_put);
 	tcase_add_loop_test(tc, test_expand, 0, sizeof(expand_cases) / sizeof(expand_cases[0]));
 	tcase_add_test(tc, test_expand_unset_var);
+	tcase_add_test(tc, test_expand_sources);
 	tcase_add_test(tc, test_memory_vars);
 	tcase_add_loop_test(tc, test_builtin_templates, 0, n);
 	tcase_add_loop_test(tc, test_builtin_installed, 0, n);
