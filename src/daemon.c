@@ -268,7 +268,8 @@ static int dir_fds(struct watch_dir *d, const struct cylo_config *cfg,
 		return -EIO;	/* the folder is there: not the config's fault */
 	}
 	d->claims = c;
-	watch_note_cylo(d, c->cylo_fd);
+	d->own_uid = geteuid();
+	watch_note_owner(d, c->cylo_fd);
 	if (foreign)
 		log_warn("watch %s: .cylo belongs to another user, who can remove or "
 			 "plant claims", d->path);

@@ -231,24 +231,34 @@ static bool same_input(const struct input_id *id, const struct stat *st)
  * Whether a result owned by @owner may stand for input @st of @d.  In a
  * shared folder anyone may stat an input and write a result with its
  * identity, so that it never runs (with the sticky bit, one its owner
- * cannot remove).  A daemon running as root gives results to the inputs'
- * owners, so only theirs, root's and .cylo's owner's count (on a
- * root-squashed export .cylo and the results are both the anonymous
- * user's).  Unprivileged, results are the daemon's or another instance's:
- * any counts.
+ * cannot remove).  Only results the daemon could have written count: its
+ * own files' owner there (root, or the anonymous user of a root-squashed
+ * export), and, for a daemon running as root, which gives results away,
+ * the input's owner.  An input's owner forging their own result harms
+ * only themselves, so an unprivileged daemon accepts theirs too.
  */
 static bool result_owner_ok(const struct watch_dir *d, uid_t owner, const struct stat *st)
 {
-	return geteuid() != 0 || owner == 0 || owner == st->st_uid ||
-	       owner == (uid_t)atomic_load(&d->cylo_uid);
+	return owner == geteuid() || owner == st->st_uid ||
+	       owner == (uid_t)atomic_load(&d->own_uid);
 }
 
-void watch_note_cylo(struct watch_dir *d, int cylo_fd)
+void watch_note_owner(struct watch_dir *d, int cylo_fd)
 {
+	char name[64];
 	struct stat st;
+	int fd;
 
-	if (fstat(cylo_fd, &st) == 0)
-		atomic_store(&d->cylo_uid, st.st_uid);
+	/* What a file the daemon makes there is owned by: it, or the export's
+	 * anonymous user.  Not .cylo's owner, which anyone may have made. */
+	snprintf(name, sizeof(name), ".owner.%ld.tmp", (long)getpid());
+	fd = openat(cylo_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0)
+		atomic_store(&d->own_uid, st.st_uid);
+	close(fd);
+	(void)unlinkat(cylo_fd, name, 0);
 }
 
 /* Whether result @rname records input @st: 0 yes, 1 no (rerun), -errno. */
@@ -796,7 +806,7 @@ static void claims_remake(struct wdir *wd)
 			"made again: %s", d->path, strerror(-e));
 		return;
 	}
-	watch_note_cylo(d, c->cylo_fd);
+	watch_note_owner(d, c->cylo_fd);
 	pthread_mutex_lock(&d->claims_lock);
 	d->claims = c;
 	old->retired = true;

@@ -43,7 +43,7 @@ struct watch_dir {
 	atomic_int refs;	/* watch sets holding it (daemon.c) */
 	atomic_bool chown_refused;	/* said once: results stay ours (daemon.c) */
 	atomic_bool full;	/* no room for results: jobs wait (daemon.c) */
-	atomic_uint cylo_uid;	/* .cylo's owner, whose results count too */
+	atomic_uint own_uid;	/* what the daemon's files there are owned by */
 };
 
 /*
@@ -106,14 +106,15 @@ void watcher_get_stats(struct watcher *w, struct watcher_stats *st);
  *
  * watch_input_state: lstat()s input @name in @d into @st (never opening
  * it) and says whether it is pending: 1 pending (no result, the result
- * records another identity, or, for a daemon running as root, it belongs
- * to none of root, the input's owner and .cylo's owner), 0 not (current
+ * records another identity, or it belongs to none of the daemon, the
+ * owner its files get there and the input's owner), 0 not (current
  * result, or a directory), -errno (-ENOENT: gone).
  */
 int watch_input_state(const struct watch_dir *d, const char *name, struct stat *st);
 
-/* Notes the owner of @d's .cylo, as its claim directories were opened. */
-void watch_note_cylo(struct watch_dir *d, int cylo_fd);
+/* Notes what a file the daemon makes in @d's .cylo is owned by (root, or
+ * a root-squashed export's anonymous user), as its claims were opened. */
+void watch_note_owner(struct watch_dir *d, int cylo_fd);
 
 /* The folder's current claim directories, held until watch_claims_put():
  * for a claim's whole life (it uses their fds). */

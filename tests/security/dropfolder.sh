@@ -70,15 +70,10 @@ verdict X02r "nothing but the outputs took the planted names"
 SEC_IGNORE=ctime_ns drop_host X02r "$D"
 
 # ---- X02f: a result forged by another user -----------------------------------
-# Anyone who can stat an input can write a result with its identity: the
-# input counted as done and never ran (in a sticky folder its owner cannot
-# even remove the forgery).  Only a result of cylo's or of the input's
-# owner counts; the forgery is replaced by the real result.
-D=$(drop_dir X02f)
-chmod 1777 "$D"
-printf 'print("really ran")\n' >"$D/.v.tmp"
-mv "$D/.v.tmp" "$D/victim.py"
-setpriv --reuid "$ALICE_UID" --regid "$ALICE_UID" --clear-groups /usr/bin/python3 - "$D" <<'PY'
+# forge_victim_result: as alice, D/victim.py.result.json recording
+# D/victim.py's identity, with a status and error of her choosing.
+forge_victim_result() {
+	setpriv --reuid "$ALICE_UID" --regid "$ALICE_UID" --clear-groups /usr/bin/python3 - "$D" <<'PY'
 import json, os, sys
 d = sys.argv[1]
 st = os.stat(d + "/victim.py")
@@ -87,22 +82,36 @@ with open(d + "/victim.py.result.json", "w") as f:
                "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns},
                "status": "compile_error", "error": "FORGED"}, f)
 PY
+}
+# Anyone who can stat an input can write a result with its identity: the
+# input counted as done and never ran (in a sticky folder its owner cannot
+# even remove the forgery).  Only a result of cylo's or of the input's
+# owner counts; the forgery is replaced by the real result.
+D=$(drop_dir X02f)
+chmod 1777 "$D"
+printf 'print("really ran")\n' >"$D/.v.tmp"
+mv "$D/.v.tmp" "$D/victim.py"
+forge_victim_result
 watch_once X02f "$D" 60
 drop_expect X02f "a result another user forged does not stand for the run" "$D" victim.py \
 	"d['status'] == 'ok'" "out == 'really ran\n'" "'FORGED' not in json.dumps(d)" \
 	"os.lstat('$D/victim.py.result.json').st_uid == os.getuid()"
 [ "$RC" = 0 ] || bad "cylo watch exited $RC: $(tail -c 300 "$WLOG")"
 verdict X02f "the daemon ran the input and exited 0"
-# A root-squashed export makes .cylo and every result the anonymous
-# user's: those results stand (the first version of the check ran every
-# such job again at every rescan, for ever).
-chown 65534 "$D/.cylo" "$D/victim.py.result.json"
-before=$(stat -c %i.%Y "$D/victim.py.result.json")
+# The one who made .cylo is no trusted writer either: in a sticky folder
+# anyone can make it before the daemon first starts (a version of the
+# check trusted .cylo's owner, to cover root-squashed exports; it now
+# trusts the owner its own files get, found with a probe).
+D=$TMPROOT/drop-X02g
+mkdir -p "$D"
+chmod 1777 "$D"
+setpriv --reuid "$ALICE_UID" --regid "$ALICE_UID" --clear-groups mkdir -m 0777 "$D/.cylo"
+printf 'print("really ran")\n' >"$D/.v.tmp"
+mv "$D/.v.tmp" "$D/victim.py"
+forge_victim_result
 watch_once X02f "$D" 60
-[ "$(stat -c %i.%Y "$D/victim.py.result.json")" = "$before" ] ||
-	bad "a result owned like .cylo (root-squashed) was run again"
-grep -q '0 pending' "$WLOG" || bad "the scan found work: $(tail -c 300 "$WLOG")"
-verdict X02f "a result owned by .cylo's owner stands"
+drop_expect X02f "the maker of .cylo cannot forge a result either" "$D" victim.py \
+	"d['status'] == 'ok'" "out == 'really ran\n'" "'FORGED' not in json.dumps(d)"
 
 # ---- X03: symlinked and hard-linked inputs --------------------------------
 # The folder is snapshotted with the links in place: the daemon must not
