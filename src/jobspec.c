@@ -842,11 +842,13 @@ int jobspec_from_input(const struct job_ctx *c, int dirfd, const char *name,
 	size_t n = strlen(name);
 	int fd, e;
 
+	memset(&st, 0, sizeof(st));
 	fd = open_input(dirfd, name, input_cap(c), &st);
-	/* The file refused (its stat is good then) or opened, not the one
-	 * the scan saw: another user may have swapped theirs in at the name,
-	 * and the result must neither go to them nor stand for the other. */
-	if (fd >= 0 || fd == -ELOOP || fd == -EINVAL || fd == -EMLINK || fd == -EFBIG) {
+	/* The file opened or refused (open_input() stats it first: a refusal,
+	 * EACCES included, has its identity), not the one the scan saw:
+	 * another user may have swapped theirs in at the name, and the result
+	 * must neither go to them nor stand for the other. */
+	if (fd >= 0 || st.st_ino != 0) {
 		input_id_of(&st, &r->input);
 		r->input_uid = st.st_uid;
 		r->input_gid = st.st_gid;
