@@ -1370,7 +1370,7 @@ static const char *check_text(const char *s)
 static const char *check_template(const char *s)
 {
 	static const struct lang_vars v = { "main.x", "/work", "/work/.cylo-exe", "main",
-					    "256", "192", NULL };
+					    "256", "192", NULL, "." };
 	char **argv = NULL;
 	bool relative;
 	int e = lang_expand(s, &v, NULL, &argv);

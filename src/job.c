@@ -82,9 +82,9 @@ static bool in_language(const struct cylo_lang *l, const char *path)
 	return false;
 }
 
-/* A file of the job in its language, not hidden (no component starting
- * with '.': a test's files, the checker's directory), not main and not
- * the checker (a C checker beside a C program has a main of its own). */
+/* A file of the job in its language, not hidden (a component starting
+ * with '.'; the bundle keeps a test's files and the checker hidden too),
+ * not main and not the job's stdin_file. */
 static int source_visit(void *arg, const char *path, char type, size_t size, off_t data,
 			unsigned mode)
 {
@@ -95,10 +95,13 @@ static int source_visit(void *arg, const char *path, char type, size_t size, off
 	(void)data;
 	(void)mode;
 	if (type != 'f' || path[0] == '.' || strstr(path, "/.") ||
-	    !strcmp(path, w->s->main) || (w->s->checker && !strcmp(path, w->s->checker)) ||
+	    !strcmp(path, w->s->main) ||
+	    (w->s->manifest && w->s->manifest->stdin_file &&
+	     !strcmp(path, w->s->manifest->stdin_file)) ||
 	    !in_language(w->s->lang, path))
 		return 0;
-	snprintf(buf, sizeof(buf), "%s%s", path[0] == '-' ? "./" : "", path);
+	/* "./": a name starting with '-' or '@' (gcc's response files) is a file. */
+	snprintf(buf, sizeof(buf), "./%s", path);
 	return strv_push(&w->list, buf) < 0 ? -ENOMEM : 0;
 }
 
@@ -130,10 +133,17 @@ static int job_sources(const struct job_spec *s, const char *main, char ***out)
 static int expand(struct plan *p, const struct job_spec *s, const char *tmpl,
 		  long memory_mb, char *const *extra, char ***argv)
 {
-	char mainbuf[1100], memory[LANG_NUM_LEN], heap[LANG_NUM_LEN], **sources = NULL;
+	char mainbuf[1100], maindir[1100], memory[LANG_NUM_LEN], heap[LANG_NUM_LEN];
+	char **sources = NULL;
+	const char *slash = strrchr(s->main, '/');
 	struct lang_vars v = { .main = s->main, .dir = "/work", .exe = JOB_EXE_PATH,
-			       .base = p->base };
+			       .base = p->base, .maindir = "." };
 	int e;
+
+	if (slash) {
+		snprintf(maindir, sizeof(maindir), "./%.*s", (int)(slash - s->main), s->main);
+		v.maindir = maindir;
+	}
 
 	lang_vars_memory(&v, memory_mb, memory, heap);
 
@@ -733,7 +743,11 @@ void job_execute(const struct job_ctx *c, struct job_spec *s, struct job_result 
 	int e;
 
 	record_limits(c, s, r);
-	if ((e = plan_build(&p, c, s)) < 0) {
+	if ((e = plan_build(&p, c, s)) == -E2BIG) {	/* the job's files, or args */
+		result_set_error(r, ST_INVALID_JOB, "the %s command would have more than "
+				 "4096 words: too many source files or arguments", s->lang->name);
+		goto out;
+	} else if (e < 0) {
 		result_set_error(r, ST_INTERNAL_ERROR, "cannot expand the %s command "
 				 "template (%s)", s->lang->name, log_errstr(e, (char[96]){0}, 96));
 		goto out;

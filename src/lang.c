@@ -9,7 +9,7 @@
  *
  * Templates are not shell: blanks split words, single or double quotes
  * group them (and are removed), there is no escape character, and
- * {main} {dir} {exe} {base} expand anywhere in a word, quoted or not.
+ * {main} {dir} {exe} {base} {maindir} expand anywhere in a word, quoted or not.
  * {args} stands alone as a word and becomes the job's arguments;
  * {sources} too, and becomes {main} and the job's other files in the
  * language (job.c).
@@ -85,7 +85,7 @@ static const struct lang_def builtin[] = {
 	}, {
 		/* No network and no module cache: GOPATH mode, offline, static. */
 		.name = "go", .aliases = { "golang" }, .extensions = { "go" },
-		.compile = "/usr/bin/go build -o {exe} {sources}",
+		.compile = "/usr/bin/go build -o {exe} {maindir}",
 		.run = "{exe}",
 		.paths = { BASE_PATHS },
 		/* GOMEMLIMIT: the collector's target, else the heap may grow to
@@ -387,8 +387,10 @@ static bool is_blank(char c)
 static int var_value(const struct lang_vars *v, const char *name, size_t n,
 		     const char **out)
 {
-	static const char *const names[] = { "main", "dir", "exe", "base", "memory", "heap" };
-	const char *vals[] = { v->main, v->dir, v->exe, v->base, v->memory, v->heap };
+	static const char *const names[] = { "main", "dir", "exe", "base", "memory", "heap",
+					     "maindir" };
+	const char *vals[] = { v->main, v->dir, v->exe, v->base, v->memory, v->heap,
+			       v->maindir };
 	size_t i;
 
 	for (i = 0; i < NELEM(names); i++)
@@ -560,7 +562,7 @@ void lang_argv_free(char **argv)
 static bool program_installed(const char *tmpl)
 {
 	static const struct lang_vars v = { "main", "/work", "/work/.cylo-exe", "main",
-					    "256", "192", NULL };
+					    "256", "192", NULL, "." };
 	const char *p = tmpl + strspn(tmpl, " \t\n");
 	struct stat st;
 	char **argv;

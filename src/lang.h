@@ -73,6 +73,8 @@ struct lang_vars {
 	const char *heap;	/* {heap}: three quarters of it, for a runtime's heap */
 	char *const *sources;	/* {sources}: main and the job's other files in
 				   the language, as words; NULL: main alone */
+	const char *maindir;	/* {maindir}: main's directory, "." or "./DIR"
+				   (Go builds the package there) */
 };
 
 #define LANG_NUM_LEN 24	/* a number's text in {memory}, {heap} */

@@ -152,10 +152,31 @@ printf '#include "util.h"\nint add(int a, int b) { return a + b; }\n' >"$J/cmult
 printf 'this is not C\n' >"$J/cmulti/.scratch/old.c"
 printf 'language = "c"\nmain = "main.c"\n' >"$J/cmulti.job"
 run_case run/manifest/several-c-files 0 "$J/cmulti.job" "d['status'] == 'ok'" "d['stdout'] == '5\n'"
-printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(add(4, 5)) }\n' >"$J/gomulti/main.go"
-printf 'package main\n\nfunc add(a, b int) int { return a + b }\n' >"$J/gomulti/util.go"
+# Go builds main's package ({maindir}): its other files, a package of a
+# subdirectory it imports, and not a file its build constraint leaves out
+# (files named to go build are all built, constraints or not).
+mkdir -p "$J/gomulti/util"
+printf 'package main\n\nimport (\n\t"fmt"\n\t"./util"\n)\n\nfunc main() { fmt.Println(add(4, util.Five())) }\n' >"$J/gomulti/main.go"
+printf 'package main\n\nfunc add(a, b int) int { return a + b }\n' >"$J/gomulti/add.go"
+printf 'package util\n\nfunc Five() int { return 5 }\n' >"$J/gomulti/util/util.go"
+printf '//go:build ignore\n\npackage main\n\nfunc main() {}\n' >"$J/gomulti/gen.go"
 printf 'language = "go"\nmain = "main.go"\n' >"$J/gomulti.job"
 run_case run/manifest/several-go-files 0 "$J/gomulti.job" "d['status'] == 'ok'" "d['stdout'] == '9\n'"
+# Not the job's stdin_file, though it ends in .c; a name starting with
+# '@' is a file, not gcc's response file.
+mkdir -p "$J/cin"
+printf '#include <stdio.h>\nint main(void) { int a, b; if (scanf("%%d %%d", &a, &b) != 2) return 2; printf("%%d\\n", a + b); return 0; }\n' >"$J/cin/main.c"
+printf '3 4\n' >"$J/cin/sample.c"
+printf 'static int unused_helper(void) { return 1; }\n' >"$J/cin/@extra.c"
+printf 'language = "c"\nmain = "main.c"\nstdin_file = "sample.c"\n' >"$J/cin.job"
+run_case run/manifest/stdin-file-is-no-source 0 "$J/cin.job" "d['status'] == 'ok'" "d['stdout'] == '7\n'"
+# More source files than a command may have words: the job's doing, not cylo's.
+mkdir -p "$J/manyc"
+printf 'int main(void) { return 0; }\n' >"$J/manyc/main.c"
+(cd "$J/manyc" && seq 4100 | sed 's/$/.c/' | xargs touch)
+printf 'language = "c"\nmain = "main.c"\n' >"$J/manyc.job"
+run_case run/manifest/too-many-sources 125 "$J/manyc.job" "d['status'] == 'invalid_job'" \
+	"'more than 4096 words' in d['error']"
 
 # ---- an archive with a cylo.job manifest --------------------------------
 # The manifest's main and stdin_file are looked up in the archive's files.

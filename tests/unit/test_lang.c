@@ -142,7 +142,7 @@ END_TEST
 
 static const struct lang_vars vars = {
 	.main = "Main.java", .dir = "/work", .exe = "/work/.cylo-exe", .base = "Main",
-	.memory = "256", .heap = "192",
+	.memory = "256", .heap = "192", .maindir = "./src",
 };
 
 static char *const two_args[] = { "1", "two words", NULL };
@@ -180,6 +180,7 @@ static const struct {
 	/* {sources} without a list is {main} (vars has none: a checker's) */
 	{ "/bin/x -o {exe} {sources} -lm", NULL, 0, "/bin/x|-o|/work/.cylo-exe|Main.java|-lm" },
 	{ "/bin/x a{sources}", NULL, -EINVAL, NULL },
+	{ "/bin/go build -o {exe} {maindir}", NULL, 0, "/bin/go|build|-o|/work/.cylo-exe|./src" },
 	{ "{sources}", NULL, -EINVAL, NULL },
 };
 
