@@ -590,14 +590,16 @@ int claim_acquire(int cylo_fd, int claims_fd, const char *name,
 		e = create_claim(claims_fd, name, prior + 1, in, c);
 		if (e != -EEXIST)
 			break;
+		/* ESTALE as ENOENT: over NFS, the claim another host released
+		 * as we looked at it; the next round claims it or finds it done. */
 		e = judge(claims_fd, name, lease, &o, &st);
 		if (e == 0)
 			return -EBUSY;
-		if (e < 0 && e != -ENOENT)
+		if (e < 0 && e != -ENOENT && e != -ESTALE)
 			return e;
 		if (e == 1) {
 			e = remove_judged(cylo_fd, claims_fd, name, &st, &o);
-			if (e == -EBUSY || (e < 0 && e != -ENOENT))
+			if (e == -EBUSY || (e < 0 && e != -ENOENT && e != -ESTALE))
 				return e;
 			if (o.valid && input_id_same(&o.in, in) && o.attempts > prior)
 				prior = (int)o.attempts;
