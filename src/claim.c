@@ -234,19 +234,15 @@ int claim_dirs_open(int dirfd, int *cylo_fd, int *claims_fd, bool *foreign)
 	return 0;
 }
 
+/* parse_u64(), with an optional '-'. */
 static int parse_i64(const char *s, int64_t *out)
 {
-	const char *d = *s == '-' ? s + 1 : s;
-	char *end;
-	long long v;
+	bool neg = *s == '-';
+	uint64_t v;
 
-	if (*d < '0' || *d > '9')
+	if (parse_u64(s + neg, &v) < 0 || v > (uint64_t)INT64_MAX + neg)
 		return -EINVAL;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || (*end && *end != ' '))
-		return -EINVAL;
-	*out = v;
+	*out = neg ? -(int64_t)(v - 1) - 1 : (int64_t)v;
 	return 0;
 }
 

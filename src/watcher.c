@@ -239,8 +239,8 @@ static bool same_input(const struct input_id *id, const struct stat *st)
  */
 static bool result_owner_ok(const struct watch_dir *d, uid_t owner, const struct stat *st)
 {
-	return owner == geteuid() || owner == st->st_uid ||
-	       owner == (uid_t)atomic_load(&d->own_uid);
+	/* own_uid is the daemon's euid until the probe says otherwise. */
+	return owner == st->st_uid || owner == (uid_t)atomic_load(&d->own_uid);
 }
 
 void watch_note_owner(struct watch_dir *d, int cylo_fd)
